@@ -1,0 +1,40 @@
+/**
+ * The validated configuration the rest of the server sees. `src/config/load.ts` produces it from
+ * `tenants.json` (zod-validated) or, without one, from the `.env` convention.
+ * Secret values are *references* (`env:NAME`, `keychain`, `keychain:ACCOUNT`, `file:PATH`), resolved
+ * lazily by `src/secrets/` so that a tenant whose secret is missing does not break the others.
+ */
+
+export type SecretRef = string;
+
+export interface TenantConfig {
+  /** Tenant id: lower-case letters, digits and dashes (`damath`, `coach-vero`). */
+  id: string;
+  /** Human name ("Damath Overseas"). Defaults to the id. */
+  name: string;
+  /** EspoCRM base URL as configured; may or may not end in `/api/v1`. */
+  url: string;
+  /** Expected siteUrl of the instance (instance guard); defaults to the origin of `url`. */
+  siteUrl?: string;
+  /** API user credentials, for data reads. */
+  apiKey?: SecretRef;
+  /** HMAC secret of the API user, when the API user authenticates by HMAC. */
+  hmacSecret?: SecretRef;
+  /** Admin user login, for schema/layout/admin routes. */
+  admin?: { username: string; password: SecretRef };
+  /** No write tool may run against this tenant. */
+  readOnly: boolean;
+  /** Tools allowed (include) and refused (exclude) on this tenant. Precedence: readOnly > exclude > include. */
+  tools?: { include?: string[]; exclude?: string[] };
+  /** Default country for phone numbers (ISO 3166-1 alpha-2), used by duplicate detection. */
+  defaultCountry?: string;
+  /** Per-tenant request limits towards the CRM. */
+  limits?: { concurrency?: number; timeoutMs?: number };
+  description?: string;
+}
+
+export interface ServerConfig {
+  tenants: TenantConfig[];
+  /** Where the tenants came from, for messages: a file path or `environment`. */
+  source: string;
+}
