@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+/**
+ * The `espocrm-admin-mcp` command. `serve` (the default) speaks MCP over stdio, so nothing here may
+ * write to stdout on that path: logs go to stderr.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import path from 'node:path';
+import { SERVER_VERSION } from './server.js';
+
+function intOption(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
+    return n;
+  };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = new Command();
+  program
+    .name('espocrm-admin-mcp')
+    .description('MCP server that administers many EspoCRM instances (tenants) safely.')
+    .version(SERVER_VERSION)
+    .showHelpAfterError();
+
+  program
+    .command('serve', { isDefault: true })
+    .description('Serve MCP over stdio (the default), for Claude Desktop, Claude Code, VS Code, Cursor.')
+    .option('--config <path>', 'tenants.json path (else $ESPOCRM_MCP_CONFIG, else ./tenants.json, else the .env convention)')
+    .option('--tenant <id>', 'pin the server to one tenant: only it is visible')
+    .option('--read-only', 'disable every write tool, whatever the tenants allow', false)
+    .action(async (opts: { config?: string; tenant?: string; readOnly: boolean }) => {
+      const { runServe } = await import('./cli/serve.js');
+      await runServe(opts);
+    });
+
+  program
+    .command('sandbox')
+    .description('Run the built-in EspoCRM double on loopback and print its URL and credentials.')
+    .option('--port <n>', 'port (0 picks a free one)', intOption('--port', 0, 65535), 8089)
+    .option('--leads <n>', 'number of seeded leads', intOption('--leads', 0, 1_000_000), 200)
+    .option('--seed <n>', 'seed of the data generator', intOption('--seed', 0, 2 ** 31 - 1), 1)
+    .option('--host <host>', 'address to bind (loopback only is recommended)', '127.0.0.1')
+    .action(async (opts: { port: number; leads: number; seed: number; host: string }) => {
+      const { runSandboxCli } = await import('./sandbox/main.js');
+      await runSandboxCli(opts);
+    });
+
+  program
+    .command('demo')
+    .description('Start two sandbox tenants and this server, connect an MCP client and walk through the main job.')
+    .action(async () => {
+      const { runDemo } = await import('./demo/run.js');
+      process.exitCode = await runDemo({ cliPath: path.resolve(process.argv[1] ?? 'dist/cli.js') });
+    });
+
+  const { registerTenantsCommands } = await import('./cli/tenants.js');
+  const { runTenantCheck } = await import('./cli/serve.js');
+  registerTenantsCommands(program, { check: runTenantCheck });
+
+  await program.parseAsync(argv);
+}
+
+main(process.argv).catch((err: unknown) => {
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`espocrm-admin-mcp: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,50 @@
+import path from 'node:path';
+import { loadConfig, loadDotEnv } from '../config/load.js';
+import { createLogger } from '../log/logger.js';
+import { TenantRegistry } from '../tenants/registry.js';
+import { LOCAL_PRINCIPAL } from '../tenants/policy.js';
+import { serveStdio } from '../transports/stdio.js';
+import { checkTenant } from '../tools/check_tenant.js';
+
+async function openRegistry(opts: { config?: string; tenant?: string }) {
+  const cwd = process.cwd();
+  loadDotEnv(cwd, process.env);
+  const config = await loadConfig({ configPath: opts.config, env: process.env, cwd });
+  const logger = createLogger();
+  const baseDir = config.source.endsWith('.json') ? path.dirname(path.resolve(cwd, config.source)) : cwd;
+  const registry = new TenantRegistry(config, { env: process.env, baseDir, logger, pin: opts.tenant });
+  return { config, logger, registry };
+}
+
+export async function runServe(opts: { config?: string; tenant?: string; readOnly: boolean }): Promise<void> {
+  const { logger, registry } = await openRegistry(opts);
+  await serveStdio({ registry, principal: LOCAL_PRINCIPAL, readOnly: opts.readOnly, logger });
+}
+
+/** `tenants check [ID]`: runs check_tenant on one or every tenant and prints the results; exit code 0 when all pass. */
+export async function runTenantCheck(tenantId: string | undefined, opts: { configPath?: string }): Promise<number> {
+  const { logger, registry } = await openRegistry({ config: opts.configPath });
+  const targets = tenantId ? [registry.resolve(tenantId, LOCAL_PRINCIPAL)] : registry.visible(LOCAL_PRINCIPAL);
+  let failures = 0;
+  try {
+    for (const tenant of targets) {
+      const result = await checkTenant.handler(
+        { tenant: tenant.id },
+        {
+          registry,
+          principal: LOCAL_PRINCIPAL,
+          tenant,
+          signal: AbortSignal.timeout(60_000),
+          logger,
+          server: { readOnly: false },
+          progress: async () => undefined,
+        },
+      );
+      process.stdout.write(`${result.text}\n\n`);
+      if (!result.structured.ok) failures++;
+    }
+  } finally {
+    await registry.close();
+  }
+  return failures === 0 ? 0 : 1;
+}

@@ -1,0 +1,47 @@
+import type { TenantConfig } from '../config/types.js';
+
+export type ToolKind = 'read' | 'write' | 'destructive';
+
+/** Who is calling: over stdio the local user; over HTTP a token or JWT subject. */
+export interface Principal {
+  name: string;
+  /** Tenant ids this principal may see; '*' for all configured tenants. */
+  tenants: '*' | string[];
+  readOnly?: boolean;
+}
+
+export const LOCAL_PRINCIPAL: Principal = { name: 'local', tenants: '*' };
+
+export interface PolicyDecision {
+  allowed: boolean;
+  /** Why not, in words a user can act on. */
+  reason?: string;
+}
+
+/**
+ * Whether `tool` may run on `tenant` for `principal`. Precedence: read-only (server, tenant or
+ * principal) over exclude over include, as github-mcp-server does.
+ */
+export function decideTool(
+  tool: { name: string; kind: ToolKind },
+  tenant: TenantConfig,
+  principal: Principal,
+  server: { readOnly: boolean },
+): PolicyDecision {
+  if (tool.kind !== 'read') {
+    if (server.readOnly) return { allowed: false, reason: `the server runs with --read-only, so "${tool.name}" (a write) is disabled` };
+    if (tenant.readOnly) return { allowed: false, reason: `tenant "${tenant.id}" is configured read-only ("readOnly": true in tenants.json), so "${tool.name}" is disabled` };
+    if (principal.readOnly) return { allowed: false, reason: `your access ("${principal.name}") is read-only, so "${tool.name}" is disabled` };
+  }
+  const exclude = tenant.tools?.exclude ?? [];
+  if (exclude.includes(tool.name)) return { allowed: false, reason: `"${tool.name}" is excluded for tenant "${tenant.id}" (tools.exclude in tenants.json)` };
+  const include = tenant.tools?.include;
+  if (include && include.length > 0 && !include.includes(tool.name)) {
+    return { allowed: false, reason: `"${tool.name}" is not in the tools allowed for tenant "${tenant.id}" (tools.include in tenants.json): ${include.join(', ')}` };
+  }
+  return { allowed: true };
+}
+
+export function principalSees(principal: Principal, tenantId: string): boolean {
+  return principal.tenants === '*' || principal.tenants.includes(tenantId);
+}

@@ -1,0 +1,101 @@
+import type { ServerConfig, TenantConfig, SecretRef } from '../config/types.js';
+import { EspoClient } from '../espo/client.js';
+import { resolveSecret } from '../secrets/index.js';
+import { ToolError, unknownTenantError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { principalSees, type Principal } from './policy.js';
+import { InstanceGuard } from './guard.js';
+import { MetadataCache } from './metadata.js';
+
+/**
+ * Everything the server holds for one tenant: its config, a lazily built EspoCRM client (one undici
+ * pool per tenant), and the instance guard. Secrets are resolved on first use, so a tenant whose
+ * keychain entry is missing does not stop the others from working.
+ */
+export class TenantContext {
+  private espo?: EspoClient;
+  readonly guard: InstanceGuard;
+  readonly metadata: MetadataCache;
+
+  constructor(
+    readonly config: TenantConfig,
+    private readonly deps: { env: NodeJS.ProcessEnv; baseDir: string; logger: Logger },
+  ) {
+    this.guard = new InstanceGuard(config, () => this.client());
+    this.metadata = new MetadataCache(() => this.client(), Boolean(config.admin));
+  }
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  client(): EspoClient {
+    if (!this.espo) {
+      const { config } = this;
+      const secret = (ref: SecretRef | undefined, field: string) =>
+        ref === undefined ? undefined : () => resolveSecret(ref, { tenantId: config.id, field, env: this.deps.env, baseDir: this.deps.baseDir });
+      this.espo = new EspoClient({
+        tenantId: config.id,
+        url: config.url,
+        apiKey: secret(config.apiKey, 'apiKey'),
+        hmacSecret: secret(config.hmacSecret, 'hmacSecret'),
+        admin: config.admin
+          ? { username: config.admin.username, password: secret(config.admin.password, 'adminPassword')! }
+          : undefined,
+        timeouts: config.limits?.timeoutMs ? { headersMs: config.limits.timeoutMs, bodyMs: config.limits.timeoutMs } : undefined,
+        connections: config.limits?.concurrency ?? 4,
+        logger: this.deps.logger.child({ tenant: config.id }),
+      });
+    }
+    return this.espo;
+  }
+
+  async close(): Promise<void> {
+    await this.espo?.close();
+    this.espo = undefined;
+  }
+}
+
+export class TenantRegistry {
+  private readonly contexts = new Map<string, TenantContext>();
+
+  constructor(
+    readonly config: ServerConfig,
+    deps: { env: NodeJS.ProcessEnv; baseDir: string; logger: Logger; pin?: string },
+  ) {
+    const tenants = deps.pin ? config.tenants.filter((t) => t.id === deps.pin) : config.tenants;
+    if (deps.pin && tenants.length === 0) {
+      throw new Error(
+        `--tenant ${deps.pin}: no such tenant in ${config.source}. Configured tenants: ${config.tenants.map((t) => t.id).join(', ')}.`,
+      );
+    }
+    for (const t of tenants) this.contexts.set(t.id, new TenantContext(t, deps));
+  }
+
+  /** Tenants the principal may see, in configuration order. */
+  visible(principal: Principal): TenantContext[] {
+    return [...this.contexts.values()].filter((c) => principalSees(principal, c.id));
+  }
+
+  /**
+   * The tenant a call names, or the only visible tenant when the call names none. Unknown and
+   * forbidden tenants give the same error, listing only what the caller may use.
+   */
+  resolve(requested: string | undefined, principal: Principal): TenantContext {
+    const visible = this.visible(principal);
+    if (requested === undefined || requested === '') {
+      if (visible.length === 1) return visible[0]!;
+      throw new ToolError(
+        `This call needs a tenant: ${visible.length} tenants are visible (${visible.map((c) => `"${c.id}"`).join(', ')}). Pass one as "tenant".`,
+        'tenant_required',
+      );
+    }
+    const ctx = this.contexts.get(requested);
+    if (!ctx || !principalSees(principal, requested)) throw unknownTenantError(requested, visible.map((c) => c.id));
+    return ctx;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.contexts.values()].map((c) => c.close()));
+  }
+}
