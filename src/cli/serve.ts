@@ -5,25 +5,28 @@ import { TenantRegistry } from '../tenants/registry.js';
 import { LOCAL_PRINCIPAL } from '../tenants/policy.js';
 import { serveStdio } from '../transports/stdio.js';
 import { checkTenant } from '../tools/check_tenant.js';
+import { AuditLog, defaultAuditPath } from '../audit/log.js';
+import { ConfirmTokens } from '../core/confirm.js';
 
 async function openRegistry(opts: { config?: string; tenant?: string }) {
   const cwd = process.cwd();
   loadDotEnv(cwd, process.env);
   const config = await loadConfig({ configPath: opts.config, env: process.env, cwd });
   const logger = createLogger();
-  const baseDir = config.source.endsWith('.json') ? path.dirname(path.resolve(cwd, config.source)) : cwd;
+  const baseDir = config.baseDir ?? cwd;
   const registry = new TenantRegistry(config, { env: process.env, baseDir, logger, pin: opts.tenant });
-  return { config, logger, registry };
+  const audit = new AuditLog(config.audit?.path ? config.audit.path : defaultAuditPath(process.env));
+  return { config, logger, registry, audit };
 }
 
 export async function runServe(opts: { config?: string; tenant?: string; readOnly: boolean }): Promise<void> {
-  const { logger, registry } = await openRegistry(opts);
-  await serveStdio({ registry, principal: LOCAL_PRINCIPAL, readOnly: opts.readOnly, logger });
+  const { logger, registry, audit } = await openRegistry(opts);
+  await serveStdio({ registry, principal: LOCAL_PRINCIPAL, readOnly: opts.readOnly, logger, audit, confirms: new ConfirmTokens() });
 }
 
 /** `tenants check [ID]`: runs check_tenant on one or every tenant and prints the results; exit code 0 when all pass. */
 export async function runTenantCheck(tenantId: string | undefined, opts: { configPath?: string }): Promise<number> {
-  const { logger, registry } = await openRegistry({ config: opts.configPath });
+  const { logger, registry, audit } = await openRegistry({ config: opts.configPath });
   const targets = tenantId ? [registry.resolve(tenantId, LOCAL_PRINCIPAL)] : registry.visible(LOCAL_PRINCIPAL);
   let failures = 0;
   try {
@@ -38,6 +41,8 @@ export async function runTenantCheck(tenantId: string | undefined, opts: { confi
           logger,
           server: { readOnly: false },
           progress: async () => undefined,
+          audit,
+          confirms: new ConfirmTokens(),
         },
       );
       process.stdout.write(`${result.text}\n\n`);

@@ -37,4 +37,13 @@ export interface ServerConfig {
   tenants: TenantConfig[];
   /** Where the tenants came from, for messages: a file path or `environment`. */
   source: string;
+  /**
+   * Folder that relative `file:` secret references are resolved against: the config file's folder,
+   * or the working directory for tenants from the environment. `loadConfig` always sets it.
+   */
+  baseDir?: string;
+  /** The `http` section of tenants.json, as written; the HTTP transport validates it. */
+  http?: unknown;
+  /** Audit log settings; a relative `path` is resolved against the config file's folder by `loadConfig`. */
+  audit?: { path?: string };
 }

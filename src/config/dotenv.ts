@@ -1,0 +1,26 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { config } from 'dotenv';
+import { ConfigError } from './errors.js';
+
+/**
+ * Loads `.env` from `cwd` into `env`, without overriding variables already set. Quiet and without
+ * debug output: dotenv's messages would otherwise reach stdout, which is the MCP stdio transport.
+ * Returns the file and the variables it added, or undefined when there is no `.env`.
+ */
+export function loadDotEnv(
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+  file = '.env',
+): { path: string; loaded: string[] } | undefined {
+  const path = resolve(cwd, file);
+  if (!existsSync(path)) return undefined;
+  const before = new Set(Object.keys(env));
+  // Every option explicit: dotenv otherwise takes DOTENV_DEBUG / DOTENV_OVERRIDE from the environment.
+  const result = config({ path, processEnv: env, quiet: true, debug: false, override: false });
+  if (result.error) {
+    const code = (result.error as NodeJS.ErrnoException).code ?? 'error';
+    throw new ConfigError(`${path}: cannot read the .env file (${code})`);
+  }
+  return { path, loaded: Object.keys(result.parsed ?? {}).filter((k) => !before.has(k)) };
+}

@@ -1,0 +1,56 @@
+import { closest, distance } from 'fastest-levenshtein';
+
+/** A found value for an error message: short, and only ever called for values that are not secrets. */
+export function describeFound(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  return describeKind(value);
+}
+
+/** The kind of a value, without the value: for places that may hold secrets. */
+export function describeKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  switch (typeof value) {
+    case 'string':
+      return 'a string';
+    case 'number':
+      return 'a number';
+    case 'boolean':
+      return 'true/false';
+    case 'object':
+      return 'an object';
+    default:
+      return typeof value;
+  }
+}
+
+/** An error function for zod: "expected X, found Y — hint", or "missing: expected X — hint". */
+export function expected(what: string, hint?: string): (iss: { input?: unknown }) => string {
+  return (iss) => {
+    const tail = hint ? ` — ${hint}` : '';
+    return iss.input === undefined ? `missing: expected ${what}${tail}` : `expected ${what}, found ${describeFound(iss.input)}${tail}`;
+  };
+}
+
+/** The closest known name to a typo, when close enough to be worth suggesting. */
+export function didYouMean(word: string, known: readonly string[], aliases: Record<string, string> = {}): string | undefined {
+  const alias = aliases[word] ?? aliases[word.toLowerCase()];
+  if (alias) return alias;
+  const caseless = known.find((k) => k.toLowerCase() === word.toLowerCase());
+  if (caseless) return caseless;
+  if (known.length === 0) return undefined;
+  const best = closest(word, [...known]);
+  return distance(word, best) <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+/** `['tenants', 'damath', 'tools', 'include', 2]` -> `tenants.damath.tools.include[2]`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out ? `.${String(seg)}` : String(seg);
+  }
+  return out || '(top level)';
+}
