@@ -10,6 +10,8 @@
  * - `auth: 'none'`: no credentials (e.g. `GET Settings` to test reachability without touching the lockout).
  */
 
+import type { QueryParams } from './query.js';
+
 export type EspoAuthMode = 'api' | 'admin' | 'none';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -17,7 +19,8 @@ export interface EspoRequest {
   method: HttpMethod;
   /** Path after `/api/v1/`, e.g. `Metadata` or `Lead/layout/detail`. No leading slash needed. */
   path: string;
-  query?: Record<string, string | number | boolean | undefined>;
+  /** Encoded PHP-style (`where[0][type]=equals`); nested objects and arrays allowed. */
+  query?: QueryParams;
   /** JSON body (objects/arrays are JSON-encoded); `rawBody` sends a string as is. */
   body?: unknown;
   rawBody?: string;
