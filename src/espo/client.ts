@@ -1,4 +1,6 @@
-import { Pool, type Dispatcher } from 'undici';
+// undici is loaded on the first request, not at start-up: it is a large module and the server's
+// start-up time matters to every MCP client that spawns it.
+import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { EspoAuthMode, EspoRequest, EspoResponse, HttpMethod } from './types.js';
 import { normalizeEspoUrl, type EspoUrl } from './url.js';
@@ -109,8 +111,10 @@ export class EspoClient {
   readonly tenantId: string;
   readonly url: EspoUrl;
 
-  private readonly dispatcher: Dispatcher;
+  private dispatcher: Dispatcher | undefined;
+  private dispatcherLoading: Promise<Dispatcher> | undefined;
   private readonly ownsDispatcher: boolean;
+  private readonly connections: number;
   private readonly logger: Logger | undefined;
   private readonly timeouts: { connectMs: number; headersMs: number; bodyMs: number; requestMs: number };
   private readonly retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
@@ -156,18 +160,24 @@ export class EspoClient {
       ? { username: opts.admin.username.trim(), password: new LazySecret(opts.admin.password, opts.tenantId, 'admin.password') }
       : undefined;
 
-    if (opts.dispatcher) {
-      this.dispatcher = opts.dispatcher;
-      this.ownsDispatcher = false;
-    } else {
+    this.connections = opts.connections ?? DEFAULTS.connections;
+    this.dispatcher = opts.dispatcher;
+    this.ownsDispatcher = opts.dispatcher === undefined;
+  }
+
+  /** The connection pool (one per tenant, keep-alive), created on first use. */
+  private pool(): Promise<Dispatcher> {
+    if (this.dispatcher) return Promise.resolve(this.dispatcher);
+    this.dispatcherLoading ??= import('undici').then(({ Pool }) => {
       this.dispatcher = new Pool(this.url.origin, {
-        connections: opts.connections ?? DEFAULTS.connections,
+        connections: this.connections,
         connectTimeout: this.timeouts.connectMs,
         headersTimeout: this.timeouts.headersMs,
         bodyTimeout: this.timeouts.bodyMs,
       });
-      this.ownsDispatcher = true;
-    }
+      return this.dispatcher;
+    });
+    return this.dispatcherLoading;
   }
 
   /** Which credentials are configured (not whether they work). */
@@ -225,8 +235,10 @@ export class EspoClient {
     if (this.closed) return;
     this.closed = true;
     if (!this.ownsDispatcher) return;
-    if (opts.force) await this.dispatcher.destroy();
-    else await this.dispatcher.close();
+    const pool = this.dispatcher ?? (this.dispatcherLoading ? await this.dispatcherLoading : undefined);
+    if (!pool) return;
+    if (opts.force) await pool.destroy();
+    else await pool.close();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -440,7 +452,8 @@ export class EspoClient {
     }
     const t = this.effectiveTimeouts(a);
     const started = performance.now();
-    const res = await this.dispatcher.request({
+    const dispatcher = await this.pool();
+    const res = await dispatcher.request({
       origin: this.url.origin,
       path: a.wirePath,
       method: a.method,

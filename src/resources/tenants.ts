@@ -46,7 +46,7 @@ export const tenantResource: ResourceDefinition = {
     const tenant = registry.resolve(one(vars.tenant), principal);
     const cfg = tenant.config;
     const policy = {
-      readOnly: writeTools().every((tool) => !decideTool(tool, cfg, principal, { readOnly }).allowed),
+      readOnly: readOnly || cfg.readOnly || Boolean(principal.readOnly),
       writeTools: writeTools()
         .filter((tool) => decideTool(tool, cfg, principal, { readOnly }).allowed)
         .map((t) => t.name),

@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import type { Logger } from '../log/logger.js';
 import type { Principal, ToolKind } from '../tenants/policy.js';
 import type { TenantContext, TenantRegistry } from '../tenants/registry.js';
+import type { AuditLog } from '../audit/log.js';
+import type { ConfirmTokens } from '../core/confirm.js';
 
 export interface ToolAnnotations {
   readOnlyHint: boolean;
@@ -21,6 +23,8 @@ export interface ToolContext {
   /** Reports progress when the client asked for it; a no-op otherwise. */
   progress(progress: number, total?: number, message?: string): Promise<void>;
   server: { readOnly: boolean };
+  audit: AuditLog;
+  confirms: ConfirmTokens;
 }
 
 export interface ToolResult<O> {

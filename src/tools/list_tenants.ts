@@ -40,7 +40,7 @@ export const listTenants = defineTool({
         name: c.name,
         siteUrl: expectedSiteUrl(c),
         ...(c.description ? { description: c.description } : {}),
-        readOnly: writeTools.length === 0,
+        readOnly: ctx.server.readOnly || c.readOnly || Boolean(ctx.principal.readOnly),
         credentials: { apiKey: Boolean(c.apiKey || c.hmacSecret), admin: Boolean(c.admin) },
         writeTools,
       };

@@ -67,7 +67,7 @@ export async function spawnServer(opts: { args: string[]; env: Record<string, st
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, ...opts.args],
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'debug', ...opts.env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', XDG_STATE_HOME: opts.cwd, LOG_LEVEL: 'debug', ...opts.env },
     cwd: opts.cwd,
     stderr: 'pipe',
   });
