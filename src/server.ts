@@ -14,6 +14,8 @@ import { allTools } from './tools/catalog.js';
 import { allResources, type ResourceDefinition } from './resources/catalog.js';
 import { describeError } from './tools/common.js';
 import { EspoError } from './espo/errors.js';
+import type { AuditLog } from './audit/log.js';
+import type { ConfirmTokens } from './core/confirm.js';
 
 export const SERVER_NAME = 'espocrm-admin-mcp';
 export const SERVER_VERSION = '0.1.0';
@@ -23,6 +25,8 @@ export interface ServerOptions {
   principal: Principal;
   readOnly: boolean;
   logger: Logger;
+  audit: AuditLog;
+  confirms: ConfirmTokens;
 }
 
 export function serverInstructions(opts: ServerOptions): string {
@@ -87,6 +91,8 @@ function registerTool(server: McpServer, tool: ToolDefinition, opts: ServerOptio
           signal: extra.signal,
           logger: tenant ? log.child({ tenant: tenant.id }) : log,
           server: { readOnly: opts.readOnly },
+          audit: opts.audit,
+          confirms: opts.confirms,
           async progress(progress, total, message) {
             if (progressToken === undefined) return;
             await extra.sendNotification({
