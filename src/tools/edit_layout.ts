@@ -1,0 +1,250 @@
+import { z } from 'zod';
+import { annotationsFor, defineTool, type ToolContext } from './define.js';
+import { describeError, tenantArg } from './common.js';
+import { dryRunArg, guardWrite, recordWrite, resolveEntity } from './write.js';
+import { ToolError } from '../errors.js';
+import { layouts } from '../espo/api/index.js';
+import {
+  applyLayoutOps,
+  assertValidLayout,
+  diffLayouts,
+  layoutFingerprint,
+  LayoutOperationSchema,
+  LayoutValidationError,
+  renderLayout,
+  validateLayout,
+  type LayoutContext,
+  type LayoutIssue,
+} from '../core/layout/index.js';
+import type { AuditOutcome } from '../audit/log.js';
+import {
+  assertLayoutsEditable,
+  entityArg,
+  fetchLayout,
+  issueLines,
+  LayoutIssueOut,
+  layoutNameArg,
+  layoutNotFoundError,
+  loadLayoutContext,
+  sameLayout,
+} from './layoutSupport.js';
+
+const TOOL = 'edit_layout';
+
+export const editLayout = defineTool({
+  name: TOOL,
+  title: 'Edit a layout',
+  description:
+    'Change a layout of an entity with a list of operations, applied in order and all-or-nothing; the result is validated ' +
+    '(every field exists, appears once, rows and widths within what EspoCRM allows) and never saved when invalid. ' +
+    'Operations: add_field (to a panel or after/before a field; fullWidth; list width/link), remove_field, move_field, ' +
+    'add_panel, rename_panel, move_panel, remove_panel (moveFieldsTo another panel or "remove"), set_columns, set_width ' +
+    '(list layouts), replace (the whole layout JSON). filters and massUpdate take add_field/remove_field/move_field. ' +
+    'Call get_layout first to see panels and fields. Use dryRun: true to see the diff; then apply with the same operations and ' +
+    'the baseFingerprint the dry run returned, so a layout changed in between is not overwritten. Returns the before/after ' +
+    'diff and a changeId (undo_change reverts it). Errors name the failing operation by its 0-based index. ' +
+    'Example: edit_layout {"tenant": "damath", "entity": "Lead", "layout": "detail", "operations": ' +
+    '[{"op": "add_field", "field": "cTier", "panel": "Overview", "after": "status"}], "dryRun": true}.',
+  kind: 'write',
+  tenantScoped: true,
+  input: {
+    tenant: tenantArg,
+    entity: entityArg,
+    layout: layoutNameArg,
+    operations: z
+      .array(LayoutOperationSchema)
+      .min(1)
+      .max(50)
+      .describe('The operations, applied in order; if one fails, nothing is changed. Field names are metadata names ("cTier"), not labels.'),
+    dryRun: dryRunArg,
+    baseFingerprint: z
+      .string()
+      .max(128)
+      .optional()
+      .describe('The baseFingerprint a dry run of these operations returned: the edit is refused if the layout changed since.'),
+  },
+  output: {
+    tenant: z.string(),
+    entity: z.string(),
+    layout: z.string(),
+    outcome: z
+      .enum(['applied', 'partial', 'dry_run', 'unchanged'])
+      .describe('applied: saved and verified; partial: saved but the read-back differs or failed (see notes); dry_run: nothing saved; unchanged: the operations change nothing.'),
+    changeId: z.string().optional().describe('For undo_change (applied and partial only).'),
+    changes: z.array(z.string()).describe('What each operation did, in order.'),
+    summary: z.array(z.string()).describe('The differences between the layout before and after.'),
+    diff: z.string().describe('Before/after rendering: "- " lines removed, "+ " lines added.'),
+    baseFingerprint: z.string().describe('Fingerprint of the layout the operations were applied to; pass it back when applying a dry run.'),
+    fingerprint: z.string().describe('Fingerprint of the resulting layout (as read back after a save).'),
+    layoutJson: z.unknown().describe('The resulting layout JSON (after a save: as EspoCRM serves it now).'),
+    warnings: z.array(LayoutIssueOut).describe('Validation warnings of the resulting layout (errors block the save).'),
+    verified: z.boolean().optional().describe('After a save: whether the layout read back equals the one sent.'),
+    notes: z.array(z.string()),
+  },
+  annotations: annotationsFor('write'),
+  async handler(args, ctx) {
+    let recorded = false;
+    const audit: Audit = (outcome, summary, extra = {}) => {
+      recorded = true;
+      return recordWrite(ctx, { tool: TOOL, args, outcome, summary, ...extra });
+    };
+    try {
+      return await editLayoutFlow(args, ctx, audit);
+    } catch (err) {
+      if (!recorded) audit(err instanceof ToolError ? 'refused' : 'failed', `edit of ${args.entity} ${args.layout} not made`, { error: describeError(err) });
+      throw err;
+    }
+  },
+});
+
+type Args = { entity: string; layout: string; operations: unknown[]; dryRun?: boolean | undefined; baseFingerprint?: string | undefined };
+/** Records this call in the audit log (once); returns the change id when there is a change. */
+type Audit = (outcome: AuditOutcome, summary: string, extra?: Pick<Parameters<typeof recordWrite>[1], 'change' | 'error'>) => string | undefined;
+
+async function editLayoutFlow(args: Args, ctx: ToolContext, audit: Audit) {
+  const { name: entity, scope, notes } = await resolveEntity(ctx, args.entity);
+  const name = args.layout;
+  const where = `${entity} ${name} layout on tenant "${ctx.tenant.id}"`;
+  assertLayoutsEditable(entity, scope);
+  const [served, layoutCtx] = await Promise.all([fetchLayout(ctx, entity, name), loadLayoutContext(ctx, entity)]);
+  if (!served.found) throw layoutNotFoundError(entity, name, ctx.tenant.id);
+  const before = served.json;
+  const baseFingerprint = layoutFingerprint(before);
+
+  if (args.baseFingerprint !== undefined && args.baseFingerprint !== baseFingerprint) {
+    throw new ToolError(
+      `The ${where} changed since your dry run (its fingerprint is now ${baseFingerprint}), so nothing was saved. ` +
+        `Here is the current layout; plan again (a new dry run) on it:\n${renderLayout(name, before)}`,
+      'stale_plan',
+    );
+  }
+
+  const edit = applyLayoutOps(name, before, args.operations, layoutCtx);
+  const warnings = validateResult(name, before, edit.layout, layoutCtx);
+  const base = { tenant: ctx.tenant.id, entity, layout: name, changes: edit.changes, baseFingerprint, warnings };
+
+  if (sameLayout(before, edit.layout)) {
+    audit('unchanged', `${where}: the operations change nothing`);
+    return {
+      structured: { ...base, outcome: 'unchanged' as const, summary: [], diff: '(no change)', fingerprint: baseFingerprint, layoutJson: before, notes },
+      text: [`The operations leave the ${where} as it is; nothing was saved.`, ...edit.changes.map((c, i) => `  ${i}: ${c}`), ...notes].join('\n'),
+    };
+  }
+
+  const planned = diffLayouts(name, before, edit.layout);
+  if (args.dryRun) {
+    audit('dry_run', `${where}: ${planned.summary.join('; ')}`);
+    return {
+      structured: {
+        ...base, outcome: 'dry_run' as const, summary: planned.summary, diff: planned.text,
+        fingerprint: layoutFingerprint(edit.layout), layoutJson: edit.layout, notes,
+      },
+      text: report(`Dry run, nothing saved: the ${where} would change as follows.`, edit.changes, planned.text, warnings, [
+        `To apply: call edit_layout again with the same operations, "dryRun": false and "baseFingerprint": "${baseFingerprint}".`,
+        ...notes,
+      ]),
+    };
+  }
+
+  await guardWrite(ctx);
+  await saveOrExplain(ctx, entity, name, before, edit.layout, where, audit);
+
+  const change = (after: unknown) => ({ kind: 'layout' as const, entity, layout: name, before, after });
+  let readBack: unknown;
+  try {
+    const r = await fetchLayout(ctx, entity, name);
+    readBack = r.found ? r.json : null;
+  } catch (err) {
+    const problem = `the layout was saved but could not be read back to verify it (${describeError(err)})`;
+    const changeId = audit('partial', `${where}: saved, not verified`, { change: change(edit.layout), error: problem });
+    return partial(base, planned, edit.layout, changeId, problem, notes, where, edit.changes);
+  }
+  if (!sameLayout(readBack, edit.layout)) {
+    const problem =
+      'the layout EspoCRM serves after the save differs from the one sent (a layout set assigned to the admin user or a team ' +
+      'can override it, or something changed it at the same time)';
+    const changeId = audit('partial', `${where}: saved, read-back differs`, { change: change(readBack), error: problem });
+    return partial(base, diffLayouts(name, before, readBack), readBack, changeId, problem, notes, where, edit.changes);
+  }
+
+  const changeId = audit('applied', `${where}: ${planned.summary.join('; ')}`, { change: change(readBack) });
+  return {
+    structured: {
+      ...base, outcome: 'applied' as const, ...(changeId ? { changeId } : {}), summary: planned.summary, diff: planned.text,
+      fingerprint: layoutFingerprint(readBack), layoutJson: readBack, verified: true, notes,
+    },
+    text: report(`Saved the ${where} and verified it by reading it back (changeId ${changeId}; undo_change reverts it).`, edit.changes, planned.text, warnings, notes),
+  };
+}
+
+/**
+ * The only gate before a save: EspoCRM stores anything, and a malformed layout breaks the entity's
+ * screens. When the current layout already fails validation, say so, since the caller's operations
+ * did not cause that.
+ */
+function validateResult(name: string, before: unknown, next: unknown, layoutCtx: LayoutContext): LayoutIssue[] {
+  try {
+    return assertValidLayout(name, next, layoutCtx);
+  } catch (err) {
+    const already = validateLayout(name, before, layoutCtx).filter((i) => i.severity === 'error');
+    if (!(err instanceof LayoutValidationError) || already.length === 0) throw err;
+    throw new ToolError(
+      `${err.message}. The current layout already has ${already.length} of these error(s) (get_layout lists them): fix them in the ` +
+        'same call (remove_field, or replace the layout) or start from the default with reset_layout.',
+      err.code,
+      err.details,
+    );
+  }
+}
+
+/**
+ * PUT the layout. When the save fails, read the layout again to tell the user what state it is in:
+ * unchanged (the usual case), or saved after all (then the flow goes on as a success).
+ */
+async function saveOrExplain(ctx: ToolContext, entity: string, name: string, before: unknown, next: unknown, where: string, audit: Audit): Promise<void> {
+  try {
+    await layouts.put(ctx.tenant.client(), entity, name, next, { signal: ctx.signal });
+    return;
+  } catch (err) {
+    const now = await fetchLayout(ctx, entity, name).catch(() => undefined);
+    if (now?.found && sameLayout(now.json, next)) return;
+    const state =
+      now?.found && sameLayout(now.json, before)
+        ? `The ${where} is unchanged (checked by reading it back).`
+        : `Its state could not be confirmed: check it with get_layout before trying again.`;
+    audit('failed', `${where}: save failed`, { error: describeError(err) });
+    throw new ToolError(`Saving the ${where} failed: ${describeError(err)} ${state}`, 'save_failed');
+  }
+}
+
+function partial(
+  base: { tenant: string; entity: string; layout: string; changes: string[]; baseFingerprint: string; warnings: z.infer<typeof LayoutIssueOut>[] },
+  diff: { summary: string[]; text: string },
+  after: unknown,
+  changeId: string | undefined,
+  problem: string,
+  notes: string[],
+  where: string,
+  changes: string[],
+) {
+  const advice = `Check it with get_layout; undo_change with changeId ${changeId} restores the layout as it was before.`;
+  return {
+    structured: {
+      ...base, outcome: 'partial' as const, ...(changeId ? { changeId } : {}), summary: diff.summary, diff: diff.text,
+      fingerprint: layoutFingerprint(after), layoutJson: after, verified: false, notes: [problem, advice, ...notes],
+    },
+    text: report(`WARNING: the ${where} was saved, but ${problem}. ${advice}`, changes, diff.text, base.warnings, notes),
+  };
+}
+
+function report(head: string, changes: string[], diff: string, warnings: z.infer<typeof LayoutIssueOut>[], tail: string[]): string {
+  return [
+    head,
+    'Operations:',
+    ...changes.map((c, i) => `  ${i}: ${c}`),
+    'Diff (- before, + after):',
+    diff,
+    ...(warnings.length ? [`Warnings (${warnings.length}):`, ...issueLines(warnings)] : []),
+    ...tail,
+  ].join('\n');
+}

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { annotationsFor, defineTool } from './define.js';
+import { tenantArg } from './common.js';
+import { resolveEntity } from './write.js';
+import { kindDescription, layoutFingerprint, layoutKind, renderLayout, validateLayout } from '../core/layout/index.js';
+import { customizationOf, entityArg, issueLines, LayoutIssueOut, layoutNameArg, loadLayoutContext, requireLayout } from './layoutSupport.js';
+
+export const getLayout = defineTool({
+  name: 'get_layout',
+  title: 'Get a layout',
+  description:
+    'Read one layout of an entity exactly as EspoCRM serves it (detail panels and rows, list columns, filter fields, ...), ' +
+    'with a readable rendering, the problems the layout has (unknown or duplicate fields, rows too wide, bad widths), ' +
+    'whether it is customised, and a fingerprint. Use it before edit_layout to see panel names and field positions, ' +
+    'or to check what users see. It only reads. `customized` is true when this server edited the layout and that edit ' +
+    'stands, otherwise null (EspoCRM cannot tell whether its admin UI customised a layout). ' +
+    'Example: get_layout {"tenant": "damath", "entity": "Lead", "layout": "detail"}.',
+  kind: 'read',
+  tenantScoped: true,
+  input: { tenant: tenantArg, entity: entityArg, layout: layoutNameArg },
+  output: {
+    tenant: z.string(),
+    entity: z.string().describe('The entity type as EspoCRM names it.'),
+    layout: z.string(),
+    kind: z.string().describe('The shape of this layout: panels, columns, fieldList, cells, panelMap or linkList.'),
+    layoutJson: z.unknown().describe('The layout JSON as EspoCRM serves it.'),
+    rendering: z.string().describe('The layout as readable text.'),
+    customized: z.literal(true).nullable().describe('true: customised by an edit through this server that still stands; null: unknown.'),
+    customizedNote: z.string(),
+    issues: z.array(LayoutIssueOut).describe('Problems of the current layout: errors (edit_layout will not save a layout with errors) and warnings.'),
+    fingerprint: z.string().describe('Identifies this exact layout content; it changes when the layout changes.'),
+    notes: z.array(z.string()),
+  },
+  annotations: annotationsFor('read'),
+  async handler(args, ctx) {
+    const { name: entity, notes } = await resolveEntity(ctx, args.entity);
+    const name = args.layout;
+    const [json, layoutCtx] = await Promise.all([requireLayout(ctx, entity, name), loadLayoutContext(ctx, entity)]);
+    const issues = validateLayout(name, json, layoutCtx);
+    const rendering = renderLayout(name, json);
+    const fingerprint = layoutFingerprint(json);
+    const custom = customizationOf(ctx, entity, name);
+    const kind = layoutKind(name);
+    const text = [
+      `${entity} ${name} layout on tenant "${ctx.tenant.id}" (${kindDescription(kind)}):`,
+      rendering,
+      ...(issues.length ? [`Problems (${issues.length}):`, ...issueLines(issues)] : ['No problems found.']),
+      `Customised: ${custom.customized ? 'yes' : 'unknown'} (${custom.note}).`,
+      `Fingerprint: ${fingerprint}`,
+      ...notes,
+    ].join('\n');
+    return {
+      structured: {
+        tenant: ctx.tenant.id,
+        entity,
+        layout: name,
+        kind,
+        layoutJson: json,
+        rendering,
+        customized: custom.customized,
+        customizedNote: custom.note,
+        issues,
+        fingerprint,
+        notes,
+      },
+      text,
+    };
+  },
+});
