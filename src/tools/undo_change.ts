@@ -1,0 +1,313 @@
+import { z } from 'zod';
+import { annotationsFor, defineTool, type ToolContext } from './define.js';
+import { tenantArg } from './common.js';
+import { confirmArg, dryRunArg, guardWrite, recordWrite } from './write.js';
+import { ToolError } from '../errors.js';
+import type { AuditEntry, ChangeRecord } from '../audit/log.js';
+import { fingerprint } from '../core/confirm.js';
+import { applyLayoutOps, diffLayouts, layoutFingerprint } from '../core/layout/index.js';
+import { fieldManager } from '../espo/api/index.js';
+import { countFilled, fieldsInLayout, isRecord, loadFieldContext, readLayout, readMetaFresh, saveLayout } from './fieldSupport.js';
+
+const TOOL = 'undo_change';
+
+/**
+ * One step of an undo: a layout to put back, or a field to restore, delete or re-create. Each step
+ * knows the state it expects to find (what the change left), so an undo never overwrites a later edit.
+ */
+type Step =
+  | { kind: 'layout'; entity: string; layout: string; restore: unknown; expect: unknown; current: unknown; drifted: boolean }
+  | { kind: 'layout_remove_field'; entity: string; layout: string; field: string; current: unknown }
+  | { kind: 'field_restore'; entity: string; field: string; body: Record<string, unknown>; current: Record<string, unknown> | undefined; drifted: boolean }
+  | { kind: 'field_delete'; entity: string; field: string; filled: string }
+  | { kind: 'field_recreate'; entity: string; field: string; body: Record<string, unknown>; exists: boolean };
+
+interface Plan {
+  entry: AuditEntry;
+  change: ChangeRecord;
+  steps: Step[];
+  destructive: boolean;
+  blockers: string[];
+  notes: string[];
+}
+
+const FieldState = z.object({ definition: z.record(z.string(), z.unknown()).optional(), label: z.string().optional(), tooltip: z.string().optional(), optionLabels: z.record(z.string(), z.string()).optional(), createBody: z.record(z.string(), z.unknown()).optional() }).passthrough();
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return fingerprint(a ?? null) === fingerprint(b ?? null);
+}
+
+/** The change this id names on this tenant, or a clear error listing the recent ones. */
+function findChange(ctx: ToolContext, changeId: string): { entry: AuditEntry; change: ChangeRecord } {
+  const entry = ctx.audit.findChange(changeId);
+  if (!entry || entry.tenant !== ctx.tenant.id || !entry.change) {
+    const recent = ctx.audit
+      .read()
+      .filter((e) => e.tenant === ctx.tenant.id && e.changeId && e.change && e.change.kind !== 'undo' && (e.outcome === 'applied' || e.outcome === 'partial'))
+      .slice(-5)
+      .reverse()
+      .map((e) => `${e.changeId} (${e.tool}: ${e.summary ?? ''})`);
+    throw new ToolError(
+      `No change "${changeId}" on tenant "${ctx.tenant.id}". ` +
+        (recent.length ? `Recent changes on this tenant, newest first: ${recent.join('; ')}.` : 'This server has recorded no change on this tenant.'),
+      'unknown_change',
+    );
+  }
+  if (entry.change.kind === 'undo') {
+    throw new ToolError(`"${changeId}" is itself an undo. To redo the original change, run its tool again with the same arguments.`, 'cannot_undo_undo');
+  }
+  if (ctx.audit.isUndone(changeId)) throw new ToolError(`Change "${changeId}" was already undone.`, 'already_undone');
+  return { entry, change: entry.change };
+}
+
+/** Body for a field manager PUT that puts a definition back, clearing parameters the change added. */
+function restoreBody(before: Record<string, unknown>, after: Record<string, unknown> | undefined, labels: z.infer<typeof FieldState>): Record<string, unknown> {
+  const body: Record<string, unknown> = { ...before };
+  delete body.isCustom;
+  for (const [k, v] of Object.entries(after ?? {})) {
+    if (k in before || k === 'isCustom') continue;
+    body[k] = Array.isArray(v) ? [] : typeof v === 'boolean' ? false : null;
+  }
+  if (labels.label !== undefined) body.label = labels.label;
+  body.tooltipText = labels.tooltip ?? '';
+  if (labels.optionLabels) body.translatedOptions = labels.optionLabels;
+  return body;
+}
+
+async function layoutSteps(ctx: ToolContext, entity: string, items: Array<{ layout: string; before: unknown; after: unknown }>): Promise<Step[]> {
+  const steps: Step[] = [];
+  for (const item of items) {
+    const current = (await readLayout(ctx, entity, item.layout)) ?? null;
+    steps.push({ kind: 'layout', entity, layout: item.layout, restore: item.before, expect: item.after, current, drifted: !sameJson(current, item.after) });
+  }
+  return steps;
+}
+
+async function planUndo(ctx: ToolContext, changeId: string): Promise<Plan> {
+  const { entry, change } = findChange(ctx, changeId);
+  const blockers: string[] = [];
+  const notes: string[] = [];
+  const steps: Step[] = [];
+  const related = change.related ?? [];
+  let destructive = false;
+
+  if (change.kind === 'layout') {
+    steps.push(...(await layoutSteps(ctx, change.entity, [{ layout: change.layout!, before: change.before, after: change.after }, ...related])));
+  } else if (change.kind === 'field_update') {
+    const before = FieldState.parse(change.before ?? {});
+    const after = FieldState.parse(change.after ?? {});
+    const fc = await loadFieldContext(ctx, change.entity);
+    const current = fc.fields[change.field!] as Record<string, unknown> | undefined;
+    if (!current) blockers.push(`the field ${change.entity}.${change.field} no longer exists`);
+    const expected = after.definition ?? {};
+    const drifted = current !== undefined && Object.entries(expected).some(([k, v]) => k !== 'isCustom' && !sameJson(current[k], v));
+    steps.push({ kind: 'field_restore', entity: change.entity, field: change.field!, body: restoreBody(before.definition ?? {}, after.definition, before), current, drifted });
+  } else if (change.kind === 'field_create') {
+    destructive = true;
+    const fc = await loadFieldContext(ctx, change.entity);
+    const def = fc.fields[change.field!];
+    if (!def) {
+      blockers.push(`the field ${change.entity}.${change.field} no longer exists (deleted since)`);
+    } else {
+      const filled = await countFilled(ctx, change.entity, change.field!, def);
+      const count = filled.count === null ? (filled.any ? 'some records' : 'no record') : `${filled.count} record(s)`;
+      // Layouts first: where the layout is still as the change left it, put the old one back; where it changed since, only take the field out.
+      for (const r of related) {
+        const current = (await readLayout(ctx, change.entity, r.layout)) ?? null;
+        if (sameJson(current, r.after)) steps.push({ kind: 'layout', entity: change.entity, layout: r.layout, restore: r.before, expect: r.after, current, drifted: false });
+        else if (fieldsInLayout(r.layout, current).includes(change.field!)) steps.push({ kind: 'layout_remove_field', entity: change.entity, layout: r.layout, field: change.field!, current });
+      }
+      steps.push({ kind: 'field_delete', entity: change.entity, field: change.field!, filled: `${count} hold a value (${filled.condition})` });
+      notes.push('EspoCRM keeps the database column and its data after a field is deleted; creating the field again with the same name brings the values back.');
+    }
+  } else if (change.kind === 'field_delete') {
+    const before = FieldState.parse(change.before ?? {});
+    const fc = await loadFieldContext(ctx, change.entity);
+    const exists = change.field! in fc.fields;
+    if (exists) blockers.push(`a field named ${change.field} exists again on ${change.entity}`);
+    if (!before.createBody) blockers.push('the change record has no definition to re-create the field from');
+    else steps.push({ kind: 'field_recreate', entity: change.entity, field: change.field!, body: before.createBody, exists });
+    // Layouts can only be put back after the field exists again; their drift is checked now.
+    steps.push(...(await layoutSteps(ctx, change.entity, related)));
+    notes.push('EspoCRM kept the column when the field was deleted, so re-creating it brings the stored values back.');
+  } else {
+    blockers.push(`changes of kind "${change.kind}" cannot be undone`);
+  }
+
+  for (const s of steps) {
+    if (s.kind === 'layout' && s.drifted) {
+      blockers.push(`the ${s.entity} ${s.layout} layout changed after ${changeId} (someone edited it since); restoring would overwrite that edit`);
+    }
+    if (s.kind === 'layout' && s.restore === null) {
+      blockers.push(`the ${s.entity} ${s.layout} layout was broken (EspoCRM served nothing) before ${changeId}; restoring that state is refused`);
+    }
+    if (s.kind === 'field_restore' && s.drifted) {
+      blockers.push(`the field ${s.entity}.${s.field} changed after ${changeId}; restoring would overwrite that change`);
+    }
+  }
+  return { entry, change, steps, destructive, blockers, notes };
+}
+
+function describeStep(s: Step): string {
+  switch (s.kind) {
+    case 'layout':
+      return `put the ${s.entity} ${s.layout} layout back as it was:\n${diffLayouts(s.layout, s.current, s.restore).text}`;
+    case 'layout_remove_field':
+      return `take ${s.field} out of the ${s.entity} ${s.layout} layout (it changed since, so the rest of it is kept)`;
+    case 'field_restore':
+      return `put the definition of ${s.entity}.${s.field} back (${Object.keys(s.body).filter((k) => k !== 'type').join(', ')})`;
+    case 'field_delete':
+      return `delete the field ${s.entity}.${s.field}: ${s.filled}`;
+    case 'field_recreate':
+      return `create ${s.entity}.${s.field} again with its former definition (type ${String(s.body.type)})`;
+  }
+}
+
+function planState(plan: Plan): string {
+  return fingerprint(plan.steps.map((s) => ('current' in s ? s.current ?? null : s.kind)));
+}
+
+async function applyStep(ctx: ToolContext, s: Step): Promise<void> {
+  const client = ctx.tenant.client();
+  switch (s.kind) {
+    case 'layout':
+      await saveLayout(ctx, s.entity, s.layout, s.restore);
+      return;
+    case 'layout_remove_field': {
+      const fc = await loadFieldContext(ctx, s.entity);
+      const edited = applyLayoutOps(s.layout, s.current, [{ op: 'remove_field', field: s.field }], { entityType: s.entity, fields: fc.fields, links: fc.links, fieldTypes: fc.fieldTypes });
+      await saveLayout(ctx, s.entity, s.layout, edited.layout);
+      return;
+    }
+    case 'field_restore': {
+      const { type } = s.current ?? {};
+      await fieldManager.update(client, s.entity, s.field, { ...s.body, type: String(s.body.type ?? type) }, { signal: ctx.signal });
+      return;
+    }
+    case 'field_delete':
+      await fieldManager.delete(client, s.entity, s.field, { signal: ctx.signal });
+      return;
+    case 'field_recreate':
+      await fieldManager.create(client, s.entity, s.body as { name: string; type: string }, { signal: ctx.signal });
+      return;
+  }
+}
+
+async function verify(ctx: ToolContext, plan: Plan): Promise<string[]> {
+  const problems: string[] = [];
+  const { change } = plan;
+  if (change.field) {
+    const def = await readMetaFresh<Record<string, unknown>>(ctx, `entityDefs.${change.entity}.fields.${change.field}`);
+    if (change.kind === 'field_create' && def !== undefined) problems.push(`${change.entity}.${change.field} still exists`);
+    if (change.kind === 'field_delete' && def === undefined) problems.push(`${change.entity}.${change.field} was not re-created`);
+    if (change.kind === 'field_update' && isRecord(def)) {
+      const before = FieldState.parse(change.before ?? {}).definition ?? {};
+      const off = Object.entries(before).filter(([k, v]) => k !== 'isCustom' && !sameJson(def[k], v)).map(([k]) => k);
+      if (off.length) problems.push(`${change.entity}.${change.field} differs from its former definition on ${off.join(', ')}`);
+    }
+  }
+  for (const s of plan.steps) {
+    if (s.kind !== 'layout') continue;
+    const now = await readLayout(ctx, s.entity, s.layout);
+    if (layoutFingerprint(now ?? null) !== layoutFingerprint(s.restore)) problems.push(`the ${s.entity} ${s.layout} layout does not read back as restored`);
+  }
+  return problems;
+}
+
+export const undoChange = defineTool({
+  name: TOOL,
+  title: 'Undo a change',
+  description:
+    'Revert a change this server made, by the changeId its tool returned (edit_layout, reset_layout, create_custom_field, ' +
+    'update_custom_field, delete_custom_field). It restores the state recorded before the change: a layout as it was, a ' +
+    "field's former definition and labels, a deleted field re-created (EspoCRM kept its data), or a created field deleted " +
+    'together with its layout placements. It refuses when the thing changed again since, rather than overwrite a later edit. ' +
+    'Undoing a field creation deletes a field, so that case plans first and needs the confirm token its plan returns; ' +
+    'dryRun shows any plan without writing. Example: undo_change {"tenant": "damath", "changeId": "chg_m1x2y3_ab12cd34"}.',
+  kind: 'destructive',
+  tenantScoped: true,
+  input: {
+    tenant: tenantArg,
+    changeId: z.string().regex(/^chg_[a-z0-9]+_[a-f0-9]{8}$/, 'a changeId looks like "chg_m1x2y3_ab12cd34"').describe('The changeId a write tool returned.'),
+    dryRun: dryRunArg,
+    confirm: confirmArg,
+  },
+  output: {
+    tenant: z.string(),
+    undoes: z.string().describe('The change being undone.'),
+    tool: z.string().describe('The tool that made it.'),
+    outcome: z.enum(['planned', 'dry_run', 'applied', 'partial']),
+    steps: z.array(z.string()).describe('What the undo does (or did), in order.'),
+    notes: z.array(z.string()),
+    changeId: z.string().optional().describe('The id of this undo in the audit log.'),
+    confirmToken: z.string().optional().describe('Pass as "confirm" to apply a planned destructive undo.'),
+    expiresAt: z.string().optional(),
+    problems: z.array(z.string()).optional(),
+  },
+  annotations: annotationsFor('destructive'),
+  async handler(args, ctx) {
+    const plan = await planUndo(ctx, args.changeId);
+    const base = { tenant: ctx.tenant.id, undoes: args.changeId, tool: plan.entry.tool, notes: plan.notes };
+    const stepsText = plan.steps.map(describeStep);
+    if (plan.blockers.length) {
+      recordWrite(ctx, { tool: TOOL, args, outcome: 'refused', summary: `undo ${args.changeId} refused`, error: plan.blockers.join('; ') });
+      throw new ToolError(`Cannot undo ${args.changeId}: ${plan.blockers.join('; ')}. Nothing was changed.`, 'undo_blocked');
+    }
+    const binding = { tenant: ctx.tenant.id, tool: TOOL, args: { changeId: args.changeId }, state: planState(plan) };
+    if (args.dryRun) {
+      return { structured: { ...base, outcome: 'dry_run' as const, steps: stepsText }, text: `Dry run: undoing ${args.changeId} (${plan.entry.tool}) would:\n- ${stepsText.join('\n- ')}` };
+    }
+    if (plan.destructive) {
+      if (!args.confirm) {
+        const { token, expiresAt } = ctx.confirms.issue(binding);
+        recordWrite(ctx, { tool: TOOL, args, outcome: 'planned', summary: `undo ${args.changeId} planned` });
+        return {
+          structured: { ...base, outcome: 'planned' as const, steps: stepsText, confirmToken: token, expiresAt },
+          text: `Undoing ${args.changeId} (${plan.entry.tool}) deletes data and cannot itself be undone here. It would:\n- ${stepsText.join('\n- ')}\n` +
+            `To apply, call undo_change again with the same changeId and "confirm": "${token}" (valid until ${expiresAt}).`,
+        };
+      }
+      const check = ctx.confirms.verify(args.confirm, binding);
+      if (!check.ok) {
+        recordWrite(ctx, { tool: TOOL, args, outcome: 'refused', summary: `undo ${args.changeId}: confirm refused`, error: check.message });
+        throw new ToolError(`Undo refused: ${check.message}.`, `confirm_${check.reason}`);
+      }
+      ctx.confirms.consume(args.confirm);
+    }
+    await guardWrite(ctx);
+    const done: string[] = [];
+    const problems: string[] = [];
+    for (const [i, step] of plan.steps.entries()) {
+      try {
+        await applyStep(ctx, step);
+        done.push(stepsText[i]!);
+      } catch (err) {
+        problems.push(`step ${i + 1} failed (${stepsText[i]!.split('\n')[0]}): ${err instanceof Error ? err.message : String(err)}`);
+        break;
+      }
+    }
+    if (!problems.length) problems.push(...(await verify(ctx, plan)));
+    const outcome = problems.length ? ('partial' as const) : ('applied' as const);
+    const change: ChangeRecord = {
+      kind: 'undo',
+      entity: plan.change.entity,
+      ...(plan.change.layout ? { layout: plan.change.layout } : {}),
+      ...(plan.change.field ? { field: plan.change.field } : {}),
+      before: plan.change.after,
+      after: plan.change.before,
+      undoes: args.changeId,
+    };
+    const changeId = recordWrite(ctx, {
+      tool: TOOL,
+      args,
+      outcome,
+      summary: `undo ${args.changeId} (${plan.entry.tool})${problems.length ? `: ${problems.join('; ')}` : ''}`,
+      change,
+      ...(problems.length ? { error: problems.join('; ') } : {}),
+    });
+    const text = problems.length
+      ? `Undo of ${args.changeId} is incomplete. Done:\n- ${done.join('\n- ') || '(nothing)'}\nProblems:\n- ${problems.join('\n- ')}`
+      : `Undid ${args.changeId} (${plan.entry.tool}):\n- ${done.join('\n- ')}`;
+    return { structured: { ...base, outcome, steps: done, ...(changeId ? { changeId } : {}), ...(problems.length ? { problems } : {}) }, text };
+  },
+});
