@@ -2,10 +2,19 @@ import type { ToolDefinition } from './define.js';
 import type { ToolKind } from '../tenants/policy.js';
 import { listTenants } from './list_tenants.js';
 import { checkTenant } from './check_tenant.js';
+import { getLayout } from './get_layout.js';
+import { editLayout } from './edit_layout.js';
+import { resetLayout } from './reset_layout.js';
+import { describeEntity } from './describe_entity.js';
+import { createCustomField } from './create_custom_field.js';
+import { updateCustomField } from './update_custom_field.js';
+import { deleteCustomField } from './delete_custom_field.js';
+import { rebuildTool } from './rebuild.js';
+import { undoChange } from './undo_change.js';
 
 /** Every tool the server offers, in the order `tools/list` shows them. */
 export function allTools(): ToolDefinition[] {
-  return [listTenants, checkTenant] as unknown as ToolDefinition[];
+  return [listTenants, checkTenant, getLayout, editLayout, resetLayout, describeEntity, createCustomField, updateCustomField, deleteCustomField, rebuildTool, undoChange] as unknown as ToolDefinition[];
 }
 
 /** The write and destructive tools, for policy summaries. */

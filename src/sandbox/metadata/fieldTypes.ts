@@ -25,6 +25,8 @@ interface FieldTypeDef {
   notActualFields?: string[];
   fields?: Record<string, { type: string }>;
   personalData?: boolean;
+  /** option labels (`translatedOptions`) are supported, as in EspoCRM's enum, multiEnum, array and checklist */
+  translatedOptions?: boolean;
 }
 
 const p = (name: string, type: ParamType, extra: Omit<Param, 'name' | 'type'> = {}): Param => ({ name, type, ...extra });
@@ -72,22 +74,22 @@ const types: Record<string, FieldTypeDef> = {
   enum: {
     params: [required, p('options', 'array'), p('default', 'enum'), p('optionsReference', 'varchar'), p('isSorted', 'bool'), p('translation', 'varchar'),
       p('optionsPath', 'varchar'), p('style', 'jsonObject'), p('displayAsLabel', 'bool'), p('labelType', 'enum'), ...common],
-    filter: true, personalData: true,
+    filter: true, personalData: true, translatedOptions: true,
   },
   multiEnum: {
     params: [required, ...optionParams, p('default', 'multiEnum'), p('isSorted', 'bool'), p('allowCustomOptions', 'bool'), p('maxCount', 'int'),
       p('style', 'jsonObject'), p('displayAsLabel', 'bool'), p('labelType', 'enum'), p('displayAsList', 'bool'), p('pattern', 'varchar'), ...common],
-    filter: true, notSortable: true, personalData: true,
+    filter: true, notSortable: true, personalData: true, translatedOptions: true,
   },
   array: {
     params: [required, ...optionParams, p('default', 'multiEnum'), p('allowCustomOptions', 'bool'), p('noEmptyString', 'bool', { default: true }),
       p('displayAsList', 'bool'), p('maxCount', 'int'), p('pattern', 'varchar'), ...common, p('keepItems', 'bool'), p('maxItemLength', 'int')],
-    filter: true, notSortable: true, personalData: true,
+    filter: true, notSortable: true, personalData: true, translatedOptions: true,
   },
   checklist: {
     params: [required, p('options', 'array', { required: true }), p('optionsReference', 'varchar'), p('default', 'multiEnum'), p('isSorted', 'bool'),
       p('translation', 'varchar'), p('maxCount', 'int'), ...common, p('optionsPath', 'varchar')],
-    filter: true, notSortable: true, personalData: true,
+    filter: true, notSortable: true, personalData: true, translatedOptions: true,
   },
   arrayInt: { params: [required, p('options', 'arrayInt'), p('translation', 'varchar'), p('noEmptyString', 'bool', { default: false }), ...common], notCreatable: true, filter: true },
   enumInt: { params: [p('options', 'array'), p('default', 'int'), ...common, p('translation', 'varchar')], notCreatable: true, filter: true },
@@ -154,6 +156,7 @@ export function fieldTypesMetadata(): Record<string, Json> {
     if (def.notSortable) entry.notSortable = true;
     if (def.textFilter) entry.textFilter = true;
     if (def.personalData) entry.personalData = true;
+    if (def.translatedOptions) entry.translatedOptions = true;
     if (def.actualFields) entry.actualFields = [...def.actualFields];
     if (def.notActualFields) entry.notActualFields = [...def.notActualFields];
     if (def.fields) entry.fields = JSON.parse(JSON.stringify(def.fields)) as Json;

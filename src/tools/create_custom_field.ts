@@ -1,0 +1,437 @@
+import { z } from 'zod';
+import { annotationsFor, defineTool, type ToolContext } from './define.js';
+import { describeError, tenantArg } from './common.js';
+import { dryRunArg, guardWrite, recordWrite } from './write.js';
+import {
+  alreadyRecorded,
+  auditedWrite,
+  introducedErrors,
+  isRecord,
+  layoutContext,
+  loadFieldContext,
+  readLabels,
+  readLayout,
+  readMetaFresh,
+  saveLayout,
+  specError,
+  withoutKeys,
+  type FieldContext,
+} from './fieldSupport.js';
+import { compareDefinition, fieldRequestShape, planFieldCreate, validateFieldRequest, type FieldDef, type FieldSpec } from '../core/fieldSpec/index.js';
+import { diffLayouts, LayoutValidationError, placeField, type LayoutContext, type PlaceFieldOptions } from '../core/layout/index.js';
+import { fieldManager } from '../espo/api/index.js';
+import { EspoError } from '../espo/errors.js';
+import { ToolError } from '../errors.js';
+
+const TOOL = 'create_custom_field';
+
+export const FIELD_LAYOUT_TARGETS = ['detail', 'detailSmall', 'list', 'filters', 'massUpdate'] as const;
+type Target = (typeof FIELD_LAYOUT_TARGETS)[number];
+
+const LayoutTargetSchema = z.union([
+  z.enum(FIELD_LAYOUT_TARGETS),
+  z.object({
+    layout: z.enum(FIELD_LAYOUT_TARGETS).describe('detail (record view), detailSmall (quick view), list (list columns), filters (search filters), massUpdate.'),
+    panel: z
+      .union([z.string().min(1), z.number().int().min(0)])
+      .optional()
+      .describe('detail, detailSmall: the panel, by its label (e.g. "Overview") or 0-based index. Default: the first panel.'),
+    after: z.string().min(1).optional().describe('Place right after this field (stored name, e.g. "status"), which must be in the layout. Default: at the end.'),
+    fullWidth: z.boolean().optional().describe('detail, detailSmall: the field gets a row of its own.'),
+    width: z.number().min(0).max(100).optional().describe('list: column width in percent.'),
+  }),
+], { error: () => `each addToLayouts item is one of ${FIELD_LAYOUT_TARGETS.join(', ')}, or an object {"layout": one of those, "panel"?, "after"?, "fullWidth"?, "width"?}` });
+
+const LayoutOutcome = z.object({
+  layout: z.string(),
+  status: z.enum(['planned', 'added', 'already_there', 'failed', 'skipped']),
+  change: z.string().describe('What was (or would be) done, in words.'),
+  diff: z.string().optional().describe('Before/after of the layout, line by line ("-" removed, "+" added).'),
+  error: z.string().optional(),
+  changeId: z.string().optional().describe('Only when the field already existed: the change id of this layout edit.'),
+});
+type LayoutOutcomeT = z.infer<typeof LayoutOutcome>;
+
+interface Placement {
+  layout: Target;
+  opts: PlaceFieldOptions;
+  before: unknown;
+  after: unknown;
+  changed: boolean;
+  change: string;
+  diff: string;
+}
+
+function normalizeTargets(raw: ReadonlyArray<z.infer<typeof LayoutTargetSchema>> | undefined): Array<{ layout: Target; opts: PlaceFieldOptions }> {
+  const out: Array<{ layout: Target; opts: PlaceFieldOptions }> = [];
+  for (const t of raw ?? []) {
+    const { layout, ...opts } = typeof t === 'string' ? { layout: t } : t;
+    if (out.some((o) => o.layout === layout)) {
+      throw new ToolError(`addToLayouts names the ${layout} layout twice; give each layout once.`, 'invalid_request');
+    }
+    out.push({ layout, opts: Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as PlaceFieldOptions });
+  }
+  return out;
+}
+
+/** Places the field on each layout as it is now and validates the result; nothing is written. */
+async function planPlacements(
+  ctx: ToolContext,
+  entity: string,
+  field: string,
+  targets: Array<{ layout: Target; opts: PlaceFieldOptions }>,
+  lctx: LayoutContext,
+): Promise<Placement[]> {
+  const out: Placement[] = [];
+  for (const { layout, opts } of targets) {
+    const before = await readLayout(ctx, entity, layout);
+    if (before === undefined) throw new ToolError(`${entity} has no ${layout} layout (EspoCRM answered 404), so the field cannot be placed on it.`, 'layout_not_found');
+    const placed = placeField(layout, before, field, opts, lctx);
+    if (placed.changed) {
+      const errors = introducedErrors(layout, before, placed.layout, lctx);
+      if (errors.length > 0) throw new LayoutValidationError(layout, errors);
+    }
+    out.push({ layout, opts, before, after: placed.layout, changed: placed.changed, change: placed.change, diff: diffLayouts(layout, before, placed.layout).text });
+  }
+  return out;
+}
+
+/** Writes one planned placement on the layout as it is now (re-placed if it changed since the plan). */
+async function applyPlacement(ctx: ToolContext, entity: string, field: string, p: Placement, lctx: LayoutContext): Promise<{ before: unknown; after: unknown; change: string; changed: boolean }> {
+  const current = await readLayout(ctx, entity, p.layout);
+  if (current === undefined) throw new ToolError(`the ${p.layout} layout is gone (404)`, 'layout_not_found');
+  const placed = placeField(p.layout, current, field, p.opts, lctx);
+  if (!placed.changed) return { before: current, after: current, change: placed.change, changed: false };
+  const errors = introducedErrors(p.layout, current, placed.layout, lctx);
+  if (errors.length > 0) throw new LayoutValidationError(p.layout, errors);
+  await saveLayout(ctx, entity, p.layout, placed.layout);
+  return { before: current, after: placed.layout, change: placed.change, changed: true };
+}
+
+const REBUILD_NOTE = 'EspoCRM rebuilds the entity\'s metadata and database schema by itself when a field is created (API.md §11), so no rebuild call is needed.';
+
+export const createCustomField = defineTool({
+  name: TOOL,
+  title: 'Create a custom field',
+  description:
+    'Create a custom field on an entity type of a tenant\'s EspoCRM (e.g. a "Secteur" dropdown on Lead), optionally placing it on layouts. ' +
+    'The request is validated against that CRM\'s own metadata before anything is written (type, options, defaults, limits, name rules); ' +
+    'natural names are mapped and reported ("secteur_transport" -> "secteurTransport", stored by EspoCRM as "cSecteurTransport" since 8.2). ' +
+    'After writing, the definition is read back from the CRM and compared. Returns the stored field name (use it in layouts, filters and ' +
+    'later calls), the notes on every mapping, the layouts changed and a changeId for undo_change. Calling it again with the same ' +
+    'definition answers "unchanged" and writes nothing (idempotent); a different definition under an existing name is refused with a pointer ' +
+    'to update_custom_field. If a layout save fails after the field was created, the result says exactly what was done and how to undo it. ' +
+    'Use dryRun: true to see the plan first. EspoCRM rebuilds by itself after a create: no rebuild call is needed. ' +
+    'Example: create_custom_field {"tenant": "damath", "entity": "Lead", "name": "secteur", "label": "Secteur", "type": "enum", ' +
+    '"options": ["Transport", "Logistique", "Industrie"], "addToLayouts": ["detail", {"layout": "list", "width": 12}]}.',
+  kind: 'write',
+  tenantScoped: true,
+  input: {
+    tenant: tenantArg,
+    ...fieldRequestShape,
+    addToLayouts: z
+      .array(LayoutTargetSchema)
+      .max(FIELD_LAYOUT_TARGETS.length)
+      .optional()
+      .describe(
+        'Layouts to place the new field on: "detail", "detailSmall", "list", "filters", "massUpdate", or objects {"layout", "panel"?, "after"?, "fullWidth"?, "width"?}. A layout that already shows the field is left as it is.',
+      ),
+    dryRun: dryRunArg,
+  },
+  output: {
+    tenant: z.string(),
+    entity: z.string(),
+    status: z
+      .enum(['planned', 'created', 'unchanged', 'layouts_added', 'partial'])
+      .describe('planned: dry run. created: field created (and layouts saved). unchanged: the same field exists already. layouts_added: the field existed, only layouts were added. partial: the field was created but something after it failed (see problems and undo).'),
+    field: z.string().describe('The stored field name, e.g. "cSecteur".'),
+    requestedName: z.string(),
+    sentName: z.string().describe('The name sent to EspoCRM (without the "c" it adds).'),
+    type: z.string(),
+    label: z.string(),
+    definition: z.record(z.string(), z.unknown()).describe('The definition expected (planned) or read back from the CRM.'),
+    body: z.record(z.string(), z.unknown()).optional().describe('The request body for POST Admin/fieldManager/{Entity}.'),
+    verified: z.boolean().optional().describe('The CRM\'s metadata holds the expected definition and label.'),
+    layouts: z.array(LayoutOutcome),
+    notes: z.array(z.string()),
+    problems: z.array(z.string()),
+    rebuild: z.string(),
+    changeId: z.string().optional().describe('Pass to undo_change to revert this change.'),
+    undo: z.string().optional(),
+  },
+  annotations: annotationsFor('write', { idempotent: true }),
+  async handler(args, ctx) {
+    return auditedWrite(ctx, TOOL, args, async () => {
+      // A write plans on the CRM as it is now, not on a cached view (the CRM may have changed outside this server).
+      if (args.dryRun !== true) ctx.tenant.metadata.invalidate();
+      const fc = await loadFieldContext(ctx, args.entity);
+      const request = { ...withoutKeys(args, ['tenant', 'dryRun', 'addToLayouts']), entity: fc.entity };
+      const validated = validateFieldRequest(request, fc.meta);
+      if (!validated.ok) throw specError(validated.errors);
+      const spec = validated.spec;
+      const stored = spec.name.stored;
+      const targets = normalizeTargets(args.addToLayouts);
+
+      const currentLabel = spec.existing ? (await readLabels(ctx, fc.entity)).of(stored).label : undefined;
+      const plan = planFieldCreate(spec, currentLabel !== undefined ? { currentLabel } : {});
+      if (plan.action === 'conflict') throw specError([plan.error]);
+
+      const plannedDef: FieldDef = plan.action === 'create' ? { ...plan.expected, type: spec.type, isCustom: true } : spec.existing!;
+      const placements = await planPlacements(ctx, fc.entity, stored, targets, layoutContext(fc, { [stored]: plannedDef }));
+      const notes = [...fc.notes, ...spec.notes];
+      const base = {
+        tenant: ctx.tenant.id,
+        entity: fc.entity,
+        field: stored,
+        requestedName: spec.name.requested,
+        sentName: spec.name.base,
+        type: spec.type,
+        label: spec.label,
+      };
+      const layoutsChanging = placements.filter((p) => p.changed);
+
+      if (args.dryRun === true) {
+        recordWrite(ctx, { tool: TOOL, args, outcome: 'dry_run', summary: `plan: ${plan.action} ${fc.entity}.${stored}` });
+        const layouts = placements.map((p): LayoutOutcomeT => ({ layout: p.layout, status: p.changed ? 'planned' : 'already_there', change: p.change, ...(p.changed ? { diff: p.diff } : {}) }));
+        const status = 'planned' as const;
+        const structured = {
+          ...base,
+          status,
+          definition: plan.expected,
+          ...(plan.action === 'create' ? { body: plan.body } : {}),
+          layouts,
+          notes: plan.action === 'unchanged' ? [...notes, `${fc.entity} already has "${stored}" with this definition: only the layouts would change.`] : notes,
+          problems: [],
+          rebuild: REBUILD_NOTE,
+        };
+        return { structured, text: summaryText(structured) };
+      }
+
+      if (plan.action === 'unchanged') {
+        if (layoutsChanging.length === 0) {
+          recordWrite(ctx, { tool: TOOL, args, outcome: 'unchanged', summary: `${fc.entity}.${stored} exists with this definition` });
+          const structured = {
+            ...base,
+            status: 'unchanged' as const,
+            definition: spec.existing as Record<string, unknown>,
+            verified: true,
+            layouts: placements.map((p): LayoutOutcomeT => ({ layout: p.layout, status: 'already_there', change: p.change })),
+            notes,
+            problems: [],
+            rebuild: 'Nothing changed, so nothing to rebuild.',
+          };
+          return { structured, text: summaryText(structured) };
+        }
+        return addLayoutsOnly(ctx, args, fc, spec, placements, base, notes);
+      }
+
+      // Create.
+      await guardWrite(ctx);
+      const problems: string[] = [];
+      try {
+        await fieldManager.create(ctx.tenant.client(), fc.entity, plan.body as { name: string; type: string }, { signal: ctx.signal });
+      } catch (err) {
+        // A timeout or a late 500 may hide a field that was created after all: look before saying nothing happened.
+        const there = err instanceof EspoError ? await readMetaFresh<FieldDef>(ctx, `entityDefs.${fc.entity}.fields.${stored}`).catch(() => undefined) : undefined;
+        if (!isRecord(there)) throw err;
+        problems.push(`EspoCRM answered the create with an error (${describeError(err)}), but the field exists.`);
+      }
+      return finishCreate(ctx, args, fc, spec, plan.expected, plan.body, placements, base, notes, problems);
+    });
+  },
+});
+
+type Base = { tenant: string; entity: string; field: string; requestedName: string; sentName: string; type: string; label: string };
+
+/** After the POST: read back, place on layouts, record (applied or partial), report. Throws only when no field can be found. */
+async function finishCreate(
+  ctx: ToolContext,
+  args: Record<string, unknown>,
+  fc: FieldContext,
+  spec: FieldSpec,
+  expected: Record<string, unknown>,
+  body: Record<string, unknown>,
+  placements: Placement[],
+  base: Base,
+  notes: string[],
+  problems: string[],
+) {
+  let stored = spec.name.stored;
+  let actual: FieldDef | undefined;
+  let verified = false;
+  try {
+    const fields = (await readMetaFresh<Record<string, FieldDef>>(ctx, `entityDefs.${fc.entity}.fields`)) ?? {};
+    actual = isRecord(fields[stored]) ? fields[stored] : undefined;
+    if (actual === undefined) {
+      // The version guess may have been wrong: find the one custom field that was not there before.
+      const added = Object.keys(fields).filter((f) => fc.fields[f] === undefined && fields[f]?.isCustom === true);
+      if (added.length === 1) {
+        problems.push(`EspoCRM stored the field as "${added[0]}", not "${stored}" as expected; use "${added[0]}".`);
+        stored = added[0]!;
+        actual = fields[stored];
+      }
+    }
+    if (actual === undefined) {
+      problems.push(`EspoCRM accepted the create, but no field "${stored}" is in ${fc.entity}'s metadata afterwards.`);
+    } else {
+      const cmp = compareDefinition(expected, actual);
+      const label = (await readLabels(ctx, fc.entity)).of(stored).label;
+      if (!cmp.equal) problems.push(`The stored definition differs from the request: ${cmp.differences.join('; ')}.`);
+      if (label !== spec.label) problems.push(`The stored label is ${JSON.stringify(label ?? null)}, not "${spec.label}".`);
+      verified = cmp.equal && label === spec.label;
+    }
+  } catch (err) {
+    problems.push(`The field was sent, but reading it back failed: ${describeError(err)}.`);
+  }
+
+  const layouts: LayoutOutcomeT[] = [];
+  const related: Array<{ layout: string; before: unknown; after: unknown }> = [];
+  const lctx = layoutContext(fc, { [stored]: actual ?? { ...expected, type: spec.type, isCustom: true } });
+  for (const p of placements) {
+    if (actual === undefined) {
+      layouts.push({ layout: p.layout, status: 'skipped', change: `not placed: the field "${stored}" is not in the metadata` });
+      continue;
+    }
+    if (!p.changed) {
+      layouts.push({ layout: p.layout, status: 'already_there', change: p.change });
+      continue;
+    }
+    try {
+      const done = await applyPlacement(ctx, fc.entity, stored, { ...p }, lctx);
+      if (done.changed) related.push({ layout: p.layout, before: done.before, after: done.after });
+      layouts.push({ layout: p.layout, status: done.changed ? 'added' : 'already_there', change: done.change, ...(done.changed ? { diff: diffLayouts(p.layout, done.before, done.after).text } : {}) });
+    } catch (err) {
+      const reason = describeError(err);
+      problems.push(`The ${p.layout} layout was not saved: ${reason}.`);
+      layouts.push({ layout: p.layout, status: 'failed', change: `"${stored}" not added to ${p.layout}`, error: reason });
+    }
+  }
+
+  const failedLayouts = layouts.filter((l) => l.status === 'failed' || l.status === 'skipped');
+  const partial = !verified || failedLayouts.length > 0;
+  const created = actual !== undefined;
+  const label = base.label;
+  const changeId = created
+    ? recordWrite(ctx, {
+        tool: TOOL,
+        args,
+        outcome: partial ? 'partial' : 'applied',
+        summary: `created ${fc.entity}.${stored}${related.length ? `, added to ${related.map((r) => r.layout).join(', ')}` : ''}${partial ? ` (partial: ${problems.join(' ')})` : ''}`,
+        change: { kind: 'field_create', entity: fc.entity, field: stored, before: null, after: { definition: actual, label }, related },
+      })
+    : undefined;
+  if (!created) {
+    const err = new ToolError(`${problems.join(' ')} Nothing is known to have been created; check with describe_entity {"entity": "${fc.entity}"}.`, 'create_not_verified');
+    recordWrite(ctx, { tool: TOOL, args, outcome: 'failed', summary: `create ${fc.entity}.${stored} not verified`, error: err.message });
+    throw alreadyRecorded(err);
+  }
+  const saved = layouts.filter((l) => l.status === 'added').map((l) => l.layout);
+  const undo = partial
+    ? `Field created as "${stored}" on ${fc.entity}${saved.length ? `; layouts ${saved.join(', ')} saved` : ''}${failedLayouts.length ? `; ${failedLayouts.map((l) => `${l.layout} failed: ${l.error ?? l.change}`).join('; ')}` : ''}. ` +
+      `To revert everything: undo_change {"changeId": "${changeId}"} (deletes the field and restores the saved layouts; it plans first), or delete_custom_field {"entity": "${fc.entity}", "name": "${stored}"}. ` +
+      `To finish instead: call create_custom_field again with the same arguments; the field answers unchanged and only the missing layouts are added.`
+    : `undo_change {"changeId": "${changeId}"} deletes the field again (it plans first and asks for confirmation) and restores the layouts.`;
+  const structured = {
+    ...base,
+    field: stored,
+    status: partial ? ('partial' as const) : ('created' as const),
+    definition: actual as Record<string, unknown>,
+    body,
+    verified,
+    layouts,
+    notes,
+    problems,
+    rebuild: REBUILD_NOTE,
+    ...(changeId ? { changeId } : {}),
+    undo,
+  };
+  return { structured, text: summaryText(structured) };
+}
+
+/** The field exists as asked; only layouts need it. Each layout edit is its own change (kind 'layout'). */
+async function addLayoutsOnly(ctx: ToolContext, args: Record<string, unknown>, fc: FieldContext, spec: FieldSpec, placements: Placement[], base: Base, notes: string[]) {
+  await guardWrite(ctx);
+  const stored = spec.name.stored;
+  const lctx = layoutContext(fc);
+  const layouts: LayoutOutcomeT[] = [];
+  const problems: string[] = [];
+  for (const p of placements) {
+    if (!p.changed) {
+      layouts.push({ layout: p.layout, status: 'already_there', change: p.change });
+      continue;
+    }
+    try {
+      const done = await applyPlacement(ctx, fc.entity, stored, p, lctx);
+      const changeId = done.changed
+        ? recordWrite(ctx, {
+            tool: TOOL,
+            args,
+            outcome: 'applied',
+            summary: `added ${fc.entity}.${stored} to the ${p.layout} layout`,
+            change: { kind: 'layout', entity: fc.entity, layout: p.layout, before: done.before, after: done.after },
+          })
+        : undefined;
+      layouts.push({
+        layout: p.layout,
+        status: done.changed ? 'added' : 'already_there',
+        change: done.change,
+        ...(done.changed ? { diff: diffLayouts(p.layout, done.before, done.after).text } : {}),
+        ...(changeId ? { changeId } : {}),
+      });
+    } catch (err) {
+      const reason = describeError(err);
+      problems.push(`The ${p.layout} layout was not saved: ${reason}.`);
+      recordWrite(ctx, { tool: TOOL, args, outcome: 'failed', summary: `adding ${fc.entity}.${stored} to ${p.layout} failed`, error: reason });
+      layouts.push({ layout: p.layout, status: 'failed', change: `"${stored}" not added to ${p.layout}`, error: reason });
+    }
+  }
+  const firstChange = layouts.find((l) => l.changeId !== undefined)?.changeId;
+  const structured = {
+    ...base,
+    status: problems.length > 0 && firstChange === undefined ? ('partial' as const) : ('layouts_added' as const),
+    definition: spec.existing as Record<string, unknown>,
+    verified: true,
+    layouts,
+    notes: [...notes, `${fc.entity} already has "${stored}" with this definition; only layouts were changed.`],
+    problems,
+    rebuild: 'Layout saves need no rebuild.',
+    ...(firstChange ? { changeId: firstChange } : {}),
+    ...(firstChange ? { undo: `Each layout edit has its own changeId (see layouts); undo_change reverts one.` } : {}),
+  };
+  return { structured, text: summaryText(structured) };
+}
+
+function summaryText(s: {
+  status: string;
+  entity: string;
+  field: string;
+  type: string;
+  label: string;
+  layouts: LayoutOutcomeT[];
+  notes: string[];
+  problems: string[];
+  rebuild: string;
+  changeId?: string;
+  undo?: string;
+  body?: Record<string, unknown>;
+}): string {
+  const head: Record<string, string> = {
+    planned: `PLAN (dry run, nothing written): create ${s.type} field "${s.field}" ("${s.label}") on ${s.entity}.`,
+    created: `Created ${s.type} field "${s.field}" ("${s.label}") on ${s.entity}; verified by reading it back.`,
+    unchanged: `Unchanged: ${s.entity} already has "${s.field}" with this definition; nothing was written.`,
+    layouts_added: `${s.entity} already has "${s.field}" with this definition; only layouts were changed.`,
+    partial: `PARTIAL: field "${s.field}" was created on ${s.entity}, but not everything succeeded.`,
+  };
+  const lines = [head[s.status] ?? s.status];
+  if (s.status === 'planned' && s.body) lines.push(`POST Admin/fieldManager/${s.entity} ${JSON.stringify(s.body)}`);
+  for (const l of s.layouts) {
+    lines.push(`layout ${l.layout}: ${l.status} (${l.change})${l.error ? `: ${l.error}` : ''}${l.changeId ? ` [changeId ${l.changeId}]` : ''}`);
+    if (l.diff && l.status !== 'already_there') lines.push(...l.diff.split('\n').map((d) => `    ${d}`));
+  }
+  for (const p of s.problems) lines.push(`problem: ${p}`);
+  for (const n of s.notes) lines.push(`note: ${n}`);
+  lines.push(s.rebuild);
+  if (s.changeId) lines.push(`changeId: ${s.changeId}`);
+  if (s.undo) lines.push(`undo: ${s.undo}`);
+  return lines.join('\n');
+}

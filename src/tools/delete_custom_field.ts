@@ -1,0 +1,329 @@
+import { z } from 'zod';
+import { annotationsFor, defineTool, type ToolContext } from './define.js';
+import { describeError, tenantArg } from './common.js';
+import { confirmArg, dryRunArg, guardWrite, recordWrite } from './write.js';
+import {
+  FIELD_LAYOUTS,
+  alreadyRecorded,
+  auditedWrite,
+  baseNameOf,
+  countFilled,
+  existingField,
+  fieldsInLayout,
+  introducedErrors,
+  isRecord,
+  layoutContext,
+  loadFieldContext,
+  readLabels,
+  readLayout,
+  readMetaFresh,
+  saveLayout,
+  type FieldContext,
+  type FilledCount,
+} from './fieldSupport.js';
+import { checkEntity, type FieldDef } from '../core/fieldSpec/index.js';
+import { applyLayoutOps, diffLayouts, formatIssues } from '../core/layout/index.js';
+import { fingerprint } from '../core/confirm.js';
+import { fieldManager } from '../espo/api/index.js';
+import { ToolError } from '../errors.js';
+
+const TOOL = 'delete_custom_field';
+const LINK_TYPES = ['link', 'linkOne', 'linkMultiple', 'linkParent'];
+
+interface LayoutRemoval {
+  layout: string;
+  before: unknown;
+  after?: unknown;
+  change: string;
+  diff?: string;
+  /** Why the field cannot be taken out of this layout (blocks the delete). */
+  blocker?: string;
+}
+
+/** The layouts that show the field, and each one without it (validated). */
+async function planRemovals(ctx: ToolContext, fc: FieldContext, field: string): Promise<LayoutRemoval[]> {
+  const lctx = layoutContext(fc);
+  const out: LayoutRemoval[] = [];
+  const read = await Promise.all(FIELD_LAYOUTS.map(async (l) => [l, await readLayout(ctx, fc.entity, l)] as const));
+  for (const [layout, before] of read) {
+    if (before === undefined || !fieldsInLayout(layout, before).includes(field)) continue;
+    // defaultSidePanel may hold the field as a special item (":name").
+    const item = layout === 'defaultSidePanel' && JSON.stringify(before).includes(JSON.stringify(`:${field}`)) ? `:${field}` : field;
+    try {
+      const edited = applyLayoutOps(layout, before, [{ op: 'remove_field', field: item }], lctx);
+      const errors = introducedErrors(layout, before, edited.layout, lctx);
+      if (errors.length > 0) {
+        out.push({ layout, before, change: `cannot remove "${field}"`, blocker: `without "${field}" the ${layout} layout would not be valid: ${formatIssues(errors)}` });
+      } else {
+        out.push({ layout, before, after: edited.layout, change: edited.changes.join('; '), diff: diffLayouts(layout, before, edited.layout).text });
+      }
+    } catch (err) {
+      out.push({ layout, before, change: `cannot remove "${field}"`, blocker: `${layout}: ${describeError(err)}` });
+    }
+  }
+  return out;
+}
+
+function confirmBinding(ctx: ToolContext, fc: FieldContext, stored: string, def: FieldDef, removals: LayoutRemoval[]) {
+  return {
+    tenant: ctx.tenant.id,
+    tool: TOOL,
+    args: { entity: fc.entity, field: stored },
+    state: fingerprint({ definition: def, layouts: Object.fromEntries(removals.map((r) => [r.layout, r.before])) }),
+  };
+}
+
+const LayoutOut = z.object({
+  layout: z.string(),
+  status: z.enum(['planned', 'removed', 'blocked', 'restored', 'not_restored']),
+  change: z.string(),
+  diff: z.string().optional(),
+  error: z.string().optional(),
+});
+
+const CountOut = z.object({
+  count: z.number().nullable().describe('Records holding a value; null when the CRM does not count for this entity.'),
+  any: z.boolean(),
+  condition: z.string(),
+  otherThanDefault: z.number().nullable().optional().describe('Fields with a default (which fills every record): records whose value is not the default.'),
+});
+
+export const deleteCustomField = defineTool({
+  name: TOOL,
+  title: 'Delete a custom field',
+  description:
+    'Delete a custom field (one created through the Field Manager) from an entity type of a tenant\'s EspoCRM, and take it out of the ' +
+    'layouts that show it (EspoCRM itself leaves layouts pointing at deleted fields). Destructive, in two calls: first call it without ' +
+    '"confirm" to get the plan: how many records hold a value in the field, which layouts (detail, detailSmall, list, listSmall, filters, ' +
+    'massUpdate, defaultSidePanel, kanban) show it and how each changes, and a confirm token. Show the plan to the user; then call again ' +
+    'with the same entity and name and "confirm" set to the token. The token is refused if the field or those layouts changed meanwhile, ' +
+    'or after 10 minutes. Built-in fields cannot be deleted. The database column and its data stay in the database (EspoCRM never drops ' +
+    'columns): re-creating a field with the same name brings the values back, and undo_change with the returned changeId re-creates it. ' +
+    'Example: delete_custom_field {"tenant": "damath", "entity": "Lead", "name": "cSecteur"}, then the same with "confirm": "<token>".',
+  kind: 'destructive',
+  tenantScoped: true,
+  input: {
+    tenant: tenantArg,
+    entity: z.string().min(1).describe('Entity type, e.g. "Lead".'),
+    name: z.string().min(1).describe('The field: its stored name ("cSecteur") or the name it was created with ("secteur").'),
+    confirm: confirmArg,
+    dryRun: dryRunArg,
+  },
+  output: {
+    tenant: z.string(),
+    entity: z.string(),
+    field: z.string(),
+    status: z.enum(['planned', 'blocked', 'deleted', 'failed']).describe('planned: nothing deleted yet, confirm with the token. blocked: cannot be deleted as things are (see blockers).'),
+    type: z.string(),
+    label: z.string().optional(),
+    records: CountOut.optional().describe('Records that hold a value in the field (at plan time).'),
+    layouts: z.array(LayoutOut),
+    blockers: z.array(z.string()),
+    dataKept: z.string().describe('What happens to the stored values.'),
+    confirmToken: z.string().optional().describe('Pass as "confirm" (with the same entity and name) to delete.'),
+    expiresAt: z.string().optional(),
+    definition: z.record(z.string(), z.unknown()),
+    changeId: z.string().optional().describe('Pass to undo_change to re-create the field and restore the layouts.'),
+    problems: z.array(z.string()),
+    notes: z.array(z.string()),
+  },
+  annotations: annotationsFor('destructive'),
+  async handler(args, ctx) {
+    return auditedWrite(ctx, TOOL, args, async () => {
+      // The confirm token is checked against the CRM as it is now, never against a cached view.
+      if (args.confirm !== undefined && args.dryRun !== true) ctx.tenant.metadata.invalidate();
+      const fc = await loadFieldContext(ctx, args.entity);
+      const entityProblems = checkEntity(fc.meta);
+      if (entityProblems.length > 0) throw new ToolError(entityProblems[0]!.message, entityProblems[0]!.code);
+      const { stored, def, notes: nameNotes } = existingField(fc, args.name);
+      if (def.isCustom !== true) {
+        throw new ToolError(
+          `"${stored}" is a built-in field of ${fc.entity}, not a custom one: EspoCRM cannot delete it. To hide it, take it out of the layouts (edit_layout); to change it, use update_custom_field.`,
+          'not_custom',
+        );
+      }
+      if (LINK_TYPES.includes(String(def.type))) {
+        throw new ToolError(`"${stored}" is a relationship (${def.type}); EspoCRM removes those through the Entity Manager (Administration > Entity Manager > ${fc.entity} > Relationships), not by deleting the field.`, 'link_field');
+      }
+      const notes = [...fc.notes, ...nameNotes];
+      const labels = (await readLabels(ctx, fc.entity)).of(stored);
+      const removals = await planRemovals(ctx, fc, stored);
+      const blockers = removals.flatMap((r) => (r.blocker ? [r.blocker] : []));
+      const binding = confirmBinding(ctx, fc, stored, def, removals);
+      const dataKept =
+        'EspoCRM removes the field\'s definition and labels but keeps its database column and the values in it (a rebuild never drops columns): ' +
+        're-creating a field with the same name (or undo_change) brings the values back; removing the data needs database access.';
+      const base = { tenant: ctx.tenant.id, entity: fc.entity, field: stored, type: String(def.type), ...(labels.label ? { label: labels.label } : {}), definition: def as Record<string, unknown>, dataKept };
+
+      if (args.confirm === undefined || args.dryRun === true) {
+        const records = def.notStorable === true ? undefined : await countFilled(ctx, fc.entity, stored, def);
+        const layouts = removals.map((r) => ({ layout: r.layout, status: r.blocker ? ('blocked' as const) : ('planned' as const), change: r.change, ...(r.diff ? { diff: r.diff } : {}), ...(r.blocker ? { error: r.blocker } : {}) }));
+        const token = blockers.length === 0 ? ctx.confirms.issue(binding) : undefined;
+        recordWrite(ctx, { tool: TOOL, args, outcome: 'planned', summary: `plan: delete ${fc.entity}.${stored}${records ? ` (${describeCount(records)})` : ''}` });
+        const structured = {
+          ...base,
+          status: blockers.length ? ('blocked' as const) : ('planned' as const),
+          ...(records ? { records } : {}),
+          layouts,
+          blockers,
+          ...(token ? { confirmToken: token.token, expiresAt: token.expiresAt } : {}),
+          problems: [],
+          notes,
+        };
+        return { structured, text: planText(structured) };
+      }
+
+      // Apply.
+      const check = ctx.confirms.verify(args.confirm, binding);
+      if (!check.ok) throw new ToolError(`Not deleted: ${check.message}.`, `confirm_${check.reason}`);
+      if (blockers.length > 0) throw new ToolError(`Not deleted: ${blockers.join('; ')}`, 'blocked');
+      ctx.confirms.consume(args.confirm);
+      await guardWrite(ctx);
+
+      // Layouts first: once the field is gone, a layout naming it no longer validates.
+      const done: LayoutRemoval[] = [];
+      for (const r of removals) {
+        try {
+          await saveLayout(ctx, fc.entity, r.layout, r.after);
+          done.push(r);
+        } catch (err) {
+          throw await rollback(ctx, args, fc, stored, done, `saving the ${r.layout} layout failed (${describeError(err)})`);
+        }
+      }
+      try {
+        await fieldManager.delete(ctx.tenant.client(), fc.entity, stored, { signal: ctx.signal });
+      } catch (err) {
+        throw await rollback(ctx, args, fc, stored, done, `EspoCRM refused the delete (${describeError(err)})`);
+      }
+
+      const problems: string[] = [];
+      try {
+        const still = await readMetaFresh<FieldDef>(ctx, `entityDefs.${fc.entity}.fields.${stored}`);
+        if (isRecord(still)) problems.push(`EspoCRM answered the delete, but "${stored}" is still in ${fc.entity}'s metadata.`);
+      } catch (err) {
+        problems.push(`The delete was sent, but reading the metadata back failed: ${describeError(err)}.`);
+      }
+      const recreate: Record<string, unknown> = { ...def, name: baseNameOf(fc, stored), label: labels.label ?? stored };
+      delete recreate.isCustom;
+      if (labels.tooltip) recreate.tooltipText = labels.tooltip;
+      if (labels.optionLabels && Object.keys(labels.optionLabels).length > 0) recreate.translatedOptions = labels.optionLabels;
+      const changeId = recordWrite(ctx, {
+        tool: TOOL,
+        args,
+        outcome: problems.length ? 'partial' : 'applied',
+        summary: `deleted ${fc.entity}.${stored}${done.length ? `, removed from ${done.map((r) => r.layout).join(', ')}` : ''}`,
+        change: {
+          kind: 'field_delete',
+          entity: fc.entity,
+          field: stored,
+          before: { definition: def, ...labels, createBody: recreate },
+          after: null,
+          related: done.map((r) => ({ layout: r.layout, before: r.before, after: r.after })),
+        },
+      });
+      const structured = {
+        ...base,
+        status: 'deleted' as const,
+        layouts: done.map((r) => ({ layout: r.layout, status: 'removed' as const, change: r.change, ...(r.diff ? { diff: r.diff } : {}) })),
+        blockers: [],
+        ...(changeId ? { changeId } : {}),
+        problems,
+        notes: [...notes, 'EspoCRM rebuilt the metadata by itself after the delete: no rebuild call is needed.'],
+      };
+      return {
+        structured,
+        text: [
+          `Deleted "${stored}" from ${fc.entity}${done.length ? `; removed it from ${done.map((r) => r.layout).join(', ')}` : ''}.`,
+          ...problems.map((p) => `problem: ${p}`),
+          dataKept,
+          `changeId: ${changeId} (undo_change re-creates the field and restores the layouts).`,
+        ].join('\n'),
+      };
+    });
+  },
+});
+
+/** Puts back the layouts already edited, records the failure, and returns the error to throw. */
+async function rollback(
+  ctx: ToolContext,
+  args: Record<string, unknown>,
+  fc: FieldContext,
+  field: string,
+  done: LayoutRemoval[],
+  reason: string,
+): Promise<ToolError> {
+  const restored: string[] = [];
+  const notRestored: string[] = [];
+  for (const r of [...done].reverse()) {
+    try {
+      await saveLayout(ctx, fc.entity, r.layout, r.before);
+      restored.push(r.layout);
+    } catch (err) {
+      notRestored.push(`${r.layout} (${describeError(err)})`);
+    }
+  }
+  const message =
+    `Not deleted: ${reason}. The field "${field}" is still on ${fc.entity}.` +
+    (restored.length ? ` Layouts put back as they were: ${restored.join(', ')}.` : '') +
+    (notRestored.length ? ` Layouts that could NOT be put back (they no longer show the field): ${notRestored.join(', ')}; fix them with edit_layout.` : '');
+  recordWrite(ctx, {
+    tool: TOOL,
+    args,
+    outcome: notRestored.length ? 'partial' : 'failed',
+    summary: `delete ${fc.entity}.${field} failed`,
+    error: message,
+    ...(notRestored.length
+      ? {
+          change: {
+            kind: 'layout' as const,
+            entity: fc.entity,
+            layout: done[0]!.layout,
+            before: done[0]!.before,
+            after: done[0]!.after,
+            related: done.slice(1).map((r) => ({ layout: r.layout, before: r.before, after: r.after })),
+          },
+        }
+      : {}),
+  });
+  return alreadyRecorded(new ToolError(message, 'delete_failed'));
+}
+
+function describeCount(c: FilledCount): string {
+  const n = c.count === null ? (c.any ? 'some records' : 'no record') : `${c.count} record(s)`;
+  return `${n} hold a value`;
+}
+
+function planText(s: {
+  status: string;
+  entity: string;
+  field: string;
+  type: string;
+  label?: string;
+  records?: FilledCount;
+  layouts: Array<{ layout: string; status: string; change: string; diff?: string; error?: string }>;
+  blockers: string[];
+  dataKept: string;
+  confirmToken?: string;
+  expiresAt?: string;
+  notes: string[];
+}): string {
+  const lines = [
+    s.status === 'blocked'
+      ? `BLOCKED: "${s.field}" (${s.type}) cannot be deleted from ${s.entity} as things are.`
+      : `PLAN (nothing deleted yet): delete custom field "${s.field}" (${s.type}${s.label ? `, "${s.label}"` : ''}) from ${s.entity}.`,
+  ];
+  if (s.records) {
+    const c = s.records;
+    lines.push(`Records: ${describeCount(c)} (${c.condition})${c.otherThanDefault !== undefined ? `; ${c.otherThanDefault ?? 'unknown'} with a value other than the default` : ''}.`);
+  }
+  if (s.layouts.length === 0) lines.push('Layouts: none of the checked layouts shows the field.');
+  for (const l of s.layouts) {
+    lines.push(`layout ${l.layout}: ${l.change}${l.error ? ` (${l.error})` : ''}`);
+    if (l.diff) lines.push(...l.diff.split('\n').map((d) => `    ${d}`));
+  }
+  for (const b of s.blockers) lines.push(`blocker: ${b}`);
+  lines.push(s.dataKept);
+  for (const n of s.notes) lines.push(`note: ${n}`);
+  if (s.confirmToken) lines.push(`To delete, call delete_custom_field again with the same entity and name and "confirm": "${s.confirmToken}" (valid until ${s.expiresAt}).`);
+  return lines.join('\n');
+}

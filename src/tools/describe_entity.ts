@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { annotationsFor, defineTool } from './define.js';
+import { tenantArg } from './common.js';
+import { FIELD_LAYOUTS, existingField, fieldsInLayout, loadFieldContext, readLabels, readLayout } from './fieldSupport.js';
+import { ToolError } from '../errors.js';
+
+const OptionOut = z.object({ value: z.string(), label: z.string().optional() });
+
+const FieldOut = z.object({
+  name: z.string().describe('The stored field name, as used in layouts, filters and the API (e.g. "cSecteur").'),
+  type: z.string(),
+  label: z.string().optional().describe('The label users see (in the admin user\'s language).'),
+  custom: z.boolean().describe('Created through the Field Manager (isCustom); only these can be deleted.'),
+  required: z.boolean(),
+  readOnly: z.boolean().optional(),
+  disabled: z.boolean().optional(),
+  options: z.array(OptionOut).optional().describe('enum, multiEnum, checklist, array: the options with their labels.'),
+  default: z.unknown().optional(),
+  maxLength: z.number().optional(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  tooltip: z.string().optional(),
+  layouts: z.array(z.string()).optional().describe('The layouts (of those checked) that show the field.'),
+});
+
+type FieldOutT = z.infer<typeof FieldOut>;
+
+const OPTION_TYPES = ['enum', 'multiEnum', 'checklist', 'array', 'varchar'];
+
+export const describeEntity = defineTool({
+  name: 'describe_entity',
+  title: 'Describe an entity type',
+  description:
+    'List the fields of an EspoCRM entity type (Lead, Account, Contact...) on a tenant: name, type, label, whether it is a custom field, ' +
+    'required, options with their labels, limits, and which layouts (detail, detailSmall, list, listSmall, filters, massUpdate, ' +
+    'defaultSidePanel, kanban) show each field. Use it before creating, updating or deleting a field (to find the stored name, e.g. ' +
+    '"cSecteur", and avoid duplicates) and to check the result afterwards. It only reads (metadata comes from a per-tenant cache that ' +
+    'every write through this server refreshes). Give "fields" to describe only some fields (stored or natural names). ' +
+    'Example: describe_entity {"tenant": "damath", "entity": "Lead", "fields": ["secteur", "status"]}.',
+  kind: 'read',
+  tenantScoped: true,
+  input: {
+    tenant: tenantArg,
+    entity: z.string().min(1).describe('Entity type, e.g. "Lead", "Account", "Contact", "Opportunity" (case-insensitive).'),
+    fields: z
+      .array(z.string().min(1))
+      .max(200)
+      .optional()
+      .describe('Only these fields: stored names ("cSecteur") or the names they were created with ("secteur"). Default: all fields.'),
+    customOnly: z.boolean().optional().describe('true: only custom fields (those created through the Field Manager). Default false.'),
+    includeLayouts: z.boolean().optional().describe('false: skip reading layouts (faster). Default true.'),
+  },
+  output: {
+    tenant: z.string(),
+    entity: z.string(),
+    version: z.string().optional().describe('The EspoCRM version of the tenant.'),
+    customPrefix: z.boolean().describe('New custom fields on this entity get the "c" prefix.'),
+    fields: z.array(FieldOut),
+    layoutsChecked: z.array(z.string()).describe('Layouts read to fill each field\'s "layouts" (empty when includeLayouts is false).'),
+    notes: z.array(z.string()),
+  },
+  annotations: annotationsFor('read'),
+  async handler(args, ctx) {
+    const fc = await loadFieldContext(ctx, args.entity);
+    const notes = [...fc.notes];
+    let names = Object.keys(fc.fields);
+    if (args.fields !== undefined) {
+      const picked: string[] = [];
+      const missing: string[] = [];
+      for (const requested of args.fields) {
+        try {
+          const f = existingField(fc, requested);
+          if (!picked.includes(f.stored)) picked.push(f.stored);
+          notes.push(...f.notes);
+        } catch (err) {
+          if (!(err instanceof ToolError)) throw err;
+          missing.push(err.message);
+        }
+      }
+      if (picked.length === 0) throw new ToolError(missing.join(' '), 'field_not_found');
+      notes.push(...missing);
+      names = picked;
+    }
+    if (args.customOnly === true) names = names.filter((n) => fc.fields[n]?.isCustom === true);
+
+    const labels = await readLabels(ctx, fc.entity);
+    const includeLayouts = args.includeLayouts !== false;
+    const shownIn = new Map<string, string[]>();
+    const layoutsChecked: string[] = [];
+    if (includeLayouts) {
+      const read = await Promise.all(FIELD_LAYOUTS.map(async (l) => [l, await readLayout(ctx, fc.entity, l)] as const));
+      for (const [layout, json] of read) {
+        if (json === undefined) continue;
+        layoutsChecked.push(layout);
+        for (const f of fieldsInLayout(layout, json)) shownIn.set(f, [...(shownIn.get(f) ?? []), layout]);
+      }
+    }
+
+    const fields: FieldOutT[] = names.map((name) => {
+      const def = fc.fields[name]!;
+      const l = labels.of(name);
+      const out: FieldOutT = { name, type: String(def.type), custom: def.isCustom === true, required: def.required === true };
+      if (l.label !== undefined) out.label = l.label;
+      if (def.readOnly === true) out.readOnly = true;
+      if (def.disabled === true) out.disabled = true;
+      if (OPTION_TYPES.includes(String(def.type)) && Array.isArray(def.options)) {
+        out.options = def.options
+          .filter((o): o is string => typeof o === 'string')
+          .map((value) => {
+            const label = l.optionLabels?.[value === '' ? '_empty_' : value];
+            return label !== undefined && label !== value ? { value, label } : { value };
+          });
+      }
+      if (def.default !== undefined && def.default !== null && def.default !== '') out.default = def.default;
+      for (const k of ['maxLength', 'min', 'max'] as const) if (typeof def[k] === 'number') out[k] = def[k] as number;
+      if (l.tooltip !== undefined && l.tooltip !== '') out.tooltip = l.tooltip;
+      if (includeLayouts) out.layouts = shownIn.get(name) ?? [];
+      return out;
+    });
+
+    const { profile } = fc;
+    const text = [
+      `${fc.entity} on tenant ${ctx.tenant.id}${profile.version ? ` (EspoCRM ${profile.version})` : ''}: ${fields.length} field(s)` +
+        `${fc.prefixEnabled ? '; new custom fields get the "c" prefix' : '; new custom fields get no prefix'}.`,
+      ...fields.map((f) => {
+        const opts = f.options ? ` [${f.options.map((o) => (o.label ? `${o.value}="${o.label}"` : o.value)).join(', ')}]` : '';
+        const where = f.layouts ? ` layouts: ${f.layouts.length ? f.layouts.join(', ') : '(none)'}` : '';
+        return `- ${f.name} (${f.type}${f.custom ? ', custom' : ''}${f.required ? ', required' : ''}) "${f.label ?? f.name}"${opts}${where}`;
+      }),
+      ...notes.map((n) => `note: ${n}`),
+    ].join('\n');
+    return {
+      structured: {
+        tenant: ctx.tenant.id,
+        entity: fc.entity,
+        ...(profile.version ? { version: profile.version } : {}),
+        customPrefix: fc.prefixEnabled,
+        fields,
+        layoutsChecked,
+        notes,
+      },
+      text,
+    };
+  },
+});
+

@@ -1,0 +1,175 @@
+import { z } from 'zod';
+import { annotationsFor, defineTool, type ToolContext } from './define.js';
+import { describeError, tenantArg } from './common.js';
+import { dryRunArg, guardWrite, recordWrite } from './write.js';
+import { alreadyRecorded, auditedWrite, isRecord, readMeta, tenantProfile } from './fieldSupport.js';
+import { admin, getAppUser } from '../espo/api/index.js';
+import { ToolError } from '../errors.js';
+
+const TOOL = 'rebuild';
+
+const Step = z.object({
+  step: z.enum(['rebuild', 'clearCache', 'crmAnswers', 'metadata']),
+  status: z.enum(['planned', 'ok', 'failed', 'skipped']),
+  message: z.string(),
+  durationMs: z.number().optional(),
+});
+type StepT = z.infer<typeof Step>;
+
+/** Up to this many recent field changes of the tenant are checked against the metadata after the rebuild. */
+const RECENT_CHANGES = 10;
+
+interface RecentChange {
+  kind: 'field_create' | 'field_update' | 'field_delete';
+  entity: string;
+  field: string;
+}
+
+/** The latest applied field change per field (this server's audit log), newest first, undone ones left out. */
+function recentFieldChanges(ctx: ToolContext): RecentChange[] {
+  const entries = ctx.audit.read().filter((e) => e.tenant === ctx.tenant.id);
+  const undone = new Set(entries.flatMap((e) => (e.change?.kind === 'undo' && e.outcome === 'applied' && e.change.undoes ? [e.change.undoes] : [])));
+  const out = new Map<string, RecentChange>();
+  for (const e of [...entries].reverse()) {
+    const c = e.change;
+    if (!c || (e.outcome !== 'applied' && e.outcome !== 'partial') || !c.field || (e.changeId && undone.has(e.changeId))) continue;
+    if (c.kind !== 'field_create' && c.kind !== 'field_update' && c.kind !== 'field_delete') continue;
+    const key = `${c.entity}.${c.field}`;
+    if (!out.has(key)) out.set(key, { kind: c.kind, entity: c.entity, field: c.field });
+    if (out.size >= RECENT_CHANGES) break;
+  }
+  return [...out.values()];
+}
+
+async function timed(fn: () => Promise<string>): Promise<{ ok: boolean; message: string; durationMs: number }> {
+  const start = performance.now();
+  try {
+    const message = await fn();
+    return { ok: true, message, durationMs: Math.round(performance.now() - start) };
+  } catch (err) {
+    return { ok: false, message: describeError(err), durationMs: Math.round(performance.now() - start) };
+  }
+}
+
+export const rebuildTool = defineTool({
+  name: TOOL,
+  title: 'Rebuild and clear the cache',
+  description:
+    'Rebuild a tenant\'s EspoCRM (metadata and database schema, as Administration > Rebuild does), then clear its cache, then verify ' +
+    'that the CRM answers as the admin and that its metadata reflects the recent field changes made through this server. Use it when ' +
+    'the CRM shows stale fields or layouts, or after changes made outside this server. Not needed after create/update/delete_custom_field ' +
+    '(EspoCRM rebuilds by itself) nor after layout edits. The rebuild is soft: it adds columns and tables, never drops any. It can take ' +
+    'from a second to minutes on large databases; progress is reported at each step. Returns each step with its duration and the total ' +
+    'duration. Safe to repeat (idempotent). dryRun: true explains the steps without running them. ' +
+    'Example: rebuild {"tenant": "damath"} or rebuild {"tenant": "damath", "clearCache": false}.',
+  kind: 'write',
+  tenantScoped: true,
+  input: {
+    tenant: tenantArg,
+    clearCache: z.boolean().optional().describe('false: skip clearing the cache after the rebuild (the rebuild clears it at its start anyway). Default true.'),
+    dryRun: dryRunArg,
+  },
+  output: {
+    tenant: z.string(),
+    status: z.enum(['planned', 'rebuilt', 'unhealthy']).describe('unhealthy: the rebuild ran but a check afterwards failed (see steps and problems).'),
+    steps: z.array(Step),
+    durationMs: z.number().describe('Total time of the call, in milliseconds.'),
+    healthy: z.boolean().optional(),
+    version: z.string().optional(),
+    checkedChanges: z.array(z.string()).describe('Recent field changes checked in the metadata, e.g. "Lead.cSecteur present".'),
+    problems: z.array(z.string()),
+  },
+  annotations: annotationsFor('write', { idempotent: true }),
+  async handler(args, ctx) {
+    return auditedWrite(ctx, TOOL, args, async () => {
+      const started = performance.now();
+      const clear = args.clearCache !== false;
+      if (args.dryRun === true) {
+        const steps: StepT[] = [
+          { step: 'rebuild', status: 'planned', message: 'POST Admin/rebuild: clear the cache, rebuild metadata, soft-rebuild the database schema (adds, never drops)' },
+          clear ? { step: 'clearCache', status: 'planned', message: 'POST Admin/clearCache' } : { step: 'clearCache', status: 'skipped', message: 'clearCache: false' },
+          { step: 'crmAnswers', status: 'planned', message: 'GET App/user as the admin' },
+          { step: 'metadata', status: 'planned', message: 'reload the metadata and check the recent field changes made through this server' },
+        ];
+        recordWrite(ctx, { tool: TOOL, args, outcome: 'dry_run', summary: 'plan: rebuild' });
+        const structured = { tenant: ctx.tenant.id, status: 'planned' as const, steps, durationMs: Math.round(performance.now() - started), checkedChanges: [], problems: [] };
+        return { structured, text: ['PLAN (dry run, nothing run):', ...steps.map((s) => `- ${s.step}: ${s.message}`)].join('\n') };
+      }
+
+      await guardWrite(ctx);
+      const client = ctx.tenant.client();
+      const total = 4;
+      const steps: StepT[] = [];
+      const problems: string[] = [];
+
+      await ctx.progress(0, total, 'rebuilding (metadata and database schema)');
+      const rb = await timed(async () => ((await admin.rebuild(client, { signal: ctx.signal })) ? 'EspoCRM rebuilt' : 'EspoCRM answered without true'));
+      steps.push({ step: 'rebuild', status: rb.ok ? 'ok' : 'failed', message: rb.message, durationMs: rb.durationMs });
+      if (!rb.ok) {
+        const err = new ToolError(`The rebuild of tenant "${ctx.tenant.id}" failed after ${rb.durationMs} ms: ${rb.message} Nothing else was run.`, 'rebuild_failed');
+        recordWrite(ctx, { tool: TOOL, args, outcome: 'failed', summary: 'rebuild failed', error: err.message });
+        throw alreadyRecorded(err);
+      }
+
+      await ctx.progress(1, total, clear ? 'clearing the cache' : 'cache clear skipped');
+      if (clear) {
+        const cc = await timed(async () => ((await admin.clearCache(client, { signal: ctx.signal })) ? 'cache cleared' : 'EspoCRM answered without true'));
+        steps.push({ step: 'clearCache', status: cc.ok ? 'ok' : 'failed', message: cc.message, durationMs: cc.durationMs });
+        if (!cc.ok) problems.push(`Clearing the cache failed: ${cc.message}`);
+      } else {
+        steps.push({ step: 'clearCache', status: 'skipped', message: 'clearCache: false' });
+      }
+      ctx.tenant.metadata.invalidate();
+
+      await ctx.progress(2, total, 'checking that the CRM answers');
+      let version: string | undefined;
+      const who = await timed(async () => {
+        const me = await getAppUser(client, 'admin', { signal: ctx.signal });
+        version = typeof me.settings.version === 'string' ? me.settings.version : undefined;
+        if (me.user.type !== 'admin' && me.user.type !== 'super-admin') throw new Error(`the admin login is now a user of type "${me.user.type}"`);
+        return `the CRM answers; "${me.user.userName}" is an admin${version ? `, EspoCRM ${version}` : ''}`;
+      });
+      steps.push({ step: 'crmAnswers', status: who.ok ? 'ok' : 'failed', message: who.message, durationMs: who.durationMs });
+      if (!who.ok) problems.push(`The CRM does not answer properly after the rebuild: ${who.message}`);
+
+      await ctx.progress(3, total, 'checking the metadata');
+      const checkedChanges: string[] = [];
+      const md = await timed(async () => {
+        await tenantProfile(ctx);
+        const scopes = await readMeta<Record<string, unknown>>(ctx, 'scopes');
+        if (!isRecord(scopes) || !Object.values(scopes).some((s) => isRecord(s) && s.entity === true)) throw new Error('the metadata has no entity types');
+        for (const c of recentFieldChanges(ctx)) {
+          const def = await readMeta<unknown>(ctx, `entityDefs.${c.entity}.fields.${c.field}`);
+          const shouldExist = c.kind !== 'field_delete';
+          const ok = isRecord(def) === shouldExist;
+          checkedChanges.push(`${c.entity}.${c.field} ${isRecord(def) ? 'present' : 'absent'}${ok ? '' : ` (expected ${shouldExist ? 'present' : 'absent'} after ${c.kind})`}`);
+          if (!ok) problems.push(`The metadata does not reflect the last ${c.kind} of ${c.entity}.${c.field}.`);
+        }
+        return `metadata reloaded (${Object.keys(scopes).length} scopes)${checkedChanges.length ? `; ${checkedChanges.length} recent field change(s) checked` : ''}`;
+      });
+      steps.push({ step: 'metadata', status: md.ok ? 'ok' : 'failed', message: md.message, durationMs: md.durationMs });
+      if (!md.ok) problems.push(`Reading the metadata after the rebuild failed: ${md.message}`);
+      await ctx.progress(4, total, 'done');
+
+      const healthy = problems.length === 0;
+      const durationMs = Math.round(performance.now() - started);
+      recordWrite(ctx, { tool: TOOL, args, outcome: 'applied', summary: `rebuild${clear ? ' + clear cache' : ''} in ${durationMs} ms; ${healthy ? 'healthy' : problems.join(' ')}` });
+      const structured = {
+        tenant: ctx.tenant.id,
+        status: healthy ? ('rebuilt' as const) : ('unhealthy' as const),
+        steps,
+        durationMs,
+        healthy,
+        ...(version ? { version } : {}),
+        checkedChanges,
+        problems,
+      };
+      const text = [
+        `${healthy ? 'Rebuilt' : 'Rebuilt, but a check FAILED'}: tenant ${ctx.tenant.id} in ${durationMs} ms.`,
+        ...steps.map((s) => `- ${s.step}: ${s.status}, ${s.message}${s.durationMs !== undefined ? ` (${s.durationMs} ms)` : ''}`),
+        ...problems.map((p) => `problem: ${p}`),
+      ].join('\n');
+      return { structured, text };
+    });
+  },
+});
