@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ToolError } from './errors.js';
 import type { Logger } from './log/logger.js';
@@ -70,7 +71,10 @@ function registerTool(server: McpServer, tool: ToolDefinition, opts: ServerOptio
     {
       title: tool.title,
       description: tool.description,
-      inputSchema: tool.input,
+      // Unknown argument names are errors, never silently dropped (a typo like "maxlength" must not
+      // create a field with the default length). Tools whose core reports unknown keys itself, with a
+      // "did you mean", take them loosely and check them there.
+      inputSchema: tool.looseInput ? z.looseObject(tool.input) : z.strictObject(tool.input),
       outputSchema: tool.output,
       annotations: { title: tool.title, ...tool.annotations },
     },

@@ -126,6 +126,7 @@ export const createCustomField = defineTool({
     '"options": ["Transport", "Logistique", "Industrie"], "addToLayouts": ["detail", {"layout": "list", "width": 12}]}.',
   kind: 'write',
   tenantScoped: true,
+  looseInput: true,
   input: {
     tenant: tenantArg,
     ...fieldRequestShape,

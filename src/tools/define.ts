@@ -45,6 +45,8 @@ export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O exten
   /** Tenant-scoped tools get a `tenant` argument and a resolved `ctx.tenant`. */
   tenantScoped: boolean;
   input: I;
+  /** Unknown argument names reach the handler (which must report them) instead of being refused by the schema. */
+  looseInput?: boolean;
   output: O;
   annotations: ToolAnnotations;
   handler(args: z.infer<z.ZodObject<I>>, ctx: ToolContext): Promise<ToolResult<z.infer<z.ZodObject<O>>>>;

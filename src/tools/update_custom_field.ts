@@ -28,6 +28,7 @@ export const updateCustomField = defineTool({
     'Example: update_custom_field {"tenant": "damath", "entity": "Lead", "name": "secteur", "addOptions": ["Agriculture"], "label": "Secteur d\'activité"}.',
   kind: 'write',
   tenantScoped: true,
+  looseInput: true,
   input: { tenant: tenantArg, ...fieldUpdateShape, dryRun: dryRunArg },
   output: {
     tenant: z.string(),
