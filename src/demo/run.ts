@@ -113,6 +113,51 @@ export async function runDemo(opts: { cliPath: string }): Promise<number> {
     heading('An unknown tenant is refused with the choices');
     await call('check_tenant', { tenant: 'acme' });
 
+    const must = (res: CallResult, what: string) => {
+      if (res.isError) {
+        failed++;
+        out(indent(`(step failed: ${what})`));
+      }
+      return res;
+    };
+
+    heading('Create the enum field "Secteur" on Lead, placed on the detail and list layouts');
+    const secteur = {
+      tenant: 'damath', entity: 'Lead', name: 'secteur', type: 'enum', label: 'Secteur',
+      options: ['Transport', 'Logistique', 'Industrie', 'Services'], default: 'Transport',
+      addToLayouts: ['detail', 'list'],
+    };
+    must(await call('create_custom_field', { ...secteur, dryRun: true }), 'dry run of create_custom_field');
+    must(await call('create_custom_field', secteur), 'create_custom_field');
+
+    heading('The same call again answers "unchanged" (idempotent), and nothing is written');
+    const again = must(await call('create_custom_field', secteur), 'create_custom_field again');
+    if (again.structuredContent?.status !== 'unchanged') failed++;
+
+    heading('Add a field to the first panel of the detail layout and as a list column, with the diff');
+    must(await call('create_custom_field', { tenant: 'damath', entity: 'Lead', name: 'potentiel', type: 'int', label: 'Potentiel (k€)', min: 0 }), 'create potentiel');
+    const plan = must(
+      await call('edit_layout', { tenant: 'damath', entity: 'Lead', layout: 'detail', dryRun: true, operations: [{ op: 'add_field', field: 'cPotentiel', panel: 0 }] }),
+      'edit_layout dry run',
+    );
+    must(
+      await call('edit_layout', {
+        tenant: 'damath', entity: 'Lead', layout: 'detail', baseFingerprint: plan.structuredContent?.baseFingerprint,
+        operations: [{ op: 'add_field', field: 'cPotentiel', panel: 0 }],
+      }),
+      'edit_layout detail',
+    );
+    const listEdit = must(
+      await call('edit_layout', { tenant: 'damath', entity: 'Lead', layout: 'list', operations: [{ op: 'add_field', field: 'cPotentiel', after: 'cSecteur', width: 10 }] }),
+      'edit_layout list',
+    );
+
+    heading('Rebuild the CRM and verify it answers with the new fields');
+    must(await call('rebuild', { tenant: 'damath' }), 'rebuild');
+
+    heading('Every write has a changeId: undo the list column');
+    must(await call('undo_change', { tenant: 'damath', changeId: listEdit.structuredContent?.changeId }), 'undo_change');
+
     out(`\n${bold(failed === 0 ? 'Demo finished: every step passed.' : `Demo finished with ${failed} failed check(s).`)}`);
     return failed === 0 ? 0 : 1;
   } catch (err) {
