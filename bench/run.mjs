@@ -2,9 +2,10 @@
 // Usage: npm run bench   (BENCH_RUNS=N to change the number of repetitions)
 import os from 'node:os';
 import { benchStartup } from './startup.mjs';
+import { benchHttpLoad } from './http-load.mjs';
 
 const rows = [];
-for (const bench of [benchStartup]) rows.push(...(await bench()));
+for (const bench of [benchStartup, benchHttpLoad]) rows.push(...(await bench()));
 
 const fmt = (ms) => `${ms.toFixed(1)} ms`;
 console.log(`\nmachine: ${os.cpus()[0]?.model ?? 'unknown'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);

@@ -29,13 +29,20 @@ async function main(argv: string[]): Promise<void> {
 
   program
     .command('serve', { isDefault: true })
-    .description('Serve MCP over stdio (the default), for Claude Desktop, Claude Code, VS Code, Cursor.')
+    .description('Serve MCP over stdio (the default), for Claude Desktop, Claude Code, VS Code, Cursor; or over HTTP with --http.')
     .option('--config <path>', 'tenants.json path (else $ESPOCRM_MCP_CONFIG, else ./tenants.json, else the .env convention)')
     .option('--tenant <id>', 'pin the server to one tenant: only it is visible')
     .option('--read-only', 'disable every write tool, whatever the tenants allow', false)
-    .action(async (opts: { config?: string; tenant?: string; readOnly: boolean }) => {
-      const { runServe } = await import('./cli/serve.js');
-      await runServe(opts);
+    .option('--http', 'serve Streamable HTTP (for chat hosts) instead of stdio; see docs/http.md', false)
+    .option('--port <n>', 'HTTP port (with --http; 0 picks a free one; default 3000)', intOption('--port', 0, 65535))
+    .option('--host <address>', 'HTTP address to bind (with --http; default 127.0.0.1)')
+    .action(async (opts: { config?: string; tenant?: string; readOnly: boolean; http: boolean; port?: number; host?: string }) => {
+      if (!opts.http && (opts.port !== undefined || opts.host !== undefined)) {
+        throw new InvalidArgumentError('--port and --host apply to --http only; add --http to serve over HTTP.');
+      }
+      const { runServe, runServeHttp } = await import('./cli/serve.js');
+      if (opts.http) await runServeHttp({ ...opts, port: opts.port ?? 3000, host: opts.host ?? '127.0.0.1' });
+      else await runServe(opts);
     });
 
   program

@@ -17,6 +17,7 @@ import { describeError } from './tools/common.js';
 import { EspoError } from './espo/errors.js';
 import type { AuditLog } from './audit/log.js';
 import type { ConfirmTokens } from './core/confirm.js';
+import type { TenantLimits } from './tenants/limits.js';
 
 export const SERVER_NAME = 'espocrm-admin-mcp';
 export const SERVER_VERSION = '0.1.0';
@@ -28,6 +29,8 @@ export interface ServerOptions {
   logger: Logger;
   audit: AuditLog;
   confirms: ConfirmTokens;
+  /** Per-tenant concurrency and rate limits, shared by every request (HTTP mode); none when absent. */
+  limits?: TenantLimits;
 }
 
 export function serverInstructions(opts: ServerOptions): string {
@@ -105,7 +108,8 @@ function registerTool(server: McpServer, tool: ToolDefinition, opts: ServerOptio
             });
           },
         };
-        const result = await tool.handler(args as never, ctx);
+        const run = () => tool.handler(args as never, ctx);
+        const result = tenant && opts.limits ? await opts.limits.run(tenant, extra.signal, run) : await run();
         return {
           structuredContent: result.structured as Record<string, unknown>,
           content: [{ type: 'text', text: result.text ?? JSON.stringify(result.structured, null, 2) }],
@@ -128,7 +132,10 @@ export function publicErrorMessage(err: unknown, toolName: string, log: Logger):
 
 function registerResource(server: McpServer, resource: ResourceDefinition, opts: ServerOptions): void {
   const read = async (uri: URL, vars: Record<string, string | string[]>) => {
-    const value = await resource.read({ uri, vars, registry: opts.registry, principal: opts.principal, readOnly: opts.readOnly });
+    const run = () => resource.read({ uri, vars, registry: opts.registry, principal: opts.principal, readOnly: opts.readOnly });
+    // A read that reaches a tenant's CRM counts toward its limits; an unknown tenant fails in `read` as usual.
+    const tenant = opts.limits && opts.registry.visible(opts.principal).find((t) => t.id === [vars.tenant].flat()[0]);
+    const value = tenant && opts.limits ? await opts.limits.run(tenant, undefined, run) : await run();
     return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(value, null, 2) }] };
   };
   const meta = { title: resource.title, description: resource.description, mimeType: 'application/json' };

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { loadConfig, loadDotEnv } from '../config/load.js';
 import { createLogger } from '../log/logger.js';
 import { TenantRegistry } from '../tenants/registry.js';
@@ -7,21 +6,36 @@ import { serveStdio } from '../transports/stdio.js';
 import { checkTenant } from '../tools/check_tenant.js';
 import { AuditLog, defaultAuditPath } from '../audit/log.js';
 import { ConfirmTokens } from '../core/confirm.js';
+import { dropUnsubstitutedHostVariables, readOnlyFromEnv } from './serve-env.js';
 
 async function openRegistry(opts: { config?: string; tenant?: string }) {
   const cwd = process.cwd();
+  dropUnsubstitutedHostVariables(process.env);
   loadDotEnv(cwd, process.env);
   const config = await loadConfig({ configPath: opts.config, env: process.env, cwd });
   const logger = createLogger();
   const baseDir = config.baseDir ?? cwd;
   const registry = new TenantRegistry(config, { env: process.env, baseDir, logger, pin: opts.tenant });
   const audit = new AuditLog(config.audit?.path ? config.audit.path : defaultAuditPath(process.env));
-  return { config, logger, registry, audit };
+  return { config, logger, registry, audit, baseDir };
 }
 
 export async function runServe(opts: { config?: string; tenant?: string; readOnly: boolean }): Promise<void> {
   const { logger, registry, audit } = await openRegistry(opts);
-  await serveStdio({ registry, principal: LOCAL_PRINCIPAL, readOnly: opts.readOnly, logger, audit, confirms: new ConfirmTokens() });
+  await serveStdio({ registry, principal: LOCAL_PRINCIPAL, readOnly: opts.readOnly || readOnlyFromEnv(process.env), logger, audit, confirms: new ConfirmTokens() });
+}
+
+/** `serve --http`: Streamable HTTP with the `http` section's authentication, origins, hosts and limits. */
+export async function runServeHttp(opts: { config?: string; tenant?: string; readOnly: boolean; port: number; host: string }): Promise<void> {
+  const { config, logger, registry, audit, baseDir } = await openRegistry(opts);
+  // Loaded here only: the HTTP stack (SDK transport, jose) would slow the stdio start-up.
+  const { serveHttp } = await import('../transports/http.js');
+  try {
+    await serveHttp({ registry, readOnly: opts.readOnly || readOnlyFromEnv(process.env), logger, audit, confirms: new ConfirmTokens(), http: config.http, host: opts.host, port: opts.port, env: process.env, baseDir });
+  } catch (err) {
+    await registry.close().catch(() => undefined);
+    throw err;
+  }
 }
 
 /** `tenants check [ID]`: runs check_tenant on one or every tenant and prints the results; exit code 0 when all pass. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isSecretRef, looksLikeMalformedRef } from '../secrets/refs.js';
 import { checkCountryCode } from './country.js';
 import { describeFound, describeKind, didYouMean, expected } from './messages.js';
+import { httpSchema, httpTenantProblems } from './http.js';
 
 /**
  * The zod schemas of tenants.json. Objects are strict (an unknown option is an error with a "did you
@@ -215,11 +216,14 @@ export const tenantsFileSchema = strict(
           'expected at least one tenant, found an empty object — add one, e.g. "damath": { "url": "https://crm.example.com", "apiKey": "env:DAMATH_ESPO_API_KEY" }',
       }),
     defaults: defaults.optional(),
-    http: z.unknown().optional(),
+    http: httpSchema.optional(),
     audit: audit.optional(),
   },
   { tenant: 'tenants', servers: 'tenants', instances: 'tenants', default: 'defaults' },
-);
+).superRefine((file, ctx) => {
+  if (!file.http) return;
+  for (const p of httpTenantProblems(file.http, Object.keys(file.tenants))) ctx.addIssue({ code: 'custom', path: ['http', ...p.path], message: p.message });
+}, { when: (payload) => payload.issues.length === 0 }); // needs both sections valid
 
 export type TenantsFile = z.output<typeof tenantsFileSchema>;
 export type TenantEntry = z.output<typeof tenantSchema>;

@@ -5,6 +5,8 @@
  * lazily by `src/secrets/` so that a tenant whose secret is missing does not break the others.
  */
 
+import type { HttpConfig } from './http.js';
+
 export type SecretRef = string;
 
 export interface TenantConfig {
@@ -42,8 +44,8 @@ export interface ServerConfig {
    * or the working directory for tenants from the environment. `loadConfig` always sets it.
    */
   baseDir?: string;
-  /** The `http` section of tenants.json, as written; the HTTP transport validates it. */
-  http?: unknown;
+  /** The `http` section of tenants.json (validated by `src/config/http.ts`): auth, origins, hosts, limits. */
+  http?: HttpConfig;
   /** Audit log settings; a relative `path` is resolved against the config file's folder by `loadConfig`. */
   audit?: { path?: string };
 }

@@ -42,7 +42,7 @@ describe('tenants.json', () => {
       $comment: 'top-level comment',
       defaults: { readOnly: true, defaultCountry: 'fr', limits: { concurrency: 2, timeoutMs: 5000 } },
       audit: { path: 'audit/log.jsonl' },
-      http: { anything: ['goes', 1] },
+      http: { allowedOrigins: ['https://chat.example.com'] },
       tenants: {
         damath: {
           $comment: 'tenant comment',
@@ -63,7 +63,7 @@ describe('tenants.json', () => {
     const config = await loadConfig({ configPath: path, env: {}, cwd: '/' });
     expect(config.source).toBe(path);
     expect(config.baseDir).toBe(dir);
-    expect(config.http).toEqual({ anything: ['goes', 1] });
+    expect(config.http).toEqual({ tokens: [], allowedOrigins: ['https://chat.example.com'], allowedHosts: [], limits: { perTenantRatePerMinute: 120 } });
     expect(config.audit).toEqual({ path: join(dir, 'audit/log.jsonl') });
     expect(config.tenants.map((t) => t.id)).toEqual(['damath', 'coach-vero']);
     const [d, v] = config.tenants;
