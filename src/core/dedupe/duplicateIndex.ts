@@ -1,0 +1,200 @@
+/**
+ * The streaming duplicate index. Records arrive a page at a time; each is normalised once, filed under
+ * its blocking keys, and scored against the records already in those blocks, so the work overlaps
+ * with fetching. A block that outgrows `maxBlockSize` is dropped (a key shared by that many records,
+ * like a switchboard number, is no evidence), which keeps the cost close to linear.
+ *
+ * The result does not depend on the order records arrive in: a pair counts only if the two records
+ * share at least one block that is not oversized at the end, and pair scores are computed in id order.
+ */
+import { BlockTable } from './blockTable.js';
+import { blockHashes } from './blocking.js';
+import { defaultNameKind } from './fields.js';
+import { chooseKeep } from './keep.js';
+import { buildProfile, type ProfileOptions, type RecordProfile } from './profile.js';
+import { describePair, emptyEvidence, evaluatePair, scorePair } from './score.js';
+import type { NameSimilarity } from './similarity.js';
+import {
+  DEDUPE_SIGNALS,
+  type DedupeRecord,
+  type DuplicateCluster,
+  type DuplicateIndexOptions,
+  type DuplicateIndexStats,
+  type DuplicatePair,
+  type NameKind,
+} from './types.js';
+import { UnionFind } from './unionFind.js';
+
+export const DEFAULT_MIN_SCORE = 0.7;
+export const DEFAULT_MAX_BLOCK_SIZE = 100;
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+export class DuplicateIndex {
+  readonly entityType: string;
+  readonly minScore: number;
+  readonly maxBlockSize: number;
+  private readonly nameKind: NameKind;
+  private readonly profileOptions: ProfileOptions;
+  private readonly profiles: RecordProfile[] = [];
+  private readonly ids = new Set<string>();
+  private readonly blocks: BlockTable;
+  /** stamp[j] = i + 1 once j has been scored against i (a pair shares several keys). */
+  private stamp = new Int32Array(1024);
+  private readonly edgeA: number[] = [];
+  private readonly edgeB: number[] = [];
+  private readonly edgeScore: number[] = [];
+  private comparisons = 0;
+  private repeatedIds = 0;
+  private unmatchable = 0;
+  private cached: DuplicateCluster[] | null = null;
+  private readonly evidence = emptyEvidence();
+  private readonly nameScratch: NameSimilarity = { score: 0, sameTokens: false, minToken: 0, extraTokens: 0, typoLevel: false };
+
+  constructor(opts: DuplicateIndexOptions) {
+    const signals = new Set(opts.signals);
+    if (signals.size === 0) throw new Error('DuplicateIndex: choose at least one signal (email, phone, name, company).');
+    for (const s of signals) {
+      if (!DEDUPE_SIGNALS.includes(s)) throw new Error(`DuplicateIndex: unknown signal "${String(s)}"; use ${DEDUPE_SIGNALS.join(', ')}.`);
+    }
+    const minScore = opts.minScore ?? DEFAULT_MIN_SCORE;
+    if (!(minScore > 0 && minScore <= 1)) throw new Error('DuplicateIndex: minScore must be in (0, 1].');
+    const maxBlockSize = opts.maxBlockSize ?? DEFAULT_MAX_BLOCK_SIZE;
+    if (!Number.isInteger(maxBlockSize) || maxBlockSize < 2) throw new Error('DuplicateIndex: maxBlockSize must be an integer ≥ 2.');
+    this.entityType = opts.entityType;
+    this.minScore = minScore;
+    this.maxBlockSize = maxBlockSize;
+    this.blocks = new BlockTable(maxBlockSize);
+    this.nameKind = opts.nameKind ?? defaultNameKind(opts.entityType);
+    const tokens = new Map<string, string>();
+    const intern = (t: string): string => {
+      const known = tokens.get(t);
+      if (known !== undefined) return known;
+      tokens.set(t, t);
+      return t;
+    };
+    this.profileOptions = { signals, nameKind: this.nameKind, defaultCountry: opts.defaultCountry, intern };
+  }
+
+  /** Adds a page of records. A record whose id was already added is ignored (overlapping pages). */
+  add(records: readonly DedupeRecord[]): void {
+    for (const record of records) {
+      if (typeof record?.id !== 'string' || record.id === '') continue;
+      if (this.ids.has(record.id)) {
+        this.repeatedIds++;
+        continue;
+      }
+      this.ids.add(record.id);
+      const profile = buildProfile(record, this.profileOptions);
+      const i = this.profiles.length;
+      this.profiles.push(profile);
+      if (i >= this.stamp.length) {
+        const grown = new Int32Array(this.stamp.length * 2);
+        grown.set(this.stamp);
+        this.stamp = grown;
+      }
+      const keys = blockHashes(profile);
+      if (keys.length === 0) this.unmatchable++;
+      const visit = (j: number): void => this.compare(i, j);
+      for (const key of keys) this.blocks.add(key, i, visit);
+    }
+    this.cached = null;
+  }
+
+  private compare(i: number, j: number): void {
+    if (this.stamp[j] === i + 1) return;
+    this.stamp[j] = i + 1;
+    this.comparisons++;
+    const pi = this.profiles[i] as RecordProfile;
+    const pj = this.profiles[j] as RecordProfile;
+    const iFirst = pi.id < pj.id;
+    const score = evaluatePair(iFirst ? pi : pj, iFirst ? pj : pi, this.nameKind, this.evidence, this.nameScratch);
+    if (score >= this.minScore) {
+      this.edgeA.push(iFirst ? i : j);
+      this.edgeB.push(iFirst ? j : i);
+      this.edgeScore.push(score);
+    }
+  }
+
+  /** True when the two records still share a block that did not outgrow the cap. */
+  private shareLiveBlock(a: RecordProfile, b: RecordProfile): boolean {
+    const keysA = blockHashes(a);
+    for (const k of blockHashes(b)) if (keysA.includes(k) && this.blocks.isLive(k)) return true;
+    return false;
+  }
+
+  /** Clusters of likely duplicates, highest score first. Recomputed only after more records are added. */
+  clusters(): DuplicateCluster[] {
+    if (this.cached) return this.cached;
+    const profiles = this.profiles;
+    const edges: number[] = [];
+    for (let e = 0; e < this.edgeA.length; e++) {
+      if (this.shareLiveBlock(profiles[this.edgeA[e] as number] as RecordProfile, profiles[this.edgeB[e] as number] as RecordProfile)) edges.push(e);
+    }
+    const idOf = (e: number, side: number[]): string => (profiles[side[e] as number] as RecordProfile).id;
+    // Strongest first, ties by ids: the spanning tree, hence each cluster's score, is then reproducible.
+    edges.sort((e, f) =>
+      (this.edgeScore[f] as number) - (this.edgeScore[e] as number) ||
+      (idOf(e, this.edgeA) < idOf(f, this.edgeA) ? -1 : idOf(e, this.edgeA) > idOf(f, this.edgeA) ? 1 : 0) ||
+      (idOf(e, this.edgeB) < idOf(f, this.edgeB) ? -1 : idOf(e, this.edgeB) > idOf(f, this.edgeB) ? 1 : 0));
+
+    const uf = new UnionFind(profiles.length);
+    const weakest = new Map<number, number>();
+    for (const e of edges) {
+      const a = this.edgeA[e] as number;
+      const b = this.edgeB[e] as number;
+      const ra = uf.find(a);
+      const rb = uf.find(b);
+      if (ra === rb) continue;
+      const s = this.edgeScore[e] as number;
+      const low = Math.min(s, weakest.get(ra) ?? 1, weakest.get(rb) ?? 1);
+      uf.union(a, b);
+      weakest.set(uf.find(a), low);
+    }
+
+    const groups = new Map<number, { members: Set<number>; edges: number[] }>();
+    for (const e of edges) {
+      const a = this.edgeA[e] as number;
+      const root = uf.find(a);
+      let g = groups.get(root);
+      if (!g) groups.set(root, (g = { members: new Set(), edges: [] }));
+      g.members.add(a);
+      g.members.add(this.edgeB[e] as number);
+      g.edges.push(e);
+    }
+
+    const clusters: DuplicateCluster[] = [];
+    for (const [root, g] of groups) {
+      const members = [...g.members].map((m) => profiles[m] as RecordProfile);
+      const pairs: DuplicatePair[] = g.edges.map((e) => {
+        const pa = profiles[this.edgeA[e] as number] as RecordProfile;
+        const pb = profiles[this.edgeB[e] as number] as RecordProfile;
+        const reasons = describePair(scorePair(pa, pb, this.nameKind), this.nameKind);
+        return { a: pa.id, b: pb.id, score: round3(this.edgeScore[e] as number), reasons };
+      });
+      const reasons = [...new Set(pairs.flatMap((p) => p.reasons))];
+      clusters.push({
+        ids: members.map((m) => m.id).sort(),
+        score: round3(weakest.get(root) ?? 0),
+        reasons,
+        pairs,
+        keep: chooseKeep(members),
+      });
+    }
+    clusters.sort((c, d) => d.score - c.score || d.ids.length - c.ids.length || ((c.ids[0] ?? '') < (d.ids[0] ?? '') ? -1 : 1));
+    this.cached = clusters;
+    return clusters;
+  }
+
+  stats(): DuplicateIndexStats {
+    return {
+      records: this.profiles.length,
+      comparisons: this.comparisons,
+      blocks: this.blocks.blocks,
+      oversizedBlocks: this.blocks.oversizedBlocks,
+      maxBlockSize: this.maxBlockSize,
+      repeatedIds: this.repeatedIds,
+      unmatchable: this.unmatchable,
+    };
+  }
+}
