@@ -23,6 +23,7 @@ import {
   type SecretField,
 } from '../secrets/refs.js';
 import type { SecretStore } from '../secrets/store.js';
+import { registerTenantsAdd } from './add.js';
 
 export interface TenantsCommandDeps {
   /** `tenants check [ID]`: runs the checks and returns the exit code. */
@@ -48,7 +49,7 @@ interface Io {
 
 const CONFIG_HELP = 'tenants.json to use (else $ESPOCRM_MCP_CONFIG, else ./tenants.json, else the .env convention)';
 
-/** Adds `tenants list | check [ID] | set-secret ID FIELD | import-env` to the CLI. Use `parseAsync`. */
+/** Adds `tenants list | check [ID] | add [ID] | set-secret ID FIELD | import-env` to the CLI. Use `parseAsync`. */
 export function registerTenantsCommands(program: Command, deps: TenantsCommandDeps): void {
   let store: SecretStore | undefined = deps.store;
   const io: Io = {
@@ -93,6 +94,8 @@ export function registerTenantsCommands(program: Command, deps: TenantsCommandDe
     .action((id: string | undefined, _opts: unknown, cmd: Command) =>
       run(() => deps.check(id, { configPath: configOf(cmd) })),
     );
+
+  registerTenantsAdd(tenants, io, run);
 
   tenants
     .command('set-secret')
