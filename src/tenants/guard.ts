@@ -51,8 +51,16 @@ export class InstanceGuard {
   async check(opts: { signal?: AbortSignal; fresh?: boolean } = {}): Promise<GuardResult> {
     if (!opts.fresh && this.cached && Date.now() - this.cached.at < TTL_MS) return this.cached.result;
     const expected = expectedSiteUrl(this.config);
-    const auth = this.config.admin ? 'admin' : 'api';
-    const res = await this.client().request<Record<string, unknown>>({ method: 'GET', path: 'Settings', auth, signal: opts.signal });
+    const read = (auth: 'admin' | 'api') =>
+      this.client().request<Record<string, unknown>>({ method: 'GET', path: 'Settings', auth, signal: opts.signal });
+    // Any authenticated user sees siteUrl: use the admin login, or the API key when the admin login fails.
+    const hasApi = Boolean(this.config.apiKey || this.config.hmacSecret);
+    const res = this.config.admin
+      ? await read('admin').catch((err: unknown) => {
+          if (!hasApi || opts.signal?.aborted) throw err;
+          return read('api');
+        })
+      : await read('api');
     const reportedRaw = typeof res.body?.siteUrl === 'string' ? res.body.siteUrl : undefined;
     let result: GuardResult;
     if (reportedRaw === undefined) {

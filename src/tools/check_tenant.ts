@@ -129,6 +129,7 @@ export const checkTenant = defineTool({
       line('siteUrl', siteUrl),
       line('API key', apiKey),
       line('admin login', admin),
+      ...(problems.length ? ['Problems:', ...problems.map((p) => `- ${p}`)] : []),
     ].join('\n');
     return {
       structured: { tenant: cfg.id, ok, ...(version ? { version } : {}), reachable, siteUrl, apiKey, admin, problems },
