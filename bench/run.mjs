@@ -4,9 +4,10 @@ import os from 'node:os';
 import { benchStartup } from './startup.mjs';
 import { benchHttpLoad } from './http-load.mjs';
 import { benchOverhead } from './overhead.mjs';
+import { benchDuplicates } from './duplicates.mjs';
 
 const rows = [];
-for (const bench of [benchStartup, benchOverhead, benchHttpLoad]) rows.push(...(await bench()));
+for (const bench of [benchStartup, benchOverhead, benchHttpLoad, benchDuplicates]) rows.push(...(await bench()));
 
 const fmt = (ms) => `${ms.toFixed(1)} ms`;
 console.log(`\nmachine: ${os.cpus()[0]?.model ?? 'unknown'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);

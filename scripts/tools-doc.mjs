@@ -27,14 +27,14 @@ function cell(text) {
 /** A short type for a JSON schema: `string`, `"a" | "b"`, `number[]`, `object`, unions. */
 export function typeOf(schema) {
   if (!schema || typeof schema !== 'object') return 'any';
-  if (Array.isArray(schema.enum)) return schema.enum.map((v) => JSON.stringify(v)).join(' \\| ');
+  if (Array.isArray(schema.enum)) return schema.enum.map((v) => JSON.stringify(v)).join(' | ');
   if (schema.const !== undefined) return JSON.stringify(schema.const);
   const union = schema.anyOf ?? schema.oneOf;
   if (Array.isArray(union)) {
     const parts = [...new Set(union.map(typeOf))];
-    return parts.length > 4 ? 'one of several objects' : parts.join(' \\| ');
+    return parts.length > 4 ? 'one of several objects' : parts.join(' | ');
   }
-  const type = Array.isArray(schema.type) ? schema.type.join(' \\| ') : schema.type;
+  const type = Array.isArray(schema.type) ? schema.type.join(' | ') : schema.type;
   if (type === 'array') return `${typeOf(schema.items).includes(' ') ? `(${typeOf(schema.items)})` : typeOf(schema.items)}[]`;
   if (type === 'integer') return 'integer';
   if (type) return type;
@@ -46,28 +46,41 @@ function limitsOf(schema) {
   const out = [];
   if (schema.minLength !== undefined) out.push(`min length ${schema.minLength}`);
   if (schema.maxLength !== undefined) out.push(`max length ${schema.maxLength}`);
-  if (schema.minimum !== undefined) out.push(`≥ ${schema.minimum}`);
-  if (schema.maximum !== undefined) out.push(`≤ ${schema.maximum}`);
+  // zod gives every integer the safe-integer range: only real bounds are worth a mention.
+  if (schema.minimum !== undefined && schema.minimum !== -Number.MAX_SAFE_INTEGER) out.push(`≥ ${schema.minimum}`);
+  if (schema.maximum !== undefined && schema.maximum !== Number.MAX_SAFE_INTEGER) out.push(`≤ ${schema.maximum}`);
   if (schema.minItems !== undefined) out.push(`at least ${schema.minItems} item(s)`);
   if (schema.maxItems !== undefined) out.push(`at most ${schema.maxItems} item(s)`);
   if (schema.pattern !== undefined) out.push(`pattern \`${schema.pattern}\``);
   return out;
 }
 
-function propertiesTable(schema, { withRequired }) {
-  const props = Object.entries(schema?.properties ?? {});
-  if (props.length === 0) return ['None.'];
+/** The properties of an object schema, or of the objects an array holds. */
+function nestedProperties(schema) {
+  if (schema?.type === 'object' && schema.properties) return { schema, suffix: '.' };
+  if (schema?.type === 'array' && schema.items?.type === 'object' && schema.items.properties) return { schema: schema.items, suffix: '[].' };
+  return undefined;
+}
+
+function propertyRows(schema, { withRequired, prefix, depth }) {
   const required = new Set(schema.required ?? []);
-  const head = withRequired ? ['| name | type | required | description |', '| --- | --- | --- | --- |'] : ['| field | type | description |', '| --- | --- | --- |'];
-  const rows = props.map(([name, p]) => {
+  return Object.entries(schema.properties ?? {}).flatMap(([name, p]) => {
     const limits = limitsOf(p);
     const description = [p.description, limits.length ? `(${limits.join(', ')})` : ''].filter(Boolean).join(' ');
     const type = `\`${cell(typeOf(p))}\``;
-    return withRequired
-      ? `| \`${name}\` | ${type} | ${required.has(name) ? 'yes' : 'no'} | ${cell(description)} |`
-      : `| \`${name}\` | ${type} | ${cell(description)} |`;
+    const row = withRequired
+      ? `| \`${prefix}${name}\` | ${type} | ${required.has(name) ? 'yes' : 'no'} | ${cell(description)} |`
+      : `| \`${prefix}${name}\` | ${type} | ${cell(description)} |`;
+    // One level of nesting shows what objects hold (check steps, clusters, ...); deeper stays in the JSON schema.
+    const nested = depth < 1 ? nestedProperties(p) : undefined;
+    return nested ? [row, ...propertyRows(nested.schema, { withRequired, prefix: `${prefix}${name}${nested.suffix}`, depth: depth + 1 })] : [row];
   });
-  return [...head, ...rows];
+}
+
+function propertiesTable(schema, { withRequired }) {
+  if (Object.keys(schema?.properties ?? {}).length === 0) return ['None.'];
+  const head = withRequired ? ['| name | type | required | description |', '| --- | --- | --- | --- |'] : ['| field | type | description |', '| --- | --- | --- |'];
+  return [...head, ...propertyRows(schema, { withRequired, prefix: '', depth: 0 })];
 }
 
 const HINTS = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'];

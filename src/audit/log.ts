@@ -4,7 +4,7 @@
  * Size-bounded: past `maxBytes` the file rotates to `.1`, `.2`, ... keeping `keep` old files.
  * Change records (the before-state of every write, for `undo_change`) are audit lines too.
  */
-import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -64,6 +64,17 @@ export function defaultAuditPath(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, 'espocrm-admin-mcp', 'audit.jsonl');
 }
 
+function endsWithNewline(file: string, size: number): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] === 0x0a;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export class AuditLog {
   private fd: number | undefined;
   private size = 0;
@@ -78,6 +89,11 @@ export class AuditLog {
       mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
       this.fd = openSync(this.file, 'a', 0o600);
       this.size = existsSync(this.file) ? statSync(this.file).size : 0;
+      // A crash mid-line left a torn last line: end it, so the next line is not glued to it (and lost).
+      if (this.size > 0 && !endsWithNewline(this.file, this.size)) {
+        writeSync(this.fd, '\n');
+        this.size += 1;
+      }
     }
     return this.fd;
   }

@@ -158,6 +158,19 @@ export async function runDemo(opts: { cliPath: string }): Promise<number> {
     heading('Every write has a changeId: undo the list column');
     must(await call('undo_change', { tenant: 'damath', changeId: listEdit.structuredContent?.changeId }), 'undo_change');
 
+    heading('Find the seeded duplicate records, and show the plan of one merge (nothing is merged)');
+    const dups = must(await call('find_duplicates', { tenant: 'damath', limit: 5 }), 'find_duplicates');
+    const top = (dups.structuredContent?.clusters as Array<{ entity: string; ids: string[]; keep: { id: string } }> | undefined)?.[0];
+    if (top) {
+      must(
+        await call('merge_duplicates', { tenant: 'damath', entity: top.entity, keepId: top.keep.id, mergeIds: top.ids.filter((id) => id !== top.keep.id) }),
+        'merge_duplicates plan',
+      );
+    } else {
+      failed++;
+      out(indent('(step failed: find_duplicates found no cluster in the seeded data)'));
+    }
+
     out(`\n${bold(failed === 0 ? 'Demo finished: every step passed.' : `Demo finished with ${failed} failed check(s).`)}`);
     return failed === 0 ? 0 : 1;
   } catch (err) {

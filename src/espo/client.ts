@@ -54,6 +54,19 @@ export interface EspoClientOptions {
   logger?: Logger;
   /** Use this dispatcher instead of an own pool (it is not closed by `close()`). */
   dispatcher?: Dispatcher;
+  /** Admits each attempt to EspoCRM: the tenant's circuit breaker (`src/tenants/breaker.ts`). */
+  gate?: RequestGate;
+}
+
+/** An attempt's outcome: its value, or what it threw. */
+export type Settled<T> = { value: T } | { error: unknown };
+
+/** What one attempt says about the CRM: it answered, it failed (no answer, timeout, 5xx), or nothing (cancelled). */
+export type AttemptHealth = { kind: 'answered' } | { kind: 'failed'; what: string } | { kind: 'unknown' };
+
+/** Runs each attempt, or refuses it at once (with an `EspoError`) while the CRM is known to be failing. */
+export interface RequestGate {
+  run<T>(attempt: () => Promise<T>, health: (outcome: Settled<T>) => AttemptHealth): Promise<T>;
 }
 
 const DEFAULTS = {
@@ -120,6 +133,7 @@ export class EspoClient {
   private readonly retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   private readonly authCooldownMs: number;
   private readonly maxResponseBytes: number;
+  private readonly gate: RequestGate | undefined;
 
   private readonly apiKey: LazySecret | undefined;
   private readonly hmacSecret: LazySecret | undefined;
@@ -148,6 +162,7 @@ export class EspoClient {
     };
     this.authCooldownMs = opts.authCooldownMs ?? DEFAULTS.authCooldownMs;
     this.maxResponseBytes = opts.maxResponseBytes ?? DEFAULTS.maxResponseBytes;
+    this.gate = opts.gate;
 
     if (opts.admin && opts.admin.username.includes(':')) {
       throw new EspoNotConfiguredError({
@@ -427,7 +442,7 @@ export class EspoClient {
     for (let attempt = 1; ; attempt++) {
       let failure: EspoError;
       try {
-        const res = await this.sendOnce(a, authHeaders, ctx, attempt);
+        const res = await this.gatedSend(a, authHeaders, ctx, attempt);
         if (res.status >= 200 && res.status < 300) return res;
         failure = errorFromResponse({ status: res.status, headers: res.headers, body: res.body }, ctx);
       } catch (err) {
@@ -443,6 +458,22 @@ export class EspoClient {
         throw this.abortError(a.signal, ctx, a.deadlineMs);
       });
     }
+  }
+
+  /** One attempt through the gate (circuit breaker), which judges it by its status or transport error. */
+  private gatedSend(a: Attempt, authHeaders: Record<string, string>, ctx: RequestContext, attempt: number): Promise<EspoResponse> {
+    const send = () => this.sendOnce(a, authHeaders, ctx, attempt);
+    if (!this.gate) return send();
+    return this.gate.run(send, (outcome) => {
+      if ('value' in outcome) return outcome.value.status >= 500 ? { kind: 'failed', what: `HTTP ${outcome.value.status}` } : { kind: 'answered' };
+      if (outcome.error instanceof EspoError) return { kind: 'answered' }; // e.g. an answer too large: the CRM did answer
+      if (a.signal.aborted) {
+        const deadline = a.signal.reason instanceof AbortReason && a.signal.reason.kind === 'deadline';
+        return deadline ? { kind: 'failed', what: `no answer within ${a.deadlineMs} ms` } : { kind: 'unknown' };
+      }
+      const failure = errorFromTransport(outcome.error, ctx, this.effectiveTimeouts(a));
+      return { kind: 'failed', what: failure.code === 'timeout' ? `timed out (${failure.phase})` : failure.code.replace(/_/g, ' ') };
+    });
   }
 
   private async sendOnce(a: Attempt, authHeaders: Record<string, string>, ctx: RequestContext, attempt: number): Promise<EspoResponse> {

@@ -1,12 +1,32 @@
 import type { Principal } from '../tenants/policy.js';
-import type { TenantRegistry } from '../tenants/registry.js';
+import type { TenantContext, TenantRegistry } from '../tenants/registry.js';
+import type { ToolContext } from '../tools/define.js';
 import { tenantListResource, tenantResource } from './tenants.js';
+import { entityResource } from './entities.js';
+import { layoutResource } from './layouts.js';
 
 export interface ResourceScope {
   registry: TenantRegistry;
   principal: Principal;
   /** The server-wide --read-only switch. */
   readOnly: boolean;
+  /**
+   * A tool context for one visible tenant, so resources read through the same helpers as the read
+   * tools (version-aware metadata cache, labels, layouts). Resources only ever read with it.
+   */
+  contextFor(tenant: TenantContext, signal: AbortSignal): ToolContext;
+}
+
+export interface ResourceListing {
+  uri: string;
+  name: string;
+  title?: string;
+  description?: string;
+}
+
+/** What a client already chose for the other variables of the template (completion context). */
+export interface CompletionContext {
+  arguments?: Record<string, string>;
 }
 
 /** A resource or resource template, declared without the SDK; `src/server.ts` registers it. */
@@ -18,11 +38,13 @@ export interface ResourceDefinition {
   title: string;
   description: string;
   variables?: string[];
-  list?(scope: ResourceScope): Array<{ uri: string; name: string; title?: string; description?: string }>;
-  complete?(variable: string, value: string, scope: ResourceScope): string[];
-  read(args: { uri: URL; vars: Record<string, string | string[]> } & ResourceScope): Promise<unknown>;
+  /** The concrete resources of a template, for `resources/list`: only what the caller may see. */
+  list?(scope: ResourceScope): ResourceListing[] | Promise<ResourceListing[]>;
+  /** Values for one variable starting with `value` (case-insensitive), given the other variables chosen. */
+  complete?(variable: string, value: string, scope: ResourceScope, context: CompletionContext): string[] | Promise<string[]>;
+  read(args: { uri: URL; vars: Record<string, string | string[]>; signal?: AbortSignal } & ResourceScope): Promise<unknown>;
 }
 
 export function allResources(): ResourceDefinition[] {
-  return [tenantListResource, tenantResource];
+  return [tenantListResource, tenantResource, entityResource, layoutResource];
 }

@@ -1,49 +1,43 @@
 import type { ResourceDefinition } from './catalog.js';
+import { completeVariable, entityNames } from './entities.js';
+import { TENANTS_URI, entityUri, oneVar, tenantUri } from './uris.js';
 import { expectedSiteUrl } from '../tenants/guard.js';
 import { decideTool } from '../tenants/policy.js';
 import { writeTools } from '../tools/catalog.js';
 import { describeError } from '../tools/common.js';
-
-function one(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
-}
+import { tenantProfile } from '../tools/fieldSupport.js';
 
 export const tenantListResource: ResourceDefinition = {
   name: 'tenants',
-  uri: 'espocrm://tenants',
+  uri: TENANTS_URI,
   template: false,
   title: 'Tenants',
-  description: 'The EspoCRM tenants visible to you: id, name and expected siteUrl.',
+  description: 'The EspoCRM tenants visible to you (one CRM per client business): id, name, expected siteUrl and resource URI.',
   async read({ registry, principal }) {
     return {
       tenants: registry.visible(principal).map((t) => ({
         id: t.id,
         name: t.config.name,
         siteUrl: expectedSiteUrl(t.config),
-        uri: `espocrm://tenants/${t.id}`,
+        uri: tenantUri(t.id),
       })),
     };
   },
 };
-
-type Scope = { entity?: boolean; customizable?: boolean; isCustom?: boolean; disabled?: boolean };
 
 export const tenantResource: ResourceDefinition = {
   name: 'tenant',
   uri: 'espocrm://tenants/{tenant}',
   template: true,
   title: 'Tenant',
-  description: "A tenant's identity, EspoCRM version, policy (read-only, allowed write tools) and customizable entity types.",
+  description:
+    "A tenant's identity, EspoCRM version, policy (read-only, the write tools allowed) and the entity types that accept custom fields " +
+    'and layout changes, each with the URI of its fields resource.',
   variables: ['tenant'],
-  list: ({ registry, principal }) =>
-    registry.visible(principal).map((t) => ({ uri: `espocrm://tenants/${t.id}`, name: t.id, title: t.config.name })),
-  complete: (_variable, value, { registry, principal }) =>
-    registry
-      .visible(principal)
-      .map((t) => t.id)
-      .filter((id) => id.startsWith(value)),
-  async read({ vars, registry, principal, readOnly }) {
-    const tenant = registry.resolve(one(vars.tenant), principal);
+  list: ({ registry, principal }) => registry.visible(principal).map((t) => ({ uri: tenantUri(t.id), name: t.id, title: t.config.name })),
+  complete: completeVariable,
+  async read({ vars, registry, principal, readOnly, contextFor, signal }) {
+    const tenant = registry.resolve(oneVar(vars.tenant), principal);
     const cfg = tenant.config;
     const policy = {
       readOnly: readOnly || cfg.readOnly || Boolean(principal.readOnly),
@@ -53,17 +47,10 @@ export const tenantResource: ResourceDefinition = {
     };
     const base = { id: cfg.id, name: cfg.name, siteUrl: expectedSiteUrl(cfg), policy };
     try {
-      const auth = cfg.admin ? 'admin' : 'api';
-      const [about, scopes] = await Promise.all([
-        tenant.client().request<{ version?: string }>({ method: 'GET', path: 'App/about', auth }),
-        tenant.metadata.get<Record<string, Scope>>('scopes'),
-      ]);
-      const entities = Object.entries(scopes ?? {})
-        .filter(([, s]) => s.entity && !s.disabled)
-        .map(([name, s]) => ({ name, customizable: Boolean(s.customizable), custom: Boolean(s.isCustom) }))
-        .filter((e) => e.customizable)
-        .sort((a, b) => a.name.localeCompare(b.name));
-      return { ...base, version: about.body?.version ?? null, entities };
+      const ctx = contextFor(tenant, signal ?? AbortSignal.timeout(60_000));
+      const [profile, names] = await Promise.all([tenantProfile(ctx), entityNames(ctx)]);
+      const entities = names.map((e) => ({ name: e.name, customizable: true, custom: e.custom, uri: entityUri(tenant.id, e.name) }));
+      return { ...base, version: profile.version ?? null, entities };
     } catch (err) {
       return { ...base, version: null, entities: [], error: `could not read from the CRM: ${describeError(err)}` };
     }

@@ -6,21 +6,25 @@ import type { Logger } from '../log/logger.js';
 import { principalSees, type Principal } from './policy.js';
 import { InstanceGuard } from './guard.js';
 import { MetadataCache } from './metadata.js';
+import { TenantBreaker, type BreakerOptions } from './breaker.js';
 
 /**
  * Everything the server holds for one tenant: its config, a lazily built EspoCRM client (one undici
- * pool per tenant), and the instance guard. Secrets are resolved on first use, so a tenant whose
- * keychain entry is missing does not stop the others from working.
+ * pool per tenant), its circuit breaker, and the instance guard. Secrets are resolved on first use, so
+ * a tenant whose keychain entry is missing does not stop the others from working.
  */
 export class TenantContext {
   private espo?: EspoClient;
   readonly guard: InstanceGuard;
   readonly metadata: MetadataCache;
+  /** Outlives the client (close/reopen), so a failing CRM stays known as failing. */
+  readonly breaker: TenantBreaker;
 
   constructor(
     readonly config: TenantConfig,
-    private readonly deps: { env: NodeJS.ProcessEnv; baseDir: string; logger: Logger },
+    private readonly deps: { env: NodeJS.ProcessEnv; baseDir: string; logger: Logger; breaker?: BreakerOptions },
   ) {
+    this.breaker = new TenantBreaker(config.id, deps.breaker, deps.logger.child({ tenant: config.id, component: 'breaker' }));
     this.guard = new InstanceGuard(config, () => this.client());
     this.metadata = new MetadataCache(() => this.client(), Boolean(config.admin));
   }
@@ -45,6 +49,7 @@ export class TenantContext {
         timeouts: config.limits?.timeoutMs ? { headersMs: config.limits.timeoutMs, bodyMs: config.limits.timeoutMs } : undefined,
         connections: config.limits?.concurrency ?? 4,
         logger: this.deps.logger.child({ tenant: config.id }),
+        gate: this.breaker,
       });
     }
     return this.espo;
@@ -61,7 +66,7 @@ export class TenantRegistry {
 
   constructor(
     readonly config: ServerConfig,
-    deps: { env: NodeJS.ProcessEnv; baseDir: string; logger: Logger; pin?: string },
+    deps: { env: NodeJS.ProcessEnv; baseDir: string; logger: Logger; pin?: string; breaker?: BreakerOptions },
   ) {
     const tenants = deps.pin ? config.tenants.filter((t) => t.id === deps.pin) : config.tenants;
     if (deps.pin && tenants.length === 0) {

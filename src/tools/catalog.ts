@@ -11,10 +11,13 @@ import { updateCustomField } from './update_custom_field.js';
 import { deleteCustomField } from './delete_custom_field.js';
 import { rebuildTool } from './rebuild.js';
 import { undoChange } from './undo_change.js';
+import { findDuplicates } from './find_duplicates.js';
+import { mergeDuplicates } from './merge_duplicates.js';
+import { findUnusedFields } from './find_unused_fields.js';
 
 /** Every tool the server offers, in the order `tools/list` shows them. */
 export function allTools(): ToolDefinition[] {
-  return [listTenants, checkTenant, getLayout, editLayout, resetLayout, describeEntity, createCustomField, updateCustomField, deleteCustomField, rebuildTool, undoChange] as unknown as ToolDefinition[];
+  return [listTenants, checkTenant, getLayout, editLayout, resetLayout, describeEntity, createCustomField, updateCustomField, deleteCustomField, rebuildTool, findDuplicates, mergeDuplicates, findUnusedFields, undoChange] as unknown as ToolDefinition[];
 }
 
 /** The write and destructive tools, for policy summaries. */

@@ -29,7 +29,8 @@ export const checkTenant = defineTool({
     'reachability, EspoCRM version, whether the CRM reports the expected siteUrl (instance guard; a ' +
     'mismatch blocks all writes), whether the API key works and whether the admin login works, with ' +
     'latencies. Use it when a tool fails with a connection or login error, or when setting up a tenant. ' +
-    'It only reads. Example: check_tenant {"tenant": "damath"}.',
+    'It only reads, and tries each login once. Returns ok, one step per check (status, message, latency) and the list of problems ' +
+    'found. Example: check_tenant {"tenant": "damath"}.',
   kind: 'read',
   tenantScoped: true,
   input: { tenant: tenantArg },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { annotationsFor, defineTool, type ToolContext } from './define.js';
-import { describeError, tenantArg } from './common.js';
+import { describeError, mayStillComplete, tenantArg } from './common.js';
 import { dryRunArg, guardWrite, recordWrite } from './write.js';
 import {
   alreadyRecorded,
@@ -121,7 +121,7 @@ export const createCustomField = defineTool({
     'later calls), the notes on every mapping, the layouts changed and a changeId for undo_change. Calling it again with the same ' +
     'definition answers "unchanged" and writes nothing (idempotent); a different definition under an existing name is refused with a pointer ' +
     'to update_custom_field. If a layout save fails after the field was created, the result says exactly what was done and how to undo it. ' +
-    'Use dryRun: true to see the plan first. EspoCRM rebuilds by itself after a create: no rebuild call is needed. ' +
+    'Use dryRun: true to see the plan first. Needs the tenant\'s admin login. EspoCRM rebuilds by itself after a create: no rebuild call is needed. ' +
     'Example: create_custom_field {"tenant": "damath", "entity": "Lead", "name": "secteur", "label": "Secteur", "type": "enum", ' +
     '"options": ["Transport", "Logistique", "Industrie"], "addToLayouts": ["detail", {"layout": "list", "width": 12}]}.',
   kind: 'write',
@@ -232,9 +232,10 @@ export const createCustomField = defineTool({
       try {
         await fieldManager.create(ctx.tenant.client(), fc.entity, plan.body as { name: string; type: string }, { signal: ctx.signal });
       } catch (err) {
+        if (!(err instanceof EspoError)) throw err;
         // A timeout or a late 500 may hide a field that was created after all: look before saying nothing happened.
-        const there = err instanceof EspoError ? await readMetaFresh<FieldDef>(ctx, `entityDefs.${fc.entity}.fields.${stored}`).catch(() => undefined) : undefined;
-        if (!isRecord(there)) throw err;
+        const look = await readMetaFresh<FieldDef>(ctx, `entityDefs.${fc.entity}.fields.${stored}`).then((def) => ({ def }), () => undefined);
+        if (!isRecord(look?.def)) throw createFailed(ctx, args, fc.entity, stored, err, look === undefined ? 'unknown' : mayStillComplete(err) ? 'pending' : 'absent');
         problems.push(`EspoCRM answered the create with an error (${describeError(err)}), but the field exists.`);
       }
       return finishCreate(ctx, args, fc, spec, plan.expected, plan.body, placements, base, notes, problems);
@@ -243,6 +244,25 @@ export const createCustomField = defineTool({
 });
 
 type Base = { tenant: string; entity: string; field: string; requestedName: string; sentName: string; type: string; label: string };
+
+/**
+ * The create failed and the field is not there: say so (absent), or, when the CRM may still be at work
+ * on it (timeout, 502/504) or the metadata could not be read, say how to check. Never re-sent blindly.
+ */
+function createFailed(ctx: ToolContext, args: Record<string, unknown>, entity: string, stored: string, err: unknown, state: 'absent' | 'pending' | 'unknown'): ToolError {
+  const check = `describe_entity {"entity": "${entity}", "fields": ["${stored}"]}`;
+  const message =
+    state === 'absent'
+      ? `Creating ${entity}.${stored} failed: ${describeError(err)} The field was not created (checked by reading ${entity}'s metadata back).`
+      : `Creating ${entity}.${stored} was not confirmed: ${describeError(err)} ` +
+        (state === 'pending'
+          ? `Right after, the field was not in ${entity}'s metadata, but a create the CRM received may still complete. `
+          : `${entity}'s metadata could not be read back to see whether the field exists. `) +
+        `Check with ${check} before trying again. Calling create_custom_field again with the same arguments is safe: it answers ` +
+        '"unchanged" when the field exists (EspoCRM also refuses a second field with the same name). If the field appears and is not wanted, delete_custom_field removes it.';
+  recordWrite(ctx, { tool: TOOL, args, outcome: 'failed', summary: `create ${entity}.${stored} ${state === 'absent' ? 'failed' : 'not confirmed'}`, error: message });
+  return alreadyRecorded(new ToolError(message, state === 'absent' ? 'create_failed' : 'create_not_confirmed'));
+}
 
 /** After the POST: read back, place on layouts, record (applied or partial), report. Throws only when no field can be found. */
 async function finishCreate(

@@ -25,6 +25,8 @@ export interface ToolContext {
   server: { readOnly: boolean };
   audit: AuditLog;
   confirms: ConfirmTokens;
+  /** Tells resource subscribers that a resource changed (set by the server; `recordWrite` calls it). */
+  changed?(uri: string): void;
 }
 
 export interface ToolResult<O> {
@@ -52,11 +54,15 @@ export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O exten
   handler(args: z.infer<z.ZodObject<I>>, ctx: ToolContext): Promise<ToolResult<z.infer<z.ZodObject<O>>>>;
 }
 
-/** Annotation presets that follow from the tool's kind; tools override `idempotentHint` where true. */
-export function annotationsFor(kind: ToolKind, opts: { idempotent?: boolean } = {}): ToolAnnotations {
+/**
+ * Annotation presets that follow from the tool's kind. Tools say where a repeat has no further effect
+ * (`idempotent`), and where a 'write' overwrites existing state rather than only adding (`destructive`).
+ * `openWorldHint` is false: every tool works on the configured tenants only, a closed set.
+ */
+export function annotationsFor(kind: ToolKind, opts: { idempotent?: boolean; destructive?: boolean } = {}): ToolAnnotations {
   return {
     readOnlyHint: kind === 'read',
-    destructiveHint: kind === 'destructive',
+    destructiveHint: kind === 'read' ? false : kind === 'destructive' || (opts.destructive ?? false),
     idempotentHint: kind === 'read' ? true : (opts.idempotent ?? false),
     openWorldHint: false,
   };

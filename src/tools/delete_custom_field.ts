@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { annotationsFor, defineTool, type ToolContext } from './define.js';
-import { describeError, tenantArg } from './common.js';
+import { describeError, mayStillComplete, tenantArg } from './common.js';
 import { confirmArg, dryRunArg, guardWrite, recordWrite } from './write.js';
 import {
   FIELD_LAYOUTS,
@@ -96,15 +96,16 @@ export const deleteCustomField = defineTool({
     'layouts that show it (EspoCRM itself leaves layouts pointing at deleted fields). Destructive, in two calls: first call it without ' +
     '"confirm" to get the plan: how many records hold a value in the field, which layouts (detail, detailSmall, list, listSmall, filters, ' +
     'massUpdate, defaultSidePanel, kanban) show it and how each changes, and a confirm token. Show the plan to the user; then call again ' +
-    'with the same entity and name and "confirm" set to the token. The token is refused if the field or those layouts changed meanwhile, ' +
+    'with the same entity and name and "confirm" set to the token: it returns the layouts changed and a changeId. The token is refused if the field or those layouts changed meanwhile, ' +
     'or after 10 minutes. Built-in fields cannot be deleted. The database column and its data stay in the database (EspoCRM never drops ' +
     'columns): re-creating a field with the same name brings the values back, and undo_change with the returned changeId re-creates it. ' +
+    'Needs the tenant\'s admin login. ' +
     'Example: delete_custom_field {"tenant": "damath", "entity": "Lead", "name": "cSecteur"}, then the same with "confirm": "<token>".',
   kind: 'destructive',
   tenantScoped: true,
   input: {
     tenant: tenantArg,
-    entity: z.string().min(1).describe('Entity type, e.g. "Lead".'),
+    entity: z.string().min(1).describe('Entity type, e.g. "Lead", "Contact", "Account" (case-insensitive).'),
     name: z.string().min(1).describe('The field: its stored name ("cSecteur") or the name it was created with ("secteur").'),
     confirm: confirmArg,
     dryRun: dryRunArg,
@@ -127,7 +128,8 @@ export const deleteCustomField = defineTool({
     problems: z.array(z.string()),
     notes: z.array(z.string()),
   },
-  annotations: annotationsFor('destructive'),
+  // Idempotent: a field deleted once is gone; the same call again deletes nothing more.
+  annotations: annotationsFor('destructive', { idempotent: true }),
   async handler(args, ctx) {
     return auditedWrite(ctx, TOOL, args, async () => {
       // The confirm token is checked against the CRM as it is now, never against a cached view.
@@ -190,13 +192,18 @@ export const deleteCustomField = defineTool({
           throw await rollback(ctx, args, fc, stored, done, `saving the ${r.layout} layout failed (${describeError(err)})`);
         }
       }
+      let deleteError: unknown;
       try {
         await fieldManager.delete(ctx.tenant.client(), fc.entity, stored, { signal: ctx.signal });
       } catch (err) {
-        throw await rollback(ctx, args, fc, stored, done, `EspoCRM refused the delete (${describeError(err)})`);
+        // Not confirmed (timeout, 5xx): the field may be gone after all; look before putting the layouts back.
+        const unsure = mayStillComplete(err);
+        const gone = await readMetaFresh<FieldDef>(ctx, `entityDefs.${fc.entity}.fields.${stored}`).then((d) => !isRecord(d), () => false);
+        if (!gone) throw await rollback(ctx, args, fc, stored, done, `EspoCRM ${unsure ? 'did not confirm' : 'refused'} the delete (${describeError(err)})`, unsure);
+        deleteError = err;
       }
 
-      const problems: string[] = [];
+      const problems: string[] = deleteError ? [`EspoCRM answered the delete with an error (${describeError(deleteError)}), but the field is gone.`] : [];
       try {
         const still = await readMetaFresh<FieldDef>(ctx, `entityDefs.${fc.entity}.fields.${stored}`);
         if (isRecord(still)) problems.push(`EspoCRM answered the delete, but "${stored}" is still in ${fc.entity}'s metadata.`);
@@ -251,6 +258,7 @@ async function rollback(
   field: string,
   done: LayoutRemoval[],
   reason: string,
+  unsure = false,
 ): Promise<ToolError> {
   const restored: string[] = [];
   const notRestored: string[] = [];
@@ -263,7 +271,10 @@ async function rollback(
     }
   }
   const message =
-    `Not deleted: ${reason}. The field "${field}" is still on ${fc.entity}.` +
+    `Not deleted: ${reason}. ` +
+    (unsure
+      ? `Right after, the field "${field}" was still on ${fc.entity}, but a delete the CRM received may still complete: check with describe_entity before trying again.`
+      : `The field "${field}" is still on ${fc.entity}.`) +
     (restored.length ? ` Layouts put back as they were: ${restored.join(', ')}.` : '') +
     (notRestored.length ? ` Layouts that could NOT be put back (they no longer show the field): ${notRestored.join(', ')}; fix them with edit_layout.` : '');
   recordWrite(ctx, {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { annotationsFor, defineTool, type ToolContext } from './define.js';
-import { describeError, tenantArg } from './common.js';
+import { describeError, mayStillComplete, tenantArg } from './common.js';
 import { dryRunArg, guardWrite, recordWrite, resolveEntity } from './write.js';
 import { ToolError } from '../errors.js';
 import { layouts } from '../espo/api/index.js';
@@ -35,12 +35,13 @@ export const editLayout = defineTool({
   name: TOOL,
   title: 'Edit a layout',
   description:
-    'Change a layout of an entity with a list of operations, applied in order and all-or-nothing; the result is validated ' +
+    'Change a layout of an entity with a list of operations, applied in order and all-or-nothing. Use it to place, move or remove fields ' +
+    'on the record view, list columns, filters or mass update, or to add, rename and remove panels. The result is validated ' +
     '(every field exists, appears once, rows and widths within what EspoCRM allows) and never saved when invalid. ' +
     'Operations: add_field (to a panel or after/before a field; fullWidth; list width/link), remove_field, move_field, ' +
     'add_panel, rename_panel, move_panel, remove_panel (moveFieldsTo another panel or "remove"), set_columns, set_width ' +
     '(list layouts), replace (the whole layout JSON). filters and massUpdate take add_field/remove_field/move_field. ' +
-    'Call get_layout first to see panels and fields. Use dryRun: true to see the diff; then apply with the same operations and ' +
+    'Call get_layout first to see panels and fields. Needs the tenant\'s admin login. Use dryRun: true to see the diff; then apply with the same operations and ' +
     'the baseFingerprint the dry run returned, so a layout changed in between is not overwritten. Returns the before/after ' +
     'diff and a changeId (undo_change reverts it). Errors name the failing operation by its 0-based index. ' +
     'Example: edit_layout {"tenant": "damath", "entity": "Lead", "layout": "detail", "operations": ' +
@@ -81,7 +82,8 @@ export const editLayout = defineTool({
     verified: z.boolean().optional().describe('After a save: whether the layout read back equals the one sent.'),
     notes: z.array(z.string()),
   },
-  annotations: annotationsFor('write'),
+  // Destructive: remove_field, remove_panel and replace overwrite what the layout had (undo_change restores it).
+  annotations: annotationsFor('write', { destructive: true }),
   async handler(args, ctx) {
     let recorded = false;
     const audit: Audit = (outcome, summary, extra = {}) => {
@@ -210,7 +212,9 @@ async function saveOrExplain(ctx: ToolContext, entity: string, name: string, bef
     if (now?.found && sameLayout(now.json, next)) return;
     const state =
       now?.found && sameLayout(now.json, before)
-        ? `The ${where} is unchanged (checked by reading it back).`
+        ? mayStillComplete(err)
+          ? `Right after, the layout was unchanged, but a save the CRM received may still complete: check it with get_layout before trying again.`
+          : `The ${where} is unchanged (checked by reading it back).`
         : `Its state could not be confirmed: check it with get_layout before trying again.`;
     audit('failed', `${where}: save failed`, { error: describeError(err) });
     throw new ToolError(`Saving the ${where} failed: ${describeError(err)} ${state}`, 'save_failed');

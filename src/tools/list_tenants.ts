@@ -23,7 +23,9 @@ export const listTenants = defineTool({
   description:
     'List the EspoCRM tenants (one CRM per client business) you can work on, with what each allows. ' +
     'Use it first when the user has not said which client CRM to act on, or to find the exact tenant id ' +
-    'the other tools need. It makes no call to any CRM. Example: list_tenants {}.',
+    'the other tools need. It needs no argument and makes no call to any CRM. Returns each tenant\'s id, name, expected siteUrl, ' +
+    'whether it is read-only for you, which credentials are configured (an admin login is needed for fields, layouts and rebuild) ' +
+    'and the write tools you may use on it. Example: list_tenants {}.',
   kind: 'read',
   tenantScoped: false,
   input: {},

@@ -60,7 +60,7 @@ export const rebuildTool = defineTool({
     'the CRM shows stale fields or layouts, or after changes made outside this server. Not needed after create/update/delete_custom_field ' +
     '(EspoCRM rebuilds by itself) nor after layout edits. The rebuild is soft: it adds columns and tables, never drops any. It can take ' +
     'from a second to minutes on large databases; progress is reported at each step. Returns each step with its duration and the total ' +
-    'duration. Safe to repeat (idempotent). dryRun: true explains the steps without running them. ' +
+    'duration. Safe to repeat (idempotent). Needs the tenant\'s admin login. dryRun: true explains the steps without running them. ' +
     'Example: rebuild {"tenant": "damath"} or rebuild {"tenant": "damath", "clearCache": false}.',
   kind: 'write',
   tenantScoped: true,
@@ -106,7 +106,8 @@ export const rebuildTool = defineTool({
       const rb = await timed(async () => ((await admin.rebuild(client, { signal: ctx.signal })) ? 'EspoCRM rebuilt' : 'EspoCRM answered without true'));
       steps.push({ step: 'rebuild', status: rb.ok ? 'ok' : 'failed', message: rb.message, durationMs: rb.durationMs });
       if (!rb.ok) {
-        const err = new ToolError(`The rebuild of tenant "${ctx.tenant.id}" failed after ${rb.durationMs} ms: ${rb.message} Nothing else was run.`, 'rebuild_failed');
+        // A rebuild is idempotent: whether or not this one ran on the server, running it again is safe.
+        const err = new ToolError(`The rebuild of tenant "${ctx.tenant.id}" failed after ${rb.durationMs} ms: ${rb.message} Nothing else was run; running rebuild again is safe.`, 'rebuild_failed');
         recordWrite(ctx, { tool: TOOL, args, outcome: 'failed', summary: 'rebuild failed', error: err.message });
         throw alreadyRecorded(err);
       }

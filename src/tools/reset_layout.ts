@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { annotationsFor, defineTool, type ToolContext } from './define.js';
-import { describeError, tenantArg } from './common.js';
+import { describeError, mayStillComplete, tenantArg } from './common.js';
 import { confirmArg, guardWrite, recordWrite, resolveEntity } from './write.js';
 import { ToolError } from '../errors.js';
 import { layouts } from '../espo/api/index.js';
@@ -21,7 +21,7 @@ export const resetLayout = defineTool({
     'customisation, so it works in two steps: call it without "confirm" to get the plan (the layout that will be dropped, ' +
     'rendered) and a confirm token; then call it again with the same arguments and "confirm": <token> to apply. The token ' +
     'is refused if the layout changed in between. Also the way to repair a layout EspoCRM no longer serves (saved malformed). ' +
-    'Returns a changeId: undo_change restores the dropped layout. ' +
+    'Needs the tenant\'s admin login. Returns a changeId: undo_change restores the dropped layout. ' +
     'Example: reset_layout {"tenant": "damath", "entity": "Lead", "layout": "detail"}, then the same with "confirm": "<token>".',
   kind: 'destructive',
   tenantScoped: true,
@@ -42,7 +42,8 @@ export const resetLayout = defineTool({
     customizedNote: z.string(),
     notes: z.array(z.string()),
   },
-  annotations: annotationsFor('destructive'),
+  // Idempotent: once reset, resetting again changes nothing.
+  annotations: annotationsFor('destructive', { idempotent: true }),
   async handler(args, ctx) {
     let recorded = false;
     const audit = (outcome: AuditOutcome, summary: string, extra: { change?: ChangeRecord; error?: string } = {}) => {
@@ -117,10 +118,12 @@ async function resetFlow(args: Args, ctx: ToolContext, audit: Audit) {
     const now = await served(ctx, entity, name).catch(() => undefined);
     const unchanged = now !== undefined && sameLayout(now, current);
     audit('failed', `${where}: reset failed`, { error: describeError(err) });
-    throw new ToolError(
-      `Resetting the ${where} failed: ${describeError(err)} ${unchanged ? 'The layout is unchanged (checked by reading it back).' : 'Check it with get_layout.'}`,
-      'reset_failed',
-    );
+    const state = !unchanged
+      ? 'Check it with get_layout.'
+      : mayStillComplete(err)
+        ? 'Right after, the layout was unchanged, but a reset the CRM received may still complete: check it with get_layout before trying again (the plan above shows the layout a reset drops).'
+        : 'The layout is unchanged (checked by reading it back).';
+    throw new ToolError(`Resetting the ${where} failed: ${describeError(err)} ${state} To try again, plan again (the confirm token is spent).`, 'reset_failed');
   }
   const after = await served(ctx, entity, name);
   const related = await Promise.all(relatedBefore.map(async (r) => ({ ...r, after: await served(ctx, entity, r.layout) })));

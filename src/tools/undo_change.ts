@@ -218,12 +218,13 @@ export const undoChange = defineTool({
   name: TOOL,
   title: 'Undo a change',
   description:
-    'Revert a change this server made, by the changeId its tool returned (edit_layout, reset_layout, create_custom_field, ' +
-    'update_custom_field, delete_custom_field). It restores the state recorded before the change: a layout as it was, a ' +
+    'Revert a change this server made with edit_layout, reset_layout, create_custom_field, update_custom_field or delete_custom_field, ' +
+    'by the changeId that tool returned. Use it when the user wants a change taken back. It restores the state recorded before the change: a layout as it was, a ' +
     "field's former definition and labels, a deleted field re-created (EspoCRM kept its data), or a created field deleted " +
     'together with its layout placements. It refuses when the thing changed again since, rather than overwrite a later edit. ' +
     'Undoing a field creation deletes a field, so that case plans first and needs the confirm token its plan returns; ' +
-    'dryRun shows any plan without writing. Example: undo_change {"tenant": "damath", "changeId": "chg_m1x2y3_ab12cd34"}.',
+    'dryRun shows any plan without writing. merge_duplicates cannot be undone. Needs the tenant\'s admin login. Returns the steps done ' +
+    'and a changeId of its own. Example: undo_change {"tenant": "damath", "changeId": "chg_m1x2y3_ab12cd34"}.',
   kind: 'destructive',
   tenantScoped: true,
   input: {
@@ -244,7 +245,8 @@ export const undoChange = defineTool({
     expiresAt: z.string().optional(),
     problems: z.array(z.string()).optional(),
   },
-  annotations: annotationsFor('destructive'),
+  // Idempotent: an undone change cannot be undone again, so a repeat changes nothing.
+  annotations: annotationsFor('destructive', { idempotent: true }),
   async handler(args, ctx) {
     const plan = await planUndo(ctx, args.changeId);
     const base = { tenant: ctx.tenant.id, undoes: args.changeId, tool: plan.entry.tool, notes: plan.notes };

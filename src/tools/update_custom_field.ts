@@ -2,10 +2,12 @@ import { z } from 'zod';
 import { annotationsFor, defineTool } from './define.js';
 import { tenantArg } from './common.js';
 import { dryRunArg, guardWrite, recordWrite } from './write.js';
-import { auditedWrite, existingField, loadFieldContext, readLabels, readMetaFresh, specError, withoutKeys } from './fieldSupport.js';
+import { alreadyRecorded, auditedWrite, existingField, loadFieldContext, readLabels, readMetaFresh, specError, withoutKeys } from './fieldSupport.js';
 import { compareDefinition, fieldUpdateShape, planFieldUpdate, type FieldDef } from '../core/fieldSpec/index.js';
 import { fieldManager } from '../espo/api/index.js';
-import { describeError } from './common.js';
+import { describeError, mayStillComplete } from './common.js';
+import { ToolError } from '../errors.js';
+import { EspoError } from '../espo/errors.js';
 
 const TOOL = 'update_custom_field';
 
@@ -18,13 +20,14 @@ export const updateCustomField = defineTool({
   name: TOOL,
   title: 'Update a field',
   description:
-    'Change an existing field of an entity type on a tenant\'s EspoCRM: label, tooltip, required, limits (maxLength, min, max), default, ' +
+    'Change an existing field of an entity type on a tenant\'s EspoCRM. Use it to rename a label, add or remove options, or change ' +
+    'required, limits or the default of a custom or built-in field: label, tooltip, required, limits (maxLength, min, max), default, ' +
     'options (enum, multiEnum, checklist, array) and their labels, and other parameters of its type. The field is named by its stored ' +
     'name ("cSecteur") or the name it was created with ("secteur"); a name that does not exist is refused (this tool never creates). ' +
     'EspoCRM replaces the whole definition on update, so the current definition is read, the change applied and the whole sent back ' +
     '(read-modify-write), then read back and compared. "options" replaces the list; "addOptions"/"removeOptions" edit it. The type cannot ' +
     'change. Returns the diff (before/after per key), warnings about existing records (removed options, narrower limits) and a changeId for ' +
-    'undo_change; the same call again answers "unchanged" (idempotent). Use dryRun: true to see the diff first. ' +
+    'undo_change; the same call again answers "unchanged" (idempotent). Use dryRun: true to see the diff first. Needs the tenant\'s admin login. ' +
     'Example: update_custom_field {"tenant": "damath", "entity": "Lead", "name": "secteur", "addOptions": ["Agriculture"], "label": "Secteur d\'activité"}.',
   kind: 'write',
   tenantScoped: true,
@@ -44,7 +47,8 @@ export const updateCustomField = defineTool({
     problems: z.array(z.string()),
     changeId: z.string().optional().describe('Pass to undo_change to restore the previous definition.'),
   },
-  annotations: annotationsFor('write', { idempotent: true }),
+  // Destructive: it overwrites the current definition (removed options, narrower limits); undo_change restores it.
+  annotations: annotationsFor('write', { idempotent: true, destructive: true }),
   async handler(args, ctx) {
     return auditedWrite(ctx, TOOL, args, async () => {
       // A write plans on the CRM as it is now, not on a cached view (the CRM may have changed outside this server).
@@ -73,7 +77,30 @@ export const updateCustomField = defineTool({
       }
 
       await guardWrite(ctx);
-      await fieldManager.update(ctx.tenant.client(), fc.entity, stored, plan.body as { type: string }, { signal: ctx.signal });
+      try {
+        await fieldManager.update(ctx.tenant.client(), fc.entity, stored, plan.body as { type: string }, { signal: ctx.signal });
+      } catch (err) {
+        if (!(err instanceof EspoError)) throw err;
+        // Sent but refused or not confirmed: read back what the CRM holds now; never re-send blindly.
+        const now = await readMetaFresh<FieldDef>(ctx, `entityDefs.${fc.entity}.fields.${stored}`).catch(() => undefined);
+        const expected = Object.fromEntries(plan.diff.filter((d) => !isLabelKey(d.key)).map((d) => [d.key, d.after]));
+        const checkable = now !== undefined && Object.keys(expected).length > 0; // labels are not in the metadata
+        const applied = checkable && compareDefinition(expected, now).equal;
+        if (!applied) {
+          const pending = mayStillComplete(err);
+          const state =
+            !checkable
+              ? 'Its state could not be confirmed: check it with describe_entity before trying again.'
+              : pending
+                ? `Right after, ${fc.entity}.${stored} still had its former definition, but an update the CRM received may still complete: check with describe_entity before trying again.`
+                : `${fc.entity}.${stored} is unchanged (checked by reading it back).`;
+          const message =
+            `Updating ${fc.entity}.${stored} ${pending ? 'was not confirmed' : 'failed'}: ${describeError(err)} ${state} ` +
+            'Calling update_custom_field again with the same arguments is safe (it answers "unchanged" when the change is in place).';
+          recordWrite(ctx, { tool: TOOL, args, outcome: 'failed', summary: `update ${fc.entity}.${stored} ${pending ? 'not confirmed' : 'failed'}`, error: message });
+          throw alreadyRecorded(new ToolError(message, pending ? 'update_not_confirmed' : 'update_failed'));
+        }
+      }
 
       // Read back: the changed definition keys from metadata, the labels from I18n.
       const problems: string[] = [];

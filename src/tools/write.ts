@@ -8,6 +8,7 @@ import { newChangeId, type AuditOutcome, type ChangeRecord } from '../audit/log.
 import { ToolError } from '../errors.js';
 import type { ToolContext } from './define.js';
 import { resolveEntityName } from '../core/fieldSpec/index.js';
+import { changedResourceUris } from '../resources/uris.js';
 
 export const dryRunArg = z
   .boolean()
@@ -42,7 +43,13 @@ export function recordWrite(
     ...(entry.error ? { error: entry.error } : {}),
     ...(entry.change ? { change: entry.change } : {}),
   });
-  if (entry.outcome === 'applied' || entry.outcome === 'partial') ctx.tenant.metadata.invalidate();
+  if (entry.outcome === 'applied' || entry.outcome === 'partial') {
+    ctx.tenant.metadata.invalidate();
+    if (entry.change && ctx.changed) {
+      const undone = entry.change.kind === 'undo' && entry.change.undoes ? ctx.audit.findChange(entry.change.undoes)?.change : undefined;
+      for (const uri of changedResourceUris(ctx.tenant.id, entry.change, undone)) ctx.changed(uri);
+    }
+  }
   return changeId;
 }
 

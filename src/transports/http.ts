@@ -187,7 +187,8 @@ class RequestHandler {
 
   private async serveMcp(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
     const { registry, readOnly, logger, audit, confirms } = this.opts;
-    const server = buildServer({ registry, principal, readOnly, logger, audit, confirms, limits: this.limits });
+    // Stateless: one server per request, so it can never deliver a subscription notification later.
+    const server = buildServer({ registry, principal, readOnly, logger, audit, confirms, limits: this.limits, resourceSubscriptions: false });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('finish', () => logger.debug({ principal: principal.name, tenants: principal.tenants, status: res.statusCode }, 'MCP request'));
     res.on('close', () => {

@@ -1,0 +1,124 @@
+/**
+ * `espocrm://tenants/{tenant}/entities/{entity}`: the fields of one entity type (name, type, label,
+ * custom, required, options), read from the tenant's metadata cache and its labels. Labels and option
+ * values are CRM content, so they come fenced as untrusted data.
+ */
+import type { CompletionContext, ResourceDefinition, ResourceListing, ResourceScope } from './catalog.js';
+import { entityUri, layoutUri, oneVar } from './uris.js';
+import { customizableEntities, type ScopeDefs } from '../core/fieldSpec/index.js';
+import { KNOWN_LAYOUT_NAMES } from '../core/layout/index.js';
+import { fenceJson, newFence } from '../core/fence.js';
+import { isRecord, loadFieldContext, readLabels, readMeta } from '../tools/fieldSupport.js';
+import type { ToolContext } from '../tools/define.js';
+import type { TenantContext } from '../tenants/registry.js';
+
+/** The layouts `resources/list` names for each entity; completion offers every known layout name. */
+export const COMMON_LAYOUTS = ['detail', 'detailSmall', 'list', 'listSmall', 'filters', 'massUpdate'] as const;
+
+/** Listing and completion read a CRM: a tenant that does not answer in time is left out, not waited on. */
+const LOOKUP_TIMEOUT_MS = 10_000;
+
+const OPTION_TYPES = new Set(['enum', 'multiEnum', 'checklist', 'array', 'varchar']);
+
+/** The entity types of a tenant that accept custom fields and layouts, by name. */
+export async function entityNames(ctx: ToolContext): Promise<Array<{ name: string; custom: boolean }>> {
+  const scopes = (await readMeta<Record<string, ScopeDefs>>(ctx, 'scopes')) ?? {};
+  if (!isRecord(scopes)) return [];
+  return customizableEntities(scopes)
+    .filter((name) => scopes[name]?.disabled !== true)
+    .map((name) => ({ name, custom: scopes[name]?.isCustom === true }));
+}
+
+/** The tenant a completion is for: the one chosen already, or the only visible one. */
+export function completionTenant(scope: ResourceScope, context: CompletionContext): TenantContext | undefined {
+  const visible = scope.registry.visible(scope.principal);
+  const chosen = context.arguments?.tenant;
+  if (chosen === undefined || chosen === '') return visible.length === 1 ? visible[0] : undefined;
+  return visible.find((t) => t.id === chosen);
+}
+
+export function startsWith(value: string): (candidate: string) => boolean {
+  const v = value.toLowerCase();
+  return (candidate) => candidate.toLowerCase().startsWith(v);
+}
+
+/** Completion of `tenant`, `entity` and `layout`, shared by the entity and layout templates. */
+export async function completeVariable(variable: string, value: string, scope: ResourceScope, context: CompletionContext): Promise<string[]> {
+  if (variable === 'tenant') {
+    return scope.registry
+      .visible(scope.principal)
+      .map((t) => t.id)
+      .filter(startsWith(value));
+  }
+  if (variable === 'layout') return KNOWN_LAYOUT_NAMES.filter(startsWith(value));
+  if (variable === 'entity') {
+    const tenant = completionTenant(scope, context);
+    if (!tenant) return [];
+    try {
+      const names = await entityNames(scope.contextFor(tenant, AbortSignal.timeout(LOOKUP_TIMEOUT_MS)));
+      return names.map((e) => e.name).filter(startsWith(value));
+    } catch {
+      return []; // an unreachable CRM completes nothing; the read names the problem
+    }
+  }
+  return [];
+}
+
+/** Each visible tenant's entities, for listings; tenants that fail to answer are skipped. */
+export async function listPerEntity(scope: ResourceScope, make: (tenant: TenantContext, entity: string) => ResourceListing[]): Promise<ResourceListing[]> {
+  const perTenant = await Promise.all(
+    scope.registry.visible(scope.principal).map(async (tenant) => {
+      try {
+        const names = await entityNames(scope.contextFor(tenant, AbortSignal.timeout(LOOKUP_TIMEOUT_MS)));
+        return names.flatMap((e) => make(tenant, e.name));
+      } catch {
+        return [];
+      }
+    }),
+  );
+  return perTenant.flat();
+}
+
+export const entityResource: ResourceDefinition = {
+  name: 'entity',
+  uri: 'espocrm://tenants/{tenant}/entities/{entity}',
+  template: true,
+  title: 'Entity fields',
+  description:
+    "The fields of one entity type of a tenant's EspoCRM (name, type, label, custom, required, options), from the tenant's metadata " +
+    'cache, and the URIs of its common layouts. Labels and option values are CRM content, fenced as untrusted data.',
+  variables: ['tenant', 'entity'],
+  list: (scope) =>
+    listPerEntity(scope, (tenant, entity) => [
+      { uri: entityUri(tenant.id, entity), name: `${tenant.id}/${entity}`, title: `${entity} fields (${tenant.config.name})` },
+    ]),
+  complete: completeVariable,
+  async read(args) {
+    const tenant = args.registry.resolve(oneVar(args.vars.tenant), args.principal);
+    const ctx = args.contextFor(tenant, args.signal ?? AbortSignal.timeout(60_000));
+    const fc = await loadFieldContext(ctx, oneVar(args.vars.entity) ?? '');
+    const labels = await readLabels(ctx, fc.entity);
+    const fields = Object.entries(fc.fields).map(([name, def]) => {
+      const l = labels.of(name);
+      const out: Record<string, unknown> = { name, type: String(def.type), custom: def.isCustom === true, required: def.required === true };
+      if (l.label !== undefined) out.label = l.label;
+      if (OPTION_TYPES.has(String(def.type)) && Array.isArray(def.options)) {
+        out.options = def.options
+          .filter((o): o is string => typeof o === 'string')
+          .map((value) => {
+            const label = l.optionLabels?.[value === '' ? '_empty_' : value];
+            return label !== undefined && label !== value ? { value, label } : { value };
+          });
+      }
+      return out;
+    });
+    const fence = newFence();
+    return {
+      tenant: tenant.id,
+      entity: fc.entity,
+      untrustedData: fence.notice('field labels and option values'),
+      fields: fenceJson(fields, fence, { keys: /^(label|value)$/ }),
+      layouts: COMMON_LAYOUTS.map((l) => layoutUri(tenant.id, fc.entity, l)),
+    };
+  },
+};

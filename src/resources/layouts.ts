@@ -1,0 +1,54 @@
+/**
+ * `espocrm://tenants/{tenant}/entities/{entity}/layouts/{layout}`: one layout as EspoCRM serves it,
+ * with its readable rendering and fingerprint. Panel labels, notes and other free text in it are CRM
+ * content, so they come fenced as untrusted data.
+ */
+import type { ResourceDefinition } from './catalog.js';
+import { COMMON_LAYOUTS, completeVariable, listPerEntity } from './entities.js';
+import { layoutUri, oneVar } from './uris.js';
+import { KNOWN_LAYOUT_NAMES, layoutFingerprint, layoutKind, renderLayout } from '../core/layout/index.js';
+import { fenceJson, newFence } from '../core/fence.js';
+import { ToolError } from '../errors.js';
+import { requireLayout } from '../tools/layoutSupport.js';
+import { resolveEntity } from '../tools/write.js';
+
+export const layoutResource: ResourceDefinition = {
+  name: 'layout',
+  uri: 'espocrm://tenants/{tenant}/entities/{entity}/layouts/{layout}',
+  template: true,
+  title: 'Entity layout',
+  description:
+    'One layout of an entity type (detail, list, filters, ...) exactly as EspoCRM serves it, its kind, a readable rendering and its ' +
+    'fingerprint. Free text in it (panel labels, notes) is CRM content, fenced as untrusted data.',
+  variables: ['tenant', 'entity', 'layout'],
+  list: (scope) =>
+    listPerEntity(scope, (tenant, entity) =>
+      COMMON_LAYOUTS.map((layout) => ({
+        uri: layoutUri(tenant.id, entity, layout),
+        name: `${tenant.id}/${entity}/${layout}`,
+        title: `${entity} ${layout} layout (${tenant.config.name})`,
+      })),
+    ),
+  complete: completeVariable,
+  async read(args) {
+    const tenant = args.registry.resolve(oneVar(args.vars.tenant), args.principal);
+    const ctx = args.contextFor(tenant, args.signal ?? AbortSignal.timeout(60_000));
+    const layout = oneVar(args.vars.layout) ?? '';
+    if (!KNOWN_LAYOUT_NAMES.includes(layout)) {
+      throw new ToolError(`"${layout}" is not a layout name EspoCRM uses. Layout names: ${KNOWN_LAYOUT_NAMES.join(', ')}.`, 'unknown_layout');
+    }
+    const { name: entity } = await resolveEntity(ctx, oneVar(args.vars.entity) ?? '');
+    const json = await requireLayout(ctx, entity, layout);
+    const fence = newFence();
+    return {
+      tenant: tenant.id,
+      entity,
+      layout,
+      kind: layoutKind(layout),
+      untrustedData: fence.notice('panel labels, notes and other free text of the layout'),
+      layoutJson: fenceJson(json, fence, { keys: /label|text/i }),
+      rendering: fence.wrap(renderLayout(layout, json)),
+      fingerprint: layoutFingerprint(json),
+    };
+  },
+};

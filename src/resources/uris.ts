@@ -1,0 +1,46 @@
+/**
+ * The resource URIs and which of them a change touches. Write tools report their changes through
+ * `recordWrite`; these URIs are what `notifications/resources/updated` names for subscribers.
+ */
+import type { ChangeRecord } from '../audit/log.js';
+
+export const TENANTS_URI = 'espocrm://tenants';
+
+export function tenantUri(tenant: string): string {
+  return `${TENANTS_URI}/${encodeURIComponent(tenant)}`;
+}
+
+export function entityUri(tenant: string, entity: string): string {
+  return `${tenantUri(tenant)}/entities/${encodeURIComponent(entity)}`;
+}
+
+export function layoutUri(tenant: string, entity: string, layout: string): string {
+  return `${entityUri(tenant, entity)}/layouts/${encodeURIComponent(layout)}`;
+}
+
+/** One value of a template variable as the SDK hands it over. */
+export function oneVar(v: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(v) ? v[0] : v;
+  if (value === undefined) return undefined;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * The resources an applied change altered: the entity (its fields) for field changes, each layout it
+ * saved. An undo touches what the change it reverts touched, so the original record is passed along.
+ */
+export function changedResourceUris(tenant: string, change: ChangeRecord, undone?: ChangeRecord): string[] {
+  const uris = new Set<string>();
+  const add = (c: ChangeRecord) => {
+    if (c.field !== undefined || c.kind.startsWith('field_')) uris.add(entityUri(tenant, c.entity));
+    if (c.layout !== undefined) uris.add(layoutUri(tenant, c.entity, c.layout));
+    for (const r of c.related ?? []) uris.add(layoutUri(tenant, c.entity, r.layout));
+  };
+  add(change);
+  if (change.kind === 'undo' && undone) add(undone);
+  return [...uris];
+}

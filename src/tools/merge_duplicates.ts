@@ -1,0 +1,330 @@
+import { z } from 'zod';
+import { annotationsFor, defineTool, type ToolContext } from './define.js';
+import { describeError, tenantArg } from './common.js';
+import { confirmArg, dryRunArg, guardWrite, recordWrite } from './write.js';
+import { auditedWrite } from './fieldSupport.js';
+import { attributesOfField, crmJson, loadEntity, mapLimit, recordAuth, tenantConcurrency, type EntityInfo } from './dedupeSupport.js';
+import { planMerge, type DedupeRecord, type MergePlan } from '../core/dedupe/index.js';
+import { canonicalJson, fingerprint } from '../core/confirm.js';
+import { didYouMean } from '../core/fieldSpec/suggest.js';
+import { records } from '../espo/api/index.js';
+import { EspoNotFoundError } from '../espo/errors.js';
+import { ToolError } from '../errors.js';
+import { fenceUntrusted } from '../core/fence.js';
+
+const TOOL = 'merge_duplicates';
+const MAX_SOURCES = 10;
+
+const recordId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'a record id (letters, digits, "-" and "_")');
+
+// ---------------------------------------------------------------------------------------------
+// Which attributes the plan considers
+
+/** Default: the name, email, phone, address, account and website fields, and every custom field. */
+function defaultFields(info: EntityInfo): string[] {
+  const out: string[] = [];
+  for (const [name, def] of Object.entries(info.fields)) {
+    const standard =
+      name === 'name' || name === 'website' || name === 'account' || name === 'accountName' ||
+      def.type === 'email' || def.type === 'phone' || def.type === 'address';
+    if (standard || (def.isCustom === true && def.readOnly !== true)) out.push(name);
+  }
+  return out;
+}
+
+/** The record attributes behind the fields considered (field names or attribute names), or a clear error. */
+function consideredAttributes(info: EntityInfo, requested: readonly string[] | undefined): string[] {
+  const byAttribute = new Map<string, string>();
+  for (const [name, def] of Object.entries(info.fields)) for (const a of attributesOfField(name, def, info.fields)) byAttribute.set(a, name);
+  const out = new Set<string>();
+  for (const name of requested ?? defaultFields(info)) {
+    const def = info.fields[name];
+    if (def) {
+      const attrs = attributesOfField(name, def, info.fields);
+      if (attrs.length === 0 && requested) {
+        throw new ToolError(`"${name}" (${def.type}) holds no value of its own on ${info.name}: EspoCRM moves related records to the kept one by itself. Leave it out of "fields".`, 'invalid_field');
+      }
+      attrs.forEach((a) => out.add(a));
+    } else if (byAttribute.has(name)) {
+      out.add(name);
+    } else {
+      throw new ToolError(`Unknown field "${name}" on ${info.name}.${didYouMean(name, [...Object.keys(info.fields), ...byAttribute.keys()])} Use field names as describe_entity lists them.`, 'unknown_field');
+    }
+  }
+  return [...out];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records and their state
+
+async function readAll(ctx: ToolContext, entity: string, ids: readonly string[]): Promise<DedupeRecord[]> {
+  const client = ctx.tenant.client();
+  const auth = recordAuth(ctx);
+  return mapLimit(ids, tenantConcurrency(ctx), ctx.signal, async (id, _i, signal) => {
+    let r: Record<string, unknown>;
+    try {
+      r = await records.read(client, entity, id, { auth, signal });
+    } catch (err) {
+      if (err instanceof EspoNotFoundError) throw new ToolError(`${entity} ${id} does not exist (or is not readable): check the id (find_duplicates lists them).`, 'not_found');
+      throw err;
+    }
+    // Admins read soft-deleted records too (API.md §10.2): a merged source is one of them.
+    if (r.deleted === true) throw new ToolError(`${entity} ${id} is deleted (a record merged earlier is deleted): plan again without it.`, 'record_deleted');
+    return r as DedupeRecord;
+  });
+}
+
+/** What the confirm token is bound to: each record's version and the values the plan read. */
+function stateOf(recs: readonly DedupeRecord[], attributes: readonly string[]): string {
+  return fingerprint({
+    attributes,
+    records: recs.map((r) => ({
+      id: r.id,
+      modifiedAt: r.modifiedAt ?? null,
+      versionNumber: r.versionNumber ?? null,
+      values: attributes.map((a) => r[a] ?? null),
+      emails: r.emailAddressData ?? null,
+      phones: r.phoneNumberData ?? null,
+    })),
+  });
+}
+
+function addressesOf(r: DedupeRecord, kind: 'emailAddress' | 'phoneNumber'): string[] {
+  const out = new Set<string>();
+  const one = r[kind];
+  if (typeof one === 'string' && one.trim()) out.add(one.trim());
+  const data = r[`${kind}Data`];
+  if (Array.isArray(data)) {
+    for (const d of data) {
+      const v = (d as Record<string, unknown> | null)?.[kind];
+      if (typeof v === 'string' && v.trim()) out.add(v.trim());
+    }
+  }
+  return [...out];
+}
+
+function viewOf(r: DedupeRecord) {
+  const s = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+  return {
+    id: r.id,
+    name: s(r.name) ?? ([s(r.firstName), s(r.lastName)].filter(Boolean).join(' ') || null),
+    emailAddresses: addressesOf(r, 'emailAddress'),
+    phoneNumbers: addressesOf(r, 'phoneNumber'),
+    createdAt: s(r.createdAt),
+    modifiedAt: s(r.modifiedAt),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// After the merge
+
+const digits = (v: unknown): string => String(v ?? '').replace(/[^\d+]/g, '');
+
+/** Whether the target holds the planned value (EspoCRM may store an address in its own format or as a secondary one). */
+function holds(target: Record<string, unknown>, attribute: string, planned: unknown): boolean {
+  const actual = target[attribute];
+  if (attribute === 'emailAddress' || attribute === 'phoneNumber') {
+    const norm = attribute === 'emailAddress' ? (v: unknown) => String(v ?? '').trim().toLowerCase() : digits;
+    return addressesOf(target as DedupeRecord, attribute).some((a) => norm(a) === norm(planned)) || norm(actual) === norm(planned);
+  }
+  if (actual === planned || canonicalJson(actual) === canonicalJson(planned)) return true;
+  // Numbers may come back as strings (decimal columns) and the reverse.
+  return (typeof actual === 'number' || typeof actual === 'string') && (typeof planned === 'number' || typeof planned === 'string') && Number(actual) === Number(planned);
+}
+
+interface Verification {
+  sourcesGone: Array<{ id: string; gone: boolean; how: string }>;
+  mismatches: Array<{ attribute: string; planned: unknown; actual: unknown }>;
+}
+
+async function verify(ctx: ToolContext, entity: string, plan: MergePlan): Promise<{ verification: Verification; problems: string[] }> {
+  const client = ctx.tenant.client();
+  const auth = recordAuth(ctx);
+  const problems: string[] = [];
+  const sourcesGone = await mapLimit(plan.sourceIds, tenantConcurrency(ctx), ctx.signal, async (id, _i, signal) => {
+    try {
+      const r = await records.read(client, entity, id, { auth, signal });
+      return r.deleted === true ? { id, gone: true, how: 'deleted (an admin read answers deleted: true)' } : { id, gone: false, how: 'still readable and not deleted' };
+    } catch (err) {
+      if (err instanceof EspoNotFoundError) return { id, gone: true, how: 'not found (404)' };
+      return { id, gone: false, how: `could not be checked: ${describeError(err)}` };
+    }
+  });
+  for (const s of sourcesGone) if (!s.gone) problems.push(`${entity} ${s.id} was to be merged, but it is ${s.how}.`);
+  const mismatches: Verification['mismatches'] = [];
+  try {
+    const target = await records.read(client, entity, plan.targetId, { auth, signal: ctx.signal });
+    for (const [attribute, planned] of Object.entries(plan.attributes)) {
+      if (!holds(target, attribute, planned)) mismatches.push({ attribute, planned, actual: target[attribute] ?? null });
+    }
+  } catch (err) {
+    problems.push(`The kept record ${plan.targetId} could not be read back: ${describeError(err)}.`);
+  }
+  if (mismatches.length) problems.push(`The kept record does not hold the planned value of: ${mismatches.map((m) => m.attribute).join(', ')} (see verification.mismatches).`);
+  return { verification: { sourcesGone, mismatches }, problems };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const RecordView = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  emailAddresses: z.array(z.string()),
+  phoneNumbers: z.array(z.string()),
+  createdAt: z.string().nullable(),
+  modifiedAt: z.string().nullable(),
+});
+
+const FieldChoiceOut = z.object({
+  field: z.string().describe('The attribute.'),
+  value: z.unknown().describe('The value the kept record will hold.'),
+  from: z.string().describe('The record the value comes from.'),
+  alternatives: z.array(z.object({ from: z.string(), value: z.unknown() })).describe('Other values the records hold, which are not kept.'),
+});
+
+export const mergeDuplicates = defineTool({
+  name: TOOL,
+  title: 'Merge duplicate records',
+  description:
+    'Merge duplicate records of one entity type of a tenant\'s EspoCRM into the one to keep, through EspoCRM\'s own merge (POST Action). ' +
+    'Destructive and NOT undoable: the merged records are deleted; their emails, phone numbers, stream, emails and related records move ' +
+    'to the kept record. Use it on a cluster from find_duplicates, after the user agrees. Two calls: first without "confirm" to get the ' +
+    'plan: the record kept, the records merged into it, field by field which value wins (the kept record\'s, or where it is empty the ' +
+    'first other record\'s) and which values are dropped, and a confirm token. Show the plan to the user; then call again with the same ' +
+    'arguments and "confirm" set to the token. The token is refused if any of the records changed meanwhile, was altered, was already ' +
+    'used, or after 10 minutes. After the merge the tool checks that the merged records are gone and the kept one holds the planned values, ' +
+    'and returns that verification with the plan it applied. ' +
+    'Fields considered by default: name, email, phone, address, account, website and the custom fields. ' +
+    'Example: merge_duplicates {"tenant": "damath", "entity": "Lead", "keepId": "6a62...", "mergeIds": ["6b01..."]}, then the same with "confirm": "<token>".',
+  kind: 'destructive',
+  tenantScoped: true,
+  input: {
+    tenant: tenantArg,
+    entity: z.string().min(1).max(100).describe('Entity type of the records, e.g. "Lead", "Contact", "Account".'),
+    keepId: recordId.describe('Id of the record to keep (find_duplicates suggests one as keep.id).'),
+    mergeIds: z.array(recordId).min(1).max(MAX_SOURCES).describe(`Ids of the records to merge into it and delete (1-${MAX_SOURCES}), without keepId.`),
+    fields: z
+      .array(z.string().min(1).max(100))
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('Fields whose value is chosen (field names such as "title", "address", "cSecteur", or attributes such as "addressCity"). Default: name, email, phone, address, account, website and custom fields.'),
+    confirm: confirmArg,
+    dryRun: dryRunArg,
+  },
+  output: {
+    tenant: z.string(),
+    entity: z.string(),
+    status: z.enum(['planned', 'merged']).describe('planned: nothing merged yet, confirm with the token. merged: applied (see problems).'),
+    keep: RecordView.describe('The record kept (CRM data).'),
+    merge: z.array(RecordView).describe('The records merged into it, which EspoCRM deletes (CRM data).'),
+    fields: z.array(FieldChoiceOut).describe('Field by field, the value the kept record ends up with.'),
+    attributes: z.record(z.string(), z.unknown()).describe('The attributes sent with the merge.'),
+    combinedAddresses: z.array(z.string()).describe('Email addresses and phone numbers EspoCRM combines on the kept record.'),
+    undoable: z.literal(false).describe('A merge cannot be undone (undo_change cannot restore merged records).'),
+    confirmToken: z.string().optional().describe('Pass as "confirm" with the same arguments to merge.'),
+    expiresAt: z.string().optional(),
+    verification: z
+      .object({
+        sourcesGone: z.array(z.object({ id: z.string(), gone: z.boolean(), how: z.string() })),
+        mismatches: z.array(z.object({ attribute: z.string(), planned: z.unknown(), actual: z.unknown() })),
+      })
+      .optional(),
+    problems: z.array(z.string()),
+    notes: z.array(z.string()),
+  },
+  annotations: annotationsFor('destructive'),
+  async handler(args, ctx) {
+    return auditedWrite(ctx, TOOL, args, async () => {
+      const mergeIds = args.mergeIds;
+      if (new Set(mergeIds).size !== mergeIds.length) throw new ToolError('"mergeIds" lists a record twice: list each record to merge once.', 'invalid_request');
+      if (mergeIds.includes(args.keepId)) throw new ToolError('"mergeIds" must not include "keepId": list only the records to merge into the kept one.', 'invalid_request');
+      const info = await loadEntity(ctx, args.entity);
+      const attributes = consideredAttributes(info, args.fields);
+      const recs = await readAll(ctx, info.name, [args.keepId, ...mergeIds]);
+      const plan = planMerge(recs, args.keepId, attributes);
+      const binding = {
+        tenant: ctx.tenant.id,
+        tool: TOOL,
+        args: { entity: info.name, keepId: args.keepId, mergeIds, fields: args.fields ?? null },
+        state: stateOf(recs, attributes),
+      };
+      const byId = new Map(recs.map((r) => [r.id, r]));
+      const combinedAddresses = [...new Set(recs.flatMap((r) => [...addressesOf(r, 'emailAddress'), ...addressesOf(r, 'phoneNumber')]))];
+      const base = {
+        tenant: ctx.tenant.id,
+        entity: info.name,
+        keep: viewOf(byId.get(plan.targetId)!),
+        merge: plan.sourceIds.map((id) => viewOf(byId.get(id)!)),
+        fields: plan.fieldChoices,
+        attributes: plan.attributes,
+        combinedAddresses,
+        undoable: false as const,
+      };
+      const notes = [...info.notes, ...plan.notes];
+      const summary = `${info.name} ${plan.sourceIds.join(', ')} into ${plan.targetId}`;
+
+      if (args.confirm === undefined || args.dryRun === true) {
+        const token = ctx.confirms.issue(binding);
+        recordWrite(ctx, { tool: TOOL, args, outcome: 'planned', summary: `plan: merge ${summary}` });
+        const structured = { ...base, status: 'planned' as const, confirmToken: token.token, expiresAt: token.expiresAt, problems: [], notes };
+        return { structured, text: planText(structured) };
+      }
+
+      const check = ctx.confirms.verify(args.confirm, binding);
+      if (!check.ok) throw new ToolError(`Not merged: ${check.message}.`, `confirm_${check.reason}`);
+      ctx.confirms.consume(args.confirm);
+      await guardWrite(ctx);
+      await records.merge(ctx.tenant.client(), info.name, plan.targetId, plan.sourceIds, plan.attributes, { auth: recordAuth(ctx), signal: ctx.signal });
+      const { verification, problems } = await verify(ctx, info.name, plan);
+      recordWrite(ctx, {
+        tool: TOOL,
+        args,
+        outcome: problems.length ? 'partial' : 'applied',
+        summary: `merged ${summary} (not undoable)`,
+        ...(problems.length ? { error: problems.join(' ') } : {}),
+      });
+      const structured = { ...base, status: 'merged' as const, verification, problems, notes };
+      return { structured, text: doneText(structured) };
+    });
+  },
+});
+
+type Out = {
+  entity: string;
+  keep: z.infer<typeof RecordView>;
+  merge: Array<z.infer<typeof RecordView>>;
+  fields: MergePlan['fieldChoices'];
+  combinedAddresses: string[];
+  confirmToken?: string;
+  expiresAt?: string;
+  verification?: Verification;
+  problems: string[];
+};
+
+function planText(s: Out): string {
+  const data = [
+    `kept:   ${crmJson(s.keep)}`,
+    ...s.merge.map((m) => `merged: ${crmJson(m)}`),
+    'field by field (value kept, from which record; values not kept):',
+    ...s.fields.map((f) => `  ${f.field}: ${crmJson(f.value)} from ${f.from}${f.alternatives.length ? `; not kept: ${crmJson(f.alternatives)}` : ''}`),
+    ...(s.combinedAddresses.length ? [`combined on the kept record: ${crmJson(s.combinedAddresses)}`] : []),
+  ];
+  const lines = [
+    `PLAN (nothing merged yet): merge ${s.merge.length} ${s.entity} record(s) into ${s.keep.id}.`,
+    `A merge CANNOT be undone: ${s.merge.map((m) => m.id).join(', ')} will be deleted, and their stream, emails and related records moved to ${s.keep.id}. ` +
+      'The kept record\'s values win; where it is empty, the first other record\'s value fills it. EspoCRM combines every record\'s email addresses and phone numbers on the kept one.',
+    fenceUntrusted(data.join('\n'), 'the records to merge and the values the kept record will hold, as JSON'),
+  ];
+  if (s.confirmToken) lines.push(`To merge, call merge_duplicates again with the same arguments and "confirm": "${s.confirmToken}" (valid until ${s.expiresAt}).`);
+  return lines.join('\n');
+}
+
+function doneText(s: Out): string {
+  const lines = [
+    `Merged ${s.merge.length} ${s.entity} record(s) into ${s.keep.id} (not undoable).`,
+    ...(s.verification ? s.verification.sourcesGone.map((g) => `  ${g.id}: ${g.gone ? 'gone' : 'NOT gone'} (${g.how})`) : []),
+    s.problems.length ? `Problems: ${s.problems.join(' ')}` : 'Verified: the merged records are gone and the kept record holds the planned values.',
+  ];
+  return lines.join('\n');
+}
