@@ -1,0 +1,199 @@
+/**
+ * The secret canary over every tool, both transports and the audit log. Every secret carries a unique
+ * canary; the built server (dist/cli.js, needs `npm run build`) runs over stdio and over HTTP, every
+ * tool is called on a tenant whose secrets work, on one whose password and API key are wrong, and
+ * under an injected 500; no canary may appear in a result, an error, a resource, the server's debug
+ * log, or its audit log, in clear or base64.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { allTools } from '../../src/tools/catalog.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { CLI, spawnServer, startSandboxes, tenantsJson, type StackTenant } from '../helpers/stack.js';
+import type { CallResult } from './harness.js';
+import { SAMPLES, type SampleHost } from './samples.js';
+import { recordFigures, table } from './figures.js';
+
+const canary = `CANARY${randomBytes(6).toString('hex')}`;
+const secrets = {
+  goodPassword: `${canary}adm`,
+  goodKey: `${canary}key`,
+  wrongPassword: `${canary}wrongpw`,
+  wrongKey: `${canary}wrongkey`,
+  httpToken: `${canary}httptoken0123456789abcdef`,
+};
+
+function leaks(text: string): string[] {
+  const found: string[] = [];
+  for (const [name, value] of Object.entries(secrets)) {
+    const forms = [value, Buffer.from(value).toString('base64'), encodeURIComponent(value), ...['admin'].map((u) => Buffer.from(`${u}:${value}`).toString('base64'))];
+    if (forms.some((f) => text.includes(f))) found.push(name);
+  }
+  if (text.includes(canary)) found.push('canary');
+  return found;
+}
+
+const TENANTS: StackTenant[] = [
+  { id: 'good', sandbox: { leads: 6, contacts: 2, accounts: 2, admin: { username: 'admin', password: secrets.goodPassword }, apiKey: secrets.goodKey } },
+  { id: 'bad', adminPassword: secrets.wrongPassword, apiKey: secrets.wrongKey, sandbox: { leads: 2, contacts: 0, accounts: 0 } },
+];
+
+interface Served {
+  host: SampleHost;
+  client: Client;
+  stderr: () => string;
+  auditFile: string;
+  close(): Promise<void>;
+}
+
+function toResult(res: Awaited<ReturnType<Client['callTool']>>): CallResult {
+  const content = (res.content ?? []) as Array<{ text?: string }>;
+  return { isError: Boolean(res.isError), text: content.map((c) => c.text ?? '').join('\n'), structured: (res.structuredContent ?? {}) as Record<string, unknown> };
+}
+
+async function configDir(sandboxes: Record<string, Sandbox>, http?: Record<string, unknown>) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'espocrm-mcp-canary-'));
+  const { json, env } = tenantsJson(TENANTS, sandboxes);
+  const auditFile = path.join(dir, 'audit', 'audit.jsonl');
+  await writeFile(path.join(dir, 'tenants.json'), JSON.stringify({ ...json, audit: { path: auditFile }, ...(http ? { http } : {}) }, null, 2));
+  return { dir, env, auditFile };
+}
+
+async function serveStdio(sandboxes: Record<string, Sandbox>): Promise<Served> {
+  const { dir, env, auditFile } = await configDir(sandboxes);
+  const { client, stderr } = await spawnServer({ args: ['serve', '--config', path.join(dir, 'tenants.json')], env, cwd: dir });
+  const call = async (name: string, args: Record<string, unknown>) => toResult(await client.callTool({ name, arguments: args }, undefined, { timeout: 60_000 }));
+  return {
+    host: { call, sandboxes },
+    client,
+    stderr,
+    auditFile,
+    async close() {
+      await client.close().catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function serveHttp(sandboxes: Record<string, Sandbox>): Promise<Served> {
+  const { dir, env, auditFile } = await configDir(sandboxes, { tokens: [{ name: 'canary-host', token: 'env:MCP_TOKEN', tenants: '*' }] });
+  const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--http', '--port', '0', '--config', 'tenants.json'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', XDG_STATE_HOME: dir, LOG_LEVEL: 'debug', MCP_TOKEN: secrets.httpToken, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  let stdout = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setInterval(() => {
+      const m = /"url":"(http:\/\/127\.0\.0\.1:\d+\/mcp)"/.exec(stderr);
+      if (m) {
+        clearInterval(timer);
+        resolve(m[1]!);
+      }
+    }, 20);
+    child.once('exit', (code) => {
+      clearInterval(timer);
+      reject(new Error(`serve --http exited (${code}): ${stderr.slice(0, 2000)}`));
+    });
+  });
+  const client = new Client({ name: 'canary-http', version: '1' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${secrets.httpToken}` } } }));
+  const call = async (name: string, args: Record<string, unknown>) => toResult(await client.callTool({ name, arguments: args }, undefined, { timeout: 60_000 }));
+  return {
+    host: { call, sandboxes },
+    client,
+    stderr: () => `${stderr}\n${stdout}`,
+    auditFile,
+    async close() {
+      await client.close().catch(() => undefined);
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const figures: Record<string, { calls: number; failures: number; outputsChecked: number; logBytes: number; auditLines: number }> = {};
+
+for (const [transport, serve] of [['stdio', serveStdio], ['http', serveHttp]] as const) {
+  describe(`secret canary over ${transport}`, () => {
+    let sandboxes: Record<string, Sandbox>;
+    let served: Served;
+    const outputs: string[] = [];
+    const stats = { calls: 0, failures: 0, outputsChecked: 0, logBytes: 0, auditLines: 0 };
+    beforeAll(async () => {
+      sandboxes = await startSandboxes(TENANTS);
+      served = await serve(sandboxes);
+    });
+    afterAll(async () => {
+      await served?.close();
+      await Promise.all(Object.values(sandboxes ?? {}).map((s) => s.close()));
+    });
+
+    it('every tool, on working and wrong secrets and under a fault, leaks no secret in its results', { timeout: 90_000 }, async () => {
+      const record = (res: CallResult | unknown) => {
+        outputs.push(JSON.stringify(res));
+        stats.calls++;
+        if ((res as CallResult).isError) stats.failures++;
+      };
+      for (const tool of allTools()) {
+        const sample = SAMPLES[tool.name];
+        expect(sample, `no sample arguments for ${tool.name}`).toBeDefined();
+        record(await served.host.call(tool.name, await sample!.args(served.host, 'good')));
+        record(await served.host.call(tool.name, tool.name === 'list_tenants' ? {} : { tenant: 'bad', ...sample!.base }));
+        sandboxes.good!.faults.add({ path: /.*/, kind: 'status', status: 500 });
+        try {
+          record(await served.host.call(tool.name, tool.name === 'list_tenants' ? {} : { tenant: 'good', ...sample!.base }));
+        } finally {
+          sandboxes.good!.faults.clear();
+        }
+      }
+      for (const uri of ['espocrm://tenants', 'espocrm://tenants/good', 'espocrm://tenants/bad']) outputs.push(JSON.stringify(await served.client.readResource({ uri })));
+      expect(stats.failures).toBeGreaterThan(allTools().length); // the wrong secrets and the fault did fail calls
+      stats.outputsChecked = outputs.length;
+      for (const o of outputs) expect(leaks(o)).toEqual([]);
+      // The detector itself finds a secret in each form it looks for.
+      expect(leaks(`x ${Buffer.from(`admin:${secrets.goodPassword}`).toString('base64')} y`)).toContain('goodPassword');
+      expect(leaks(`"${encodeURIComponent(secrets.wrongKey)}"`)).toContain('wrongKey');
+    });
+
+    it("the server's debug log has no secret", () => {
+      const log = served.stderr();
+      expect(log).toMatch(/"level":20/); // debug lines are there
+      stats.logBytes = log.length;
+      expect(leaks(log)).toEqual([]);
+    });
+
+    it('the audit log has no secret', () => {
+      expect(existsSync(served.auditFile)).toBe(true);
+      const audit = readFileSync(served.auditFile, 'utf8');
+      stats.auditLines = audit.split('\n').filter(Boolean).length;
+      expect(stats.auditLines).toBeGreaterThan(10);
+      expect(leaks(audit)).toEqual([]);
+      figures[transport] = stats;
+    });
+  });
+}
+
+describe('canary figures', () => {
+  it('are the ones in docs/reliability.md', () => {
+    expect(Object.keys(figures).sort()).toEqual(['http', 'stdio']);
+    const rows = (['stdio', 'http'] as const).map((t) => [t, figures[t]!.calls, figures[t]!.failures, figures[t]!.outputsChecked, 0]);
+    const markdown = [
+      `${allTools().length} tools, each called three times per transport: on a working tenant, on a tenant with a wrong admin password and API key, and under an injected 500.`,
+      '',
+      table(['transport', 'tool calls', 'of which failed', 'results and resources checked', 'secrets found (results, debug log, audit log)'], rows),
+    ].join('\n');
+    recordFigures('canary', { transports: figures }, markdown);
+  });
+});
