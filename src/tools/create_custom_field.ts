@@ -1,3 +1,4 @@
+import { fenceUntrusted } from '../core/fence.js';
 import { z } from 'zod';
 import { annotationsFor, defineTool, type ToolContext } from './define.js';
 import { describeError, mayStillComplete, tenantArg } from './common.js';
@@ -447,7 +448,7 @@ function summaryText(s: {
   if (s.status === 'planned' && s.body) lines.push(`POST Admin/fieldManager/${s.entity} ${JSON.stringify(s.body)}`);
   for (const l of s.layouts) {
     lines.push(`layout ${l.layout}: ${l.status} (${l.change})${l.error ? `: ${l.error}` : ''}${l.changeId ? ` [changeId ${l.changeId}]` : ''}`);
-    if (l.diff && l.status !== 'already_there') lines.push(...l.diff.split('\n').map((d) => `    ${d}`));
+    if (l.diff && l.status !== 'already_there') lines.push(fenceUntrusted(l.diff, `the ${l.layout} layout before and after (panel labels included)`));
   }
   for (const p of s.problems) lines.push(`problem: ${p}`);
   for (const n of s.notes) lines.push(`note: ${n}`);

@@ -1,3 +1,4 @@
+import { fenceUntrusted } from '../core/fence.js';
 import { z } from 'zod';
 import { annotationsFor, defineTool, type ToolContext } from './define.js';
 import { describeError, mayStillComplete, tenantArg } from './common.js';
@@ -330,7 +331,7 @@ function planText(s: {
   if (s.layouts.length === 0) lines.push('Layouts: none of the checked layouts shows the field.');
   for (const l of s.layouts) {
     lines.push(`layout ${l.layout}: ${l.change}${l.error ? ` (${l.error})` : ''}`);
-    if (l.diff) lines.push(...l.diff.split('\n').map((d) => `    ${d}`));
+    if (l.diff) lines.push(fenceUntrusted(l.diff, `the ${l.layout} layout before and after (panel labels included)`));
   }
   for (const b of s.blockers) lines.push(`blocker: ${b}`);
   lines.push(s.dataKept);

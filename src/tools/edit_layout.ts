@@ -1,3 +1,4 @@
+import { fenceUntrusted } from '../core/fence.js';
 import { z } from 'zod';
 import { annotationsFor, defineTool, type ToolContext } from './define.js';
 import { describeError, mayStillComplete, tenantArg } from './common.js';
@@ -247,7 +248,8 @@ function report(head: string, changes: string[], diff: string, warnings: z.infer
     'Operations:',
     ...changes.map((c, i) => `  ${i}: ${c}`),
     'Diff (- before, + after):',
-    diff,
+    // Panel labels and notes are typed in the CRM: the rendering is fenced as data.
+    fenceUntrusted(diff, 'the layout before and after (panel labels and notes included)'),
     ...(warnings.length ? [`Warnings (${warnings.length}):`, ...issueLines(warnings)] : []),
     ...tail,
   ].join('\n');

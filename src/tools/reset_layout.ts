@@ -1,3 +1,4 @@
+import { fenceUntrusted } from '../core/fence.js';
 import { z } from 'zod';
 import { annotationsFor, defineTool, type ToolContext } from './define.js';
 import { describeError, mayStillComplete, tenantArg } from './common.js';
@@ -99,7 +100,7 @@ async function resetFlow(args: Args, ctx: ToolContext, audit: Audit) {
       text: [
         `Plan: reset the ${where} to EspoCRM's default. Nothing has changed yet.`,
         `Layout that will be dropped (customised: ${custom.customized ? 'yes' : 'unknown'}, ${custom.note}):`,
-        currentText,
+        fenceUntrusted(currentText, 'the layout that will be dropped (panel labels and notes included)'),
         ...planNotes,
         `To apply, call reset_layout again with the same arguments and "confirm": "${token}" (valid until ${expiresAt}).`,
       ].join('\n'),
@@ -146,10 +147,8 @@ async function resetFlow(args: Args, ctx: ToolContext, audit: Audit) {
     },
     text: [
       `Reset the ${where} to EspoCRM's default (changeId ${changeId}; undo_change restores the dropped layout).`,
-      'Layout now in effect:',
-      inEffectText,
-      'Diff (- dropped, + now):',
-      diff.text,
+      'Layout now in effect, and the diff (- dropped, + now):',
+      fenceUntrusted(`${inEffectText}\n\n${diff.text}`, 'the layout now in effect and the diff (panel labels and notes included)'),
       ...appliedNotes,
     ].join('\n'),
   };

@@ -1,3 +1,4 @@
+import { fenceUntrusted } from '../core/fence.js';
 import { z } from 'zod';
 import { annotationsFor, defineTool } from './define.js';
 import { tenantArg } from './common.js';
@@ -152,7 +153,8 @@ function text(head: string, s: { diff: Array<{ key: string; before?: unknown; af
   const show = (v: unknown): string => (v === undefined ? '(none)' : JSON.stringify(v));
   return [
     `${head}.`,
-    ...s.diff.map((d) => `  ${d.key}: ${show(d.before)} -> ${show(d.after)}`),
+    // Labels and option values come from the CRM: fenced as data.
+    ...(s.diff.length ? [fenceUntrusted(s.diff.map((d) => `${d.key}: ${show(d.before)} -> ${show(d.after)}`).join('\n'), 'the definition before and after')] : []),
     ...s.warnings.map((w) => `warning: ${w}`),
     ...s.problems.map((p) => `problem: ${p}`),
     ...s.notes.map((n) => `note: ${n}`),
