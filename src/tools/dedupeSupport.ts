@@ -75,6 +75,9 @@ export async function mapLimit<T, R>(
   const linked = AbortSignal.any([signal, stop.signal]);
   const out = new Array<R>(items.length);
   let next = 0;
+  // The failure that stopped the others: siblings aborted because of it fail with "cancelled", which
+  // must not be what the caller sees.
+  let first: { err: unknown } | undefined;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
       if (linked.aborted) return;
@@ -82,7 +85,10 @@ export async function mapLimit<T, R>(
       try {
         out[i] = await fn(items[i] as T, i, linked);
       } catch (err) {
-        stop.abort(err);
+        if (!linked.aborted) {
+          first ??= { err };
+          stop.abort(err);
+        }
         throw err;
       }
     }
@@ -90,6 +96,7 @@ export async function mapLimit<T, R>(
   const workers = Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, () => worker());
   const settled = await Promise.allSettled(workers);
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('cancelled');
+  if (first) throw first.err;
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) throw failed.reason;
   return out;

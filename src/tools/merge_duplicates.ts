@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { annotationsFor, defineTool, type ToolContext } from './define.js';
-import { describeError, tenantArg } from './common.js';
+import { describeError, mayStillComplete, tenantArg } from './common.js';
 import { confirmArg, dryRunArg, guardWrite, recordWrite } from './write.js';
-import { auditedWrite } from './fieldSupport.js';
+import { alreadyRecorded, auditedWrite } from './fieldSupport.js';
 import { attributesOfField, crmJson, loadEntity, mapLimit, recordAuth, tenantConcurrency, type EntityInfo } from './dedupeSupport.js';
 import { planMerge, type DedupeRecord, type MergePlan } from '../core/dedupe/index.js';
 import { canonicalJson, fingerprint } from '../core/confirm.js';
@@ -275,7 +275,27 @@ export const mergeDuplicates = defineTool({
       if (!check.ok) throw new ToolError(`Not merged: ${check.message}.`, `confirm_${check.reason}`);
       ctx.confirms.consume(args.confirm);
       await guardWrite(ctx);
-      await records.merge(ctx.tenant.client(), info.name, plan.targetId, plan.sourceIds, plan.attributes, { auth: recordAuth(ctx), signal: ctx.signal });
+      try {
+        await records.merge(ctx.tenant.client(), info.name, plan.targetId, plan.sourceIds, plan.attributes, { auth: recordAuth(ctx), signal: ctx.signal });
+      } catch (err) {
+        if (ctx.signal.aborted) throw err;
+        // The merge failed or its answer was lost: find out what happened before saying anything.
+        const state = await verify(ctx, info.name, plan).catch(() => undefined);
+        const gone = state?.verification.sourcesGone.filter((s) => s.gone).length ?? -1;
+        if (gone !== plan.sourceIds.length) {
+          const what =
+            gone === 0
+              ? 'Nothing was merged (checked: every record is still there).'
+              : gone > 0
+                ? `Only ${gone} of ${plan.sourceIds.length} records were merged (checked); see find_duplicates for the rest.`
+                : 'Whether anything was merged could not be checked.';
+          const later = mayStillComplete(err) ? ' EspoCRM may still finish the merge it received: check the records before planning again.' : ' Plan again (a new token) to retry.';
+          const e = new ToolError(`Merge failed: ${describeError(err)} ${what}${later}`, 'merge_failed');
+          recordWrite(ctx, { tool: TOOL, args, outcome: gone > 0 ? 'partial' : 'failed', summary: `merge ${summary} failed`, error: e.message });
+          throw alreadyRecorded(e);
+        }
+        notes.push(`EspoCRM's answer to the merge was lost (${describeError(err)}), but the merge took place: checked by reading the records back.`);
+      }
       const { verification, problems } = await verify(ctx, info.name, plan);
       recordWrite(ctx, {
         tool: TOOL,

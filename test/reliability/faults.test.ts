@@ -22,12 +22,7 @@ const tenantOf = (tool: string) => tool.replace(/_/g, '-');
  * here. Each entry must still reproduce (the test fails once it is fixed, so the entry gets removed).
  */
 const KNOWN_ISSUES: Record<string, { scenarios: RegExp; issue: string }> = {
-  merge_duplicates: {
-    scenarios: /^(all:(http50[234]|reset|hang)|write:.*|lateWrite:.*)$/,
-    issue:
-      'mapLimit (dedupeSupport.ts) reports the sibling read it cancelled ("cancelled by the caller") instead of the failure that stopped it; ' +
-      'a merge (POST Action) that fails is reported with the raw error, without checking whether the records were merged',
-  },
+  // none: add an entry (tool name, scenarios, issue) to tolerate a known problem until it is fixed
 };
 
 let h: RelHarness;
