@@ -313,6 +313,8 @@ async function scan(
   try {
     const counts = await mapLimit(scans, concurrency, ctx.signal, (s, _i, signal) => countRecords(ctx, s.info.name, undefined, signal));
     scans.forEach((s, i) => (s.plan.total = counts[i]!.count));
+    // Sized once for the count, rather than doubling (and briefly holding two copies) as pages come.
+    for (const s of scans) if (s.plan.total !== null) s.index.reserve(s.plan.total);
     const known = scans.every((s) => s.plan.total !== null);
     const total = known ? scans.reduce((n, s) => n + (s.plan.total ?? 0), 0) : undefined;
     await ctx.progress(0, total, `counted ${scans.map((s) => `${s.info.name} ${s.plan.total ?? '?'}`).join(', ')}`).catch(() => undefined);

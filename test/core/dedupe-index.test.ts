@@ -306,4 +306,24 @@ describe('DuplicateIndex: order invariance (property)', () => {
       { numRuns: 300 },
     );
   });
+
+  it('finds the same clusters whatever size it was told to expect (a hint, too small or too large)', () => {
+    const records = VARIANTS.flatMap((variants, p) => variants.map((v, k) => ({ ...v, id: `r${p}-${k}` })));
+    const plain = new DuplicateIndex({ entityType: 'Lead', signals: ALL, defaultCountry: 'FR' });
+    plain.add(records);
+    const expected = clusterSignature(plain.clusters());
+    expect(expected.length).toBeGreaterThan(0);
+    for (const hint of [1, records.length, 50_000]) {
+      const sized = new DuplicateIndex({ entityType: 'Lead', signals: ALL, defaultCountry: 'FR', expectedRecords: hint });
+      sized.add(records);
+      expect(clusterSignature(sized.clusters())).toEqual(expected);
+      // reserve() after records were added keeps what is indexed
+      const late = new DuplicateIndex({ entityType: 'Lead', signals: ALL, defaultCountry: 'FR' });
+      late.add(records.slice(0, 5));
+      late.reserve(hint * 100);
+      late.add(records.slice(5));
+      expect(clusterSignature(late.clusters())).toEqual(expected);
+      expect(late.stats()).toEqual(plain.stats());
+    }
+  });
 });

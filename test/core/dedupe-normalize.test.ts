@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { companyProfileName, personProfileName } from '../../src/core/dedupe/profileNames.js';
 import {
   foldText,
   isNonCorporateDomain,
@@ -135,5 +137,45 @@ describe('normalizeWebsite and free-mail domains', () => {
       expect(isNonCorporateDomain(d), d).toBe(true);
     }
     for (const d of ['acme.fr', 'dupont-conseil.fr', 'google.com']) expect(isNonCorporateDomain(d), d).toBe(false);
+  });
+});
+
+describe('profile names (the hot-path form of the name normalisers)', () => {
+  // Few distinct words, so that many generated names share their tokens and differ only in structure.
+  const word = fc.constantFrom('anna', 'lloyd', 'evans', 'Évans', 'dr', 'jean-pierre', 'o’brien', 'marie', 'x', '');
+  const part = fc.array(word, { maxLength: 4 }).map((w) => w.join(' '));
+  const person = fc.tuple(fc.option(part), fc.option(part), fc.option(part));
+
+  it('has the tokens of normalizePersonName, and equal keys exactly when the exactKeys are equal (property)', () => {
+    fc.assert(
+      fc.property(person, person, ([f1, l1, n1], [f2, l2, n2]) => {
+        const a = personProfileName(f1, l1, n1);
+        const b = personProfileName(f2, l2, n2);
+        const ra = normalizePersonName(f1, l1, n1);
+        const rb = normalizePersonName(f2, l2, n2);
+        expect(a.tokens).toEqual(ra.tokens);
+        if (ra.key === rb.key) expect(a.key === b.key).toBe(ra.exactKey === rb.exactKey);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('does the same for company names', () => {
+    fc.assert(
+      fc.property(part, part, (x, y) => {
+        const a = companyProfileName(x);
+        const b = companyProfileName(y);
+        const ra = normalizeCompanyName(x);
+        const rb = normalizeCompanyName(y);
+        expect(a.tokens).toEqual(ra.tokens);
+        if (ra.key === rb.key) expect(a.key === b.key).toBe(ra.exactKey === rb.exactKey);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('keeps a first/last swap the same name and a reordered double surname another', () => {
+    expect(personProfileName('Marie', 'Martin', null).key).toBe(personProfileName('Martin', 'Marie', null).key);
+    expect(personProfileName('Gemma', 'Lloyd-Evans', null).key).not.toBe(personProfileName('Gemma', 'Evans-Lloyd', null).key);
   });
 });

@@ -15,13 +15,15 @@ function grow(a: Ints, need: number): Ints {
 }
 
 const EMPTY = 0;
+// Linear probing stays short (about 3.6 probes for a new key at worst) up to this load.
+const MAX_LOAD = 0.6;
 const OVERSIZED = -1;
 
 export class BlockTable {
   /** Open addressing, linear probing: stored key = hash + 1 (0 marks an empty slot). */
-  private keys: Ints = new Int32Array(1 << 12);
+  private keys: Ints;
   /** ≥ 0: the block's only record; −1: oversized; ≤ −2: shared block number (−2 − value). */
-  private values: Ints = new Int32Array(1 << 12);
+  private values: Ints;
   private used = 0;
   /** Shared block → first slot of its member list, and its size. */
   private head: Ints = new Int32Array(256);
@@ -32,8 +34,27 @@ export class BlockTable {
   private slots = 0;
   private oversized = 0;
 
-  /** `maxBlockSize` ≥ 2. `hash` values given to the table are non-negative 30-bit integers. */
-  constructor(private readonly maxBlockSize: number) {}
+  /**
+   * `maxBlockSize` ≥ 2. `expectedKeys`: distinct keys about to be filed, to size the table once (0:
+   * start small and grow). `hash` values given to the table are non-negative 30-bit integers.
+   */
+  constructor(private readonly maxBlockSize: number, expectedKeys = 0) {
+    const size = BlockTable.capacityFor(expectedKeys, 1 << 12);
+    this.keys = new Int32Array(size);
+    this.values = new Int32Array(size);
+  }
+
+  private static capacityFor(keys: number, from: number): number {
+    let size = from;
+    while (size * MAX_LOAD < keys) size *= 2;
+    return size;
+  }
+
+  /** Grows the table at once to hold `expectedKeys` distinct keys (never shrinks it). */
+  reserve(expectedKeys: number): void {
+    const size = BlockTable.capacityFor(expectedKeys, this.keys.length);
+    if (size > this.keys.length) this.rehash(size);
+  }
 
   private find(stored: number): number {
     const mask = this.keys.length - 1;
@@ -45,11 +66,11 @@ export class BlockTable {
     }
   }
 
-  private rehash(): void {
+  private rehash(size = this.keys.length * 2): void {
     const oldKeys = this.keys;
     const oldValues = this.values;
-    this.keys = new Int32Array(oldKeys.length * 2);
-    this.values = new Int32Array(oldKeys.length * 2);
+    this.keys = new Int32Array(size);
+    this.values = new Int32Array(size);
     for (let i = 0; i < oldKeys.length; i++) {
       const k = oldKeys[i] as number;
       if (k === EMPTY) continue;
@@ -80,7 +101,7 @@ export class BlockTable {
     if (this.keys[i] === EMPTY) {
       this.keys[i] = stored;
       this.values[i] = record;
-      if (++this.used * 2 > this.keys.length) this.rehash();
+      if (++this.used > this.keys.length * MAX_LOAD) this.rehash();
       return;
     }
     const v = this.values[i] as number;

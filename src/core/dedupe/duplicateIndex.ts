@@ -8,7 +8,7 @@
  * share at least one block that is not oversized at the end, and pair scores are computed in id order.
  */
 import { BlockTable } from './blockTable.js';
-import { blockHashes } from './blocking.js';
+import { blockHashes, blockHashesInto } from './blocking.js';
 import { defaultNameKind } from './fields.js';
 import { chooseKeep } from './keep.js';
 import { buildProfile, type ProfileOptions, type RecordProfile } from './profile.js';
@@ -27,6 +27,10 @@ import { UnionFind } from './unionFind.js';
 
 export const DEFAULT_MIN_SCORE = 0.7;
 export const DEFAULT_MAX_BLOCK_SIZE = 100;
+// Distinct block keys a person record adds on average (sizes the table for `expectedRecords`).
+const KEYS_PER_RECORD = 12;
+// A pre-size request beyond this is capped (the tables still grow if more records come).
+const MAX_PRESIZE = 2_000_000;
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
@@ -50,6 +54,10 @@ export class DuplicateIndex {
   private cached: DuplicateCluster[] | null = null;
   private readonly evidence = emptyEvidence();
   private readonly nameScratch: NameSimilarity = { score: 0, sameTokens: false, minToken: 0, extraTokens: 0, typoLevel: false };
+  private readonly keyScratch: number[] = [];
+  /** The record being added; `visit` scores it against each block member already there. */
+  private current = 0;
+  private readonly visit = (j: number): void => this.compare(this.current, j);
 
   constructor(opts: DuplicateIndexOptions) {
     const signals = new Set(opts.signals);
@@ -65,15 +73,24 @@ export class DuplicateIndex {
     this.minScore = minScore;
     this.maxBlockSize = maxBlockSize;
     this.blocks = new BlockTable(maxBlockSize);
+    if (opts.expectedRecords !== undefined) this.reserve(opts.expectedRecords);
     this.nameKind = opts.nameKind ?? defaultNameKind(opts.entityType);
-    const tokens = new Map<string, string>();
-    const intern = (t: string): string => {
-      const known = tokens.get(t);
-      if (known !== undefined) return known;
-      tokens.set(t, t);
-      return t;
-    };
-    this.profileOptions = { signals, nameKind: this.nameKind, defaultCountry: opts.defaultCountry, intern };
+    this.profileOptions = { signals, nameKind: this.nameKind, defaultCountry: opts.defaultCountry };
+  }
+
+  /**
+   * Sizes the tables for this many records in all (see `DuplicateIndexOptions.expectedRecords`), for
+   * when the count is known only after the index is made. A hint: any number of records still works.
+   */
+  reserve(expectedRecords: number): void {
+    if (!(expectedRecords > 0)) return;
+    const n = Math.min(Math.floor(expectedRecords), MAX_PRESIZE);
+    this.blocks.reserve(n * KEYS_PER_RECORD);
+    if (n > this.stamp.length) {
+      const grown = new Int32Array(n);
+      grown.set(this.stamp);
+      this.stamp = grown;
+    }
   }
 
   /** Adds a page of records. A record whose id was already added is ignored (overlapping pages). */
@@ -93,10 +110,10 @@ export class DuplicateIndex {
         grown.set(this.stamp);
         this.stamp = grown;
       }
-      const keys = blockHashes(profile);
+      const keys = blockHashesInto(profile, this.keyScratch);
       if (keys.length === 0) this.unmatchable++;
-      const visit = (j: number): void => this.compare(i, j);
-      for (const key of keys) this.blocks.add(key, i, visit);
+      this.current = i;
+      for (let k = 0; k < keys.length; k++) this.blocks.add(keys[k] as number, i, this.visit);
     }
     this.cached = null;
   }

@@ -79,6 +79,11 @@ const PERSON_TITLES = new Set([
   'herr', 'frau', 'sr', 'sra', 'srta', 'jr', 'ii', 'iii', 'iv', 'phd', 'md', 'esq',
 ]);
 
+/** Whether a folded token is a courtesy title or generational suffix (dropped from person names). */
+export function isPersonTitle(token: string): boolean {
+  return PERSON_TITLES.has(token);
+}
+
 /**
  * Folded name tokens, sorted. Uses `first`/`last` when either is set, else `full`
  * (EspoCRM's `name` of a person). Titles (Mr, Mme, Dr...) are dropped unless nothing else is left.

@@ -3,23 +3,20 @@
  * kept in memory, never the records.
  */
 import { isNonCorporateDomain } from './emailDomains.js';
-import {
-  emailDomain,
-  normalizeCompanyName,
-  normalizeEmail,
-  normalizePersonName,
-  normalizePhone,
-  normalizeWebsite,
-  type NormalizedName,
-} from './normalize.js';
+import { MEMO_LIMIT } from './fold.js';
+import { emailDomain, normalizeEmail, normalizePhone, normalizeWebsite } from './normalize.js';
+import { companyProfileName, personProfileName, type ProfileName } from './profileNames.js';
 import type { DedupeRecord, DedupeSignal, NameKind } from './types.js';
 
 export interface RecordProfile {
   id: string;
   /** Person or company name tokens (per `nameKind`); empty when unknown or not a chosen signal. */
   name: readonly string[];
-  /** The name with its structure (see NormalizedName.exactKey); '' when no name. */
-  nameKey: string;
+  /**
+   * The name's structure, compared only between names with the same tokens (see ProfileName.key:
+   * equal exactly when their NormalizedName.exactKey are); '' when no name.
+   */
+  nameKey: number | string;
   emails: readonly string[];
   phones: readonly string[];
   /** Organisation domains: non-free email domains (with `email`), and an organisation's website host. */
@@ -37,8 +34,6 @@ export interface ProfileOptions {
   signals: ReadonlySet<DedupeSignal>;
   nameKind: NameKind;
   defaultCountry?: string;
-  /** Returns one shared copy of a token: a few thousand distinct tokens recur across 100k records. */
-  intern?: (token: string) => string;
 }
 
 const EMPTY: readonly string[] = [];
@@ -70,6 +65,19 @@ export function isEmptyValue(v: unknown): boolean {
   return false;
 }
 
+// Organisation domain per email domain (null for free mail and reserved domains), one shared copy
+// each: thousands of records share a domain, and the test costs two regular expressions.
+const domainMemo = new Map<string, string | null>();
+function corporateDomain(d: string): string | null {
+  let hit = domainMemo.get(d);
+  if (hit === undefined) {
+    hit = isNonCorporateDomain(d) ? null : d;
+    if (domainMemo.size >= MEMO_LIMIT) domainMemo.clear();
+    domainMemo.set(d, hit);
+  }
+  return hit;
+}
+
 function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }
@@ -87,10 +95,7 @@ export function buildProfile(record: DedupeRecord, opts: ProfileOptions): Record
         if (raw !== primary) pushUnique(emails, normalizeEmail(raw));
       }
     }
-    for (const e of emails) {
-      const d = emailDomain(e);
-      if (!isNonCorporateDomain(d)) pushUnique(domains, d);
-    }
+    for (const e of emails) pushUnique(domains, corporateDomain(emailDomain(e)));
   }
   const phones: string[] = [];
   if (signals.has('phone')) {
@@ -104,27 +109,22 @@ export function buildProfile(record: DedupeRecord, opts: ProfileOptions): Record
       }
     }
   }
-  let name: NormalizedName | null = null;
-  let company: NormalizedName | null = null;
+  let name: ProfileName | null = null;
+  let company: ProfileName | null = null;
   let website: string | null = null;
   if (nameKind === 'person') {
-    if (signals.has('name')) name = normalizePersonName(str(record.firstName), str(record.lastName), str(record.name));
-    if (signals.has('company')) company = normalizeCompanyName(str(record.accountName));
+    if (signals.has('name')) name = personProfileName(str(record.firstName), str(record.lastName), str(record.name));
+    if (signals.has('company')) company = companyProfileName(str(record.accountName));
   } else if (signals.has('name') || signals.has('company')) {
     // An organisation's name is its company name: either signal enables it, with its website.
-    name = normalizeCompanyName(str(record.name));
+    name = companyProfileName(str(record.name));
     website = normalizeWebsite(str(record.website));
     pushUnique(domains, website);
-  }
-  const intern = opts.intern;
-  if (intern) {
-    if (name) name.tokens = name.tokens.map(intern);
-    if (company) company.tokens = company.tokens.map(intern);
   }
   return {
     id: record.id,
     name: name && name.tokens.length > 0 ? name.tokens : EMPTY,
-    nameKey: name && name.tokens.length > 0 ? name.exactKey : '',
+    nameKey: name && name.tokens.length > 0 ? name.key : '',
     emails: emails.length > 0 ? emails : EMPTY,
     phones: phones.length > 0 ? phones : EMPTY,
     domains: domains.length > 0 ? domains : EMPTY,

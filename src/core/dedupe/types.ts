@@ -35,6 +35,12 @@ export interface DuplicateIndexOptions {
   nameKind?: NameKind;
   /** Blocks that grow past this many records are skipped (counted in stats); default 100. */
   maxBlockSize?: number;
+  /**
+   * How many records are about to be added, when known (e.g. the total of a count request): the
+   * tables are sized for them at once instead of growing by doubling, which briefly holds both the
+   * old and the new copy. Only a hint: more or fewer records work the same.
+   */
+  expectedRecords?: number;
 }
 
 export interface DuplicatePair {

@@ -279,8 +279,19 @@ function eq(target: Json): (v: Json) => boolean {
 }
 
 function inList(targets: Json[]): (v: Json) => boolean {
-  const tests = targets.filter((t) => t !== null).map(eq);
-  return (v) => tests.some((t) => t(v));
+  const present = targets.filter((t) => t !== null);
+  // A string value is folded once per row and looked up, not folded again for every target
+  // (`id in [...200 ids]` used to fold each row 200 times). Non-string targets compare as `eq` does.
+  const keys = new Set<string>();
+  const others: Json[] = [];
+  for (const t of present) {
+    if (typeof t === 'string') keys.add(collationKey(t));
+    else others.push(t);
+  }
+  return (v) => {
+    if (typeof v === 'string') return keys.has(collationKey(v)) || others.some((t) => compareJson(v, t) === 0);
+    return present.some((t) => compareJson(v, t) === 0);
+  };
 }
 
 function like(pattern: string): (v: Json) => boolean {
