@@ -1,7 +1,14 @@
 /**
  * Normalisers: turn what people type into comparable keys. Pure functions, no I/O.
  */
-import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { createRequire } from 'node:module';
+import type { CountryCode } from 'libphonenumber-js';
+
+// libphonenumber-js (its metadata is large) is loaded on the first phone number, not when the server
+// starts: every MCP client spawn pays for start-up, few calls normalise phones.
+type PhoneLib = typeof import('libphonenumber-js');
+let phoneLib: PhoneLib | undefined;
+const lib = (): PhoneLib => (phoneLib ??= createRequire(import.meta.url)('libphonenumber-js') as PhoneLib);
 import { foldText, foldTokens, foldTokensCached, MEMO_LIMIT } from './fold.js';
 
 export { foldText, foldTokens } from './fold.js';
@@ -50,7 +57,7 @@ export function normalizePhone(raw: string | null | undefined, defaultCountry?: 
     const shape = `${s.slice(0, 6)}:${s.length}`;
     let verdict = e164Verdicts.get(shape);
     if (verdict === undefined) {
-      const parsed = parsePhoneNumberFromString(s, { extract: false });
+      const parsed = lib().parsePhoneNumberFromString(s, { extract: false });
       verdict = !parsed || !parsed.isPossible() ? 'impossible' : parsed.number === s ? 'canonical' : 'parse';
       if (e164Verdicts.size >= 10_000) e164Verdicts.clear();
       e164Verdicts.set(shape, verdict);
@@ -60,12 +67,12 @@ export function normalizePhone(raw: string | null | undefined, defaultCountry?: 
   }
   // "00" international prefix, which libphonenumber only understands relative to a country.
   if (s.startsWith('00')) s = `+${s.slice(2)}`;
-  const country = defaultCountry && isSupportedCountry(defaultCountry.toUpperCase())
+  const country = defaultCountry && lib().isSupportedCountry(defaultCountry.toUpperCase())
     ? (defaultCountry.toUpperCase() as CountryCode)
     : undefined;
   const parsed =
-    parsePhoneNumberFromString(s, { defaultCountry: country, extract: false }) ??
-    parsePhoneNumberFromString(s, { defaultCountry: country });
+    lib().parsePhoneNumberFromString(s, { defaultCountry: country, extract: false }) ??
+    lib().parsePhoneNumberFromString(s, { defaultCountry: country });
   if (!parsed || !parsed.isPossible()) return null;
   return parsed.number;
 }
