@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { SecretRef } from './types.js';
 import { isSecretRef, looksLikeMalformedRef } from '../secrets/refs.js';
-import { describeFound, describeKind, didYouMean, expected } from './messages.js';
+import { describeFound, describeKind, didYouMean, expected, strict } from './messages.js';
 
 /**
  * The `http` section of tenants.json: who may call the server over Streamable HTTP (static bearer
@@ -58,25 +58,6 @@ export const DEFAULT_RATE_PER_MINUTE = 120;
 
 const REF_FORMS = '"env:NAME", "keychain:ACCOUNT" or "file:PATH"';
 
-/** A strict object whose unknown keys get a "did you mean", as in the tenants schema. */
-function strict<S extends z.ZodRawShape>(what: string, shape: S, aliases: Record<string, string> = {}) {
-  const known = Object.keys(shape);
-  return z.strictObject(shape, {
-    error: (iss) => {
-      if (iss.code === 'unrecognized_keys') {
-        return iss.keys
-          .map((key) => {
-            const guess = didYouMean(key, known, aliases);
-            return `unknown option "${key}"${guess ? ` — did you mean "${guess}"?` : ''}`;
-          })
-          .join('; ')
-          .concat(` (allowed here: ${known.join(', ')})`);
-      }
-      if (iss.code === 'invalid_type') return expected(what)(iss);
-      return undefined;
-    },
-  });
-}
 
 const comment = z.string({ error: expected('a text (a comment)') }).optional();
 

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { closest, distance } from 'fastest-levenshtein';
 
 /** A found value for an error message: short, and only ever called for values that are not secrets. */
@@ -53,4 +54,27 @@ export function formatPath(path: readonly PropertyKey[]): string {
     else out += out ? `.${String(seg)}` : String(seg);
   }
   return out || '(top level)';
+}
+
+/**
+ * A strict object: an unknown key gets a "did you mean" and the list of allowed keys; `what` is the
+ * expectation shown when something else is found. Shared by the tenants and the http schemas.
+ */
+export function strict<S extends z.ZodRawShape>(what: string, shape: S, aliases: Record<string, string> = {}) {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (iss) => {
+      if (iss.code === 'unrecognized_keys') {
+        return iss.keys
+          .map((key) => {
+            const guess = didYouMean(key, known, aliases);
+            return `unknown option "${key}"${guess ? ` — did you mean "${guess}"?` : ''}`;
+          })
+          .join('; ')
+          .concat(` (allowed here: ${known.join(', ')})`);
+      }
+      if (iss.code === 'invalid_type') return expected(what)(iss);
+      return undefined;
+    },
+  });
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isSecretRef, looksLikeMalformedRef } from '../secrets/refs.js';
 import { checkCountryCode } from './country.js';
-import { describeFound, describeKind, didYouMean, expected } from './messages.js';
+import { describeFound, describeKind, expected, strict } from './messages.js';
 import { httpSchema, httpTenantProblems } from './http.js';
 
 /**
@@ -17,25 +17,6 @@ const REF_FORMS = '"env:NAME", "keychain", "keychain:ACCOUNT" or "file:PATH"';
 /** Marks the issue of a literal secret; the formatter writes the fix, which needs the tenant and field. */
 export const SECRET_LITERAL = 'secretLiteral';
 
-/** A strict object; `what` is the expectation shown when something else is found. */
-function strict<S extends z.ZodRawShape>(what: string, shape: S, aliases: Record<string, string> = {}) {
-  const known = Object.keys(shape);
-  return z.strictObject(shape, {
-    error: (iss) => {
-      if (iss.code === 'unrecognized_keys') {
-        return iss.keys
-          .map((key) => {
-            const guess = didYouMean(key, known, aliases);
-            return `unknown option "${key}"${guess ? ` — did you mean "${guess}"?` : ''}`;
-          })
-          .join('; ')
-          .concat(` (allowed here: ${known.join(', ')})`);
-      }
-      if (iss.code === 'invalid_type') return expected(what)(iss);
-      return undefined;
-    },
-  });
-}
 
 function urlProblem(value: string, hint: string): string | undefined {
   let url: URL;
