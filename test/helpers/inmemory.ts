@@ -31,12 +31,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(
+/** Tenant configs pointing at sandboxes, their secrets as `env:` references, and that environment. */
+export function sandboxTenantConfigs(
   tenants: StackTenant[],
-  opts: { readOnly?: boolean; principal?: Principal; tenantOverrides?: Record<string, Partial<TenantConfig>> } = {},
-): Promise<Harness> {
-  const sandboxes = await startSandboxes(tenants);
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'espocrm-mcp-int-'));
+  sandboxes: Record<string, Sandbox>,
+  overrides: Record<string, Partial<TenantConfig>> = {},
+): { configs: TenantConfig[]; env: Record<string, string> } {
   const env: Record<string, string> = {};
   const configs: TenantConfig[] = tenants.map((t) => {
     const sb = sandboxes[t.id]!;
@@ -53,9 +53,19 @@ export async function startHarness(
       ...(apiKey !== null ? { apiKey: `env:${prefix}_KEY` } : {}),
       ...(password !== null ? { admin: { username: sb.credentials.admin.username, password: `env:${prefix}_PW` } } : {}),
       ...(t.extra as Partial<TenantConfig>),
-      ...opts.tenantOverrides?.[t.id],
+      ...overrides[t.id],
     };
   });
+  return { configs, env };
+}
+
+export async function startHarness(
+  tenants: StackTenant[],
+  opts: { readOnly?: boolean; principal?: Principal; tenantOverrides?: Record<string, Partial<TenantConfig>> } = {},
+): Promise<Harness> {
+  const sandboxes = await startSandboxes(tenants);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'espocrm-mcp-int-'));
+  const { configs, env } = sandboxTenantConfigs(tenants, sandboxes, opts.tenantOverrides);
   const logger = silentLogger();
   const registry = new TenantRegistry({ tenants: configs, source: 'test' }, { env, baseDir: dir, logger });
   const audit = new AuditLog(path.join(dir, 'audit.jsonl'));

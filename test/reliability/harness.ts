@@ -18,6 +18,7 @@ import type { TenantConfig } from '../../src/config/types.js';
 import type { BreakerOptions } from '../../src/tenants/breaker.js';
 import type { Sandbox, SandboxRequestLogEntry } from '../../src/sandbox/index.js';
 import { startSandboxes, type StackTenant } from '../helpers/stack.js';
+import { sandboxTenantConfigs } from '../helpers/inmemory.js';
 
 export interface CallResult {
   isError: boolean;
@@ -57,25 +58,7 @@ export async function startRelHarness(
 ): Promise<RelHarness> {
   const sandboxes = await startSandboxes(tenants);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'espocrm-mcp-rel-'));
-  const env: Record<string, string> = {};
-  const configs: TenantConfig[] = tenants.map((t) => {
-    const sb = sandboxes[t.id]!;
-    const prefix = t.id.toUpperCase().replace(/-/g, '_');
-    const apiKey = t.apiKey === undefined ? sb.credentials.apiKey : t.apiKey;
-    const password = t.adminPassword === undefined ? sb.credentials.admin.password : t.adminPassword;
-    if (apiKey !== null) env[`${prefix}_KEY`] = apiKey;
-    if (password !== null) env[`${prefix}_PW`] = password;
-    return {
-      id: t.id,
-      name: t.name ?? t.id,
-      url: sb.url,
-      readOnly: false,
-      ...(apiKey !== null ? { apiKey: `env:${prefix}_KEY` } : {}),
-      ...(password !== null ? { admin: { username: sb.credentials.admin.username, password: `env:${prefix}_PW` } } : {}),
-      ...(t.extra as Partial<TenantConfig>),
-      ...opts.tenantOverrides?.[t.id],
-    };
-  });
+  const { configs, env } = sandboxTenantConfigs(tenants, sandboxes, opts.tenantOverrides);
   const logger = silentLogger();
   const registry = new TenantRegistry({ tenants: configs, source: 'test' }, { env, baseDir: dir, logger, ...(opts.breaker ? { breaker: opts.breaker } : {}) });
   const audit = new AuditLog(opts.auditFile ?? path.join(dir, 'audit.jsonl'));
