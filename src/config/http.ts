@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { SecretRef } from './types.js';
 import { isSecretRef, looksLikeMalformedRef } from '../secrets/refs.js';
-import { describeFound, describeKind, didYouMean, expected, strict } from './messages.js';
+import { describeFound, describeKind, didYouMean, expected, strict, wholeNumber } from './messages.js';
 
 /**
  * The `http` section of tenants.json: who may call the server over Streamable HTTP (static bearer
@@ -143,15 +143,6 @@ const tenantSet = z
     });
   })
   .transform((value) => value as '*' | string[]);
-
-const wholeNumber = (min: number, max: number, hint: string) => {
-  const what = `a whole number from ${min} to ${max}`;
-  return z
-    .number({ error: expected(what, hint) })
-    .int({ error: expected(what, hint) })
-    .min(min, { error: expected(what, hint) })
-    .max(max, { error: expected(what, hint) });
-};
 
 const token = strict(
   'an object such as { "name": "max-frontend", "token": "env:MCP_TOKEN_MAX", "tenants": ["damath"] }',

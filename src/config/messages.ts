@@ -78,3 +78,13 @@ export function strict<S extends z.ZodRawShape>(what: string, shape: S, aliases:
     },
   });
 }
+
+/** A whole number in [min, max]; every failure says what is expected and how to fix it. */
+export const wholeNumber = (min: number, max: number, hint: string) => {
+  const what = `a whole number from ${min} to ${max}`;
+  return z
+    .number({ error: expected(what, hint) })
+    .int({ error: expected(what, hint) })
+    .min(min, { error: expected(what, hint) })
+    .max(max, { error: expected(what, hint) });
+};

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isSecretRef, looksLikeMalformedRef } from '../secrets/refs.js';
 import { checkCountryCode } from './country.js';
-import { describeFound, describeKind, expected, strict } from './messages.js';
+import { describeFound, describeKind, expected, strict, wholeNumber } from './messages.js';
 import { httpSchema, httpTenantProblems } from './http.js';
 
 /**
@@ -80,15 +80,6 @@ const country = z
     ctx.addIssue({ code: 'custom', message: `expected an ISO 3166-1 alpha-2 country code, found ${describeFound(value)} — ${hint}` });
   })
   .transform((value) => value.toUpperCase());
-
-const wholeNumber = (min: number, max: number, hint: string) => {
-  const what = `a whole number from ${min} to ${max}`;
-  return z
-    .number({ error: expected(what, hint) })
-    .int({ error: expected(what, hint) })
-    .min(min, { error: expected(what, hint) })
-    .max(max, { error: expected(what, hint) });
-};
 
 const comment = z.string({ error: expected('a text (a comment)') }).optional();
 
