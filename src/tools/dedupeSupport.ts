@@ -188,7 +188,7 @@ export async function scanPages(
 
   const worker = async (): Promise<void> => {
     for (let task = take(); task; task = take()) {
-      while (waiting >= width && !linked.aborted) await new Promise<void>((resolve) => wakers.push(resolve));
+      while (waiting >= 4 * width && !linked.aborted) await new Promise<void>((resolve) => wakers.push(resolve));
       if (linked.aborted) return;
       const { cursor, page } = task;
       const { plan } = cursor;

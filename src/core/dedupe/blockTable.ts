@@ -20,10 +20,14 @@ const MAX_LOAD = 0.6;
 const OVERSIZED = -1;
 
 export class BlockTable {
-  /** Open addressing, linear probing: stored key = hash + 1 (0 marks an empty slot). */
-  private keys: Ints;
-  /** ≥ 0: the block's only record; −1: oversized; ≤ −2: shared block number (−2 − value). */
-  private values: Ints;
+  /**
+   * Open addressing, linear probing, key and value side by side (one cache line per probe: the table
+   * is far larger than the caches). At 2i the stored key = hash + 1 (0 marks an empty slot); at 2i + 1
+   * the value: ≥ 0 the block's only record; −1 oversized; ≤ −2 shared block number (−2 − value).
+   */
+  private table: Ints;
+  /** Slots (key-value pairs) in `table`: a power of two. */
+  private capacity: number;
   private used = 0;
   /** Shared block → first slot of its member list, and its size. */
   private head: Ints = new Int32Array(256);
@@ -39,9 +43,8 @@ export class BlockTable {
    * start small and grow). `hash` values given to the table are non-negative 30-bit integers.
    */
   constructor(private readonly maxBlockSize: number, expectedKeys = 0) {
-    const size = BlockTable.capacityFor(expectedKeys, 1 << 12);
-    this.keys = new Int32Array(size);
-    this.values = new Int32Array(size);
+    this.capacity = BlockTable.capacityFor(expectedKeys, 1 << 12);
+    this.table = new Int32Array(this.capacity * 2);
   }
 
   private static capacityFor(keys: number, from: number): number {
@@ -52,31 +55,32 @@ export class BlockTable {
 
   /** Grows the table at once to hold `expectedKeys` distinct keys (never shrinks it). */
   reserve(expectedKeys: number): void {
-    const size = BlockTable.capacityFor(expectedKeys, this.keys.length);
-    if (size > this.keys.length) this.rehash(size);
+    const size = BlockTable.capacityFor(expectedKeys, this.capacity);
+    if (size > this.capacity) this.rehash(size);
   }
 
+  /** The index in `table` of the key's pair, or of the empty pair where it would go. */
   private find(stored: number): number {
-    const mask = this.keys.length - 1;
+    const table = this.table;
+    const mask = this.capacity - 1;
     let i = stored & mask;
     for (;;) {
-      const k = this.keys[i] as number;
-      if (k === stored || k === EMPTY) return i;
+      const k = table[2 * i] as number;
+      if (k === stored || k === EMPTY) return 2 * i;
       i = (i + 1) & mask;
     }
   }
 
-  private rehash(size = this.keys.length * 2): void {
-    const oldKeys = this.keys;
-    const oldValues = this.values;
-    this.keys = new Int32Array(size);
-    this.values = new Int32Array(size);
-    for (let i = 0; i < oldKeys.length; i++) {
-      const k = oldKeys[i] as number;
+  private rehash(size = this.capacity * 2): void {
+    const old = this.table;
+    this.table = new Int32Array(size * 2);
+    this.capacity = size;
+    for (let i = 0; i < old.length; i += 2) {
+      const k = old[i] as number;
       if (k === EMPTY) continue;
       const j = this.find(k);
-      this.keys[j] = k;
-      this.values[j] = oldValues[i] as number;
+      this.table[j] = k;
+      this.table[j + 1] = old[i + 1] as number;
     }
   }
 
@@ -98,13 +102,14 @@ export class BlockTable {
   add(hash: number, record: number, visit: (member: number) => void): void {
     const stored = hash + 1;
     const i = this.find(stored);
-    if (this.keys[i] === EMPTY) {
-      this.keys[i] = stored;
-      this.values[i] = record;
-      if (++this.used > this.keys.length * MAX_LOAD) this.rehash();
+    const table = this.table;
+    if (table[i] === EMPTY) {
+      table[i] = stored;
+      table[i + 1] = record;
+      if (++this.used > this.capacity * MAX_LOAD) this.rehash();
       return;
     }
-    const v = this.values[i] as number;
+    const v = table[i + 1] as number;
     if (v === OVERSIZED) return;
     if (v >= 0) {
       visit(v);
@@ -115,12 +120,12 @@ export class BlockTable {
       this.size[block] = 0;
       this.pushSlot(block, v);
       this.pushSlot(block, record);
-      this.values[i] = -2 - block;
+      table[i + 1] = -2 - block;
       return;
     }
     const block = -2 - v;
     if ((this.size[block] as number) >= this.maxBlockSize) {
-      this.values[i] = OVERSIZED; // its slots stay allocated but unreachable: simpler than a free list
+      table[i + 1] = OVERSIZED; // its slots stay allocated but unreachable: simpler than a free list
       this.oversized++;
       return;
     }
@@ -131,7 +136,7 @@ export class BlockTable {
   /** Whether records filed under `hash` are still compared (the block exists and is not oversized). */
   isLive(hash: number): boolean {
     const i = this.find(hash + 1);
-    return this.keys[i] !== EMPTY && this.values[i] !== OVERSIZED;
+    return this.table[i] !== EMPTY && this.table[i + 1] !== OVERSIZED;
   }
 
   get blocks(): number {

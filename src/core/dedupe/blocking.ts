@@ -82,6 +82,9 @@ export function hashKey(key: string): number {
   return finish(fnv(FNV_OFFSET, key));
 }
 
+/** A 30-bit hash of any string (FNV-1a, spread), e.g. for a table of record ids. */
+export const hashString = hashKey;
+
 const PIPE = '|'.charCodeAt(0);
 const SPACE = ' '.charCodeAt(0);
 const COLON = ':'.charCodeAt(0);
@@ -90,6 +93,11 @@ const E_TAG = fnv(FNV_OFFSET, 'e:');
 const P_TAG = fnv(FNV_OFFSET, 'p:');
 const W_TAG = fnv(FNV_OFFSET, 'w:');
 const G_TAG = fnv(FNV_OFFSET, 'g:');
+
+/** The hash of `anchor` continued with a variant's tag (`d:`, `a:`...). */
+function tag(anchor: number, c: number): number {
+  return fnvChar(fnvChar(anchor, c), COLON);
+}
 
 function push(out: number[], h: number): void {
   const k = finish(h);
@@ -124,22 +132,21 @@ export function blockHashesInto(p: RecordProfile, out: number[]): number[] {
       first = false;
     }
     anchor = fnvChar(anchor, PIPE);
-    const tag = (c: number): number => fnvChar(fnvChar(anchor, c), COLON);
     const n = t.length;
     if (n <= 4) {
-      const d = tag(D);
+      const d = tag(anchor, D);
       push(out, fnv(d, t));
       for (let k = 0; k < n; k++) push(out, fnv(fnv(d, t, 0, k), t, k + 1, n));
     }
     if (n >= 4) {
-      push(out, fnv(tag(A), t, 0, 3));
-      push(out, fnv(tag(Z), t, n - 3, n));
+      push(out, fnv(tag(anchor, A), t, 0, 3));
+      push(out, fnv(tag(anchor, Z), t, n - 3, n));
     }
     if (n === 5) {
-      push(out, fnv(fnv(tag(D), t, 0, 2), t, n - 2, n));
-      push(out, fnvChar(fnvChar(tag(X), t.charCodeAt(0)), t.charCodeAt(n - 1)));
+      push(out, fnv(fnv(tag(anchor, D), t, 0, 2), t, n - 2, n));
+      push(out, fnvChar(fnvChar(tag(anchor, X), t.charCodeAt(0)), t.charCodeAt(n - 1)));
     }
-    if (n === 6 || n >= 10) push(out, fnv(fnv(tag(M), t, 0, 2), t, n - 2, n));
+    if (n === 6 || n >= 10) push(out, fnv(fnv(tag(anchor, M), t, 0, 2), t, n - 2, n));
   }
   return out;
 }

@@ -8,7 +8,7 @@
  * share at least one block that is not oversized at the end, and pair scores are computed in id order.
  */
 import { BlockTable } from './blockTable.js';
-import { blockHashes, blockHashesInto } from './blocking.js';
+import { blockHashes, blockHashesInto, hashString } from './blocking.js';
 import { defaultNameKind } from './fields.js';
 import { chooseKeep } from './keep.js';
 import { buildProfile, type ProfileOptions, type RecordProfile } from './profile.js';
@@ -41,7 +41,11 @@ export class DuplicateIndex {
   private readonly nameKind: NameKind;
   private readonly profileOptions: ProfileOptions;
   private readonly profiles: RecordProfile[] = [];
-  private readonly ids = new Set<string>();
+  /**
+   * Ids seen: open addressing over a 30-bit hash of the id, pairs side by side: at 2i the hash + 1
+   * (0: empty), at 2i + 1 the record index (its profile holds the id, compared only on equal hashes).
+   */
+  private idSlots = new Int32Array(2 << 12);
   private readonly blocks: BlockTable;
   /** stamp[j] = i + 1 once j has been scored against i (a pair shares several keys). */
   private stamp = new Int32Array(1024);
@@ -91,20 +95,50 @@ export class DuplicateIndex {
       grown.set(this.stamp);
       this.stamp = grown;
     }
+    let slots = this.idSlots.length / 2;
+    while (slots < 2 * n) slots *= 2;
+    if (slots > this.idSlots.length / 2) this.rehashIds(slots);
+  }
+
+  /** Index in `idSlots` of `id`'s pair if it was added, else of the empty pair where it would go. */
+  private slotOfId(id: string, hash: number): number {
+    const slots = this.idSlots;
+    const mask = slots.length / 2 - 1;
+    const stored = hash + 1;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const h = slots[2 * i] as number;
+      if (h === 0) return 2 * i;
+      if (h === stored && (this.profiles[slots[2 * i + 1] as number] as RecordProfile).id === id) return 2 * i;
+    }
+  }
+
+  private rehashIds(pairs: number): void {
+    this.idSlots = new Int32Array(2 * pairs);
+    for (let r = 0; r < this.profiles.length; r++) {
+      const id = (this.profiles[r] as RecordProfile).id;
+      const hash = hashString(id);
+      const at = this.slotOfId(id, hash);
+      this.idSlots[at] = hash + 1;
+      this.idSlots[at + 1] = r;
+    }
   }
 
   /** Adds a page of records. A record whose id was already added is ignored (overlapping pages). */
   add(records: readonly DedupeRecord[]): void {
     for (const record of records) {
       if (typeof record?.id !== 'string' || record.id === '') continue;
-      if (this.ids.has(record.id)) {
+      const idHash = hashString(record.id);
+      const slot = this.slotOfId(record.id, idHash);
+      if (this.idSlots[slot] !== 0) {
         this.repeatedIds++;
         continue;
       }
-      this.ids.add(record.id);
       const profile = buildProfile(record, this.profileOptions);
       const i = this.profiles.length;
       this.profiles.push(profile);
+      this.idSlots[slot] = idHash + 1;
+      this.idSlots[slot + 1] = i;
+      if (4 * (i + 1) > this.idSlots.length) this.rehashIds(this.idSlots.length); // load ≤ 1/2
       if (i >= this.stamp.length) {
         const grown = new Int32Array(this.stamp.length * 2);
         grown.set(this.stamp);

@@ -30,10 +30,32 @@ const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Trimmed and lower-cased (a `mailto:` prefix and angle brackets dropped); null when not an address. */
 export function normalizeEmail(raw: string | null | undefined): string | null {
   if (typeof raw !== 'string') return null;
+  if (isNormalEmail(raw)) return raw;
   let s = raw.trim().toLowerCase();
   if (s.startsWith('mailto:')) s = s.slice(7);
   if (s.startsWith('<') && s.endsWith('>')) s = s.slice(1, -1).trim();
   return EMAIL_RE.test(s) ? s : null;
+}
+
+/**
+ * True when `s` is an address already in normal form (what `normalizeEmail` returns unchanged): only
+ * printable ASCII without upper case, spaces, `<`, `>` or `:`, one `@` with text before it, and a dot
+ * in the domain with text on both sides. One pass over the characters, no copy: most stored addresses
+ * are like this. False sends the address through the full normalisation.
+ */
+function isNormalEmail(s: string): boolean {
+  const n = s.length;
+  let at = -1;
+  let dot = -1;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 32 || c >= 127 || (c >= 65 && c <= 90) || c === 58 || c === 60 || c === 62) return false;
+    if (c === 64) {
+      if (at >= 0) return false;
+      at = i;
+    } else if (c === 46 && at >= 0) dot = i;
+  }
+  return at > 0 && dot > at + 1 && dot < n - 1;
 }
 
 /** The part after the `@` of a normalised address. */
@@ -51,10 +73,10 @@ export function normalizePhone(raw: string | null | undefined, defaultCountry?: 
   if (typeof raw !== 'string') return null;
   let s = raw.trim();
   if (s === '') return null;
-  if (E164_RE.test(s)) {
+  const shape = e164Shape(s);
+  if (shape >= 0) {
     // Stored numbers are mostly E.164 already; parsing each costs ~8 µs (most of the indexing time),
     // so the verdict for a calling code, leading digits and length is parsed once and reused.
-    const shape = `${s.slice(0, 6)}:${s.length}`;
     let verdict = e164Verdicts.get(shape);
     if (verdict === undefined) {
       const parsed = lib().parsePhoneNumberFromString(s, { extract: false });
@@ -77,8 +99,22 @@ export function normalizePhone(raw: string | null | undefined, defaultCountry?: 
   return parsed.number;
 }
 
-const E164_RE = /^\+[1-9]\d{6,14}$/;
-const e164Verdicts = new Map<string, 'canonical' | 'impossible' | 'parse'>();
+/**
+ * For a string shaped like E.164 (`+`, a digit 1-9, then 6 to 14 digits): its first five digits and
+ * its length as one number (what decides whether libphonenumber keeps it as it is); −1 otherwise.
+ */
+function e164Shape(s: string): number {
+  const n = s.length;
+  if (n < 8 || n > 16 || s.charCodeAt(0) !== 43 /* + */) return -1;
+  let lead = 0;
+  for (let i = 1; i < n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9 || (i === 1 && d === 0)) return -1;
+    if (i <= 5) lead = lead * 10 + d;
+  }
+  return lead * 100 + n;
+}
+const e164Verdicts = new Map<number, 'canonical' | 'impossible' | 'parse'>();
 
 // Courtesy titles and generational suffixes: not part of who someone is.
 const PERSON_TITLES = new Set([

@@ -19,11 +19,12 @@ export interface RecordProfile {
   nameKey: number | string;
   emails: readonly string[];
   phones: readonly string[];
-  /** Organisation domains: non-free email domains (with `email`), and an organisation's website host. */
-  domains: readonly string[];
-  /** A person's company (`accountName`), normalised; empty when none or not a chosen signal. */
-  company: readonly string[];
-  /** Whether a website was given (a company profile then compares website domains). */
+  /**
+   * A person's company (`accountName`) as written; null when none or not a chosen signal. Normalised
+   * only when a pair is scored (`companyTokens`): nothing is blocked on it, and few pairs look at it.
+   */
+  companyRaw: string | null;
+  /** An organisation's website host (normalised); null for people and when none was given. */
   website: string | null;
   /** Non-empty attributes, for choosing the record to keep. */
   filled: number;
@@ -82,53 +83,90 @@ function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }
 
+/** A person's company, normalised (memoised per spelling): sorted tokens, empty when none. */
+export function companyTokens(p: RecordProfile): readonly string[] {
+  return p.companyRaw === null ? EMPTY : companyProfileName(p.companyRaw).tokens;
+}
+
+/**
+ * Organisation domains of a profile: its email domains that are not free mail or reserved (in the
+ * order of its emails), then an organisation's website host. Derived when a pair is scored (rarely:
+ * only pairs with similar names look at domains), so the profiles of a scan do not each hold a list.
+ */
+export function organisationDomains(p: RecordProfile): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < p.emails.length; i++) pushUnique(out, corporateDomain(emailDomain(p.emails[i] as string)));
+  pushUnique(out, p.website);
+  return out;
+}
+
+// Scratch lists reused by every call (the profile gets exact-size copies): an array grown by push
+// from empty reserves room for 17 values, which a 100k-record scan would keep twice a record.
+const emailScratch: string[] = [];
+const phoneScratch: string[] = [];
+
+/** An exact-size copy of a scratch list (a shared empty list when empty); the scratch is emptied. */
+function take(list: string[]): readonly string[] {
+  switch (list.length) {
+    case 0:
+      return EMPTY;
+    case 1:
+      return [list.pop() as string];
+    default: {
+      const out = list.slice();
+      list.length = 0;
+      return out;
+    }
+  }
+}
+
 export function buildProfile(record: DedupeRecord, opts: ProfileOptions): RecordProfile {
   const { signals, nameKind } = opts;
-  const emails: string[] = [];
-  const domains: string[] = [];
+  const emails = emailScratch;
+  const phones = phoneScratch;
+  if (emails.length !== 0) emails.length = 0; // left over only if a previous call threw
+  if (phones.length !== 0) phones.length = 0;
   if (signals.has('email')) {
     const primary = str(record.emailAddress);
     pushUnique(emails, normalizeEmail(primary));
-    if (Array.isArray(record.emailAddressData)) {
-      for (const e of record.emailAddressData) {
-        const raw = str(e?.emailAddress);
+    const data = record.emailAddressData;
+    if (Array.isArray(data)) {
+      for (let i = 0; i < data.length; i++) {
+        const raw = str(data[i]?.emailAddress);
         if (raw !== primary) pushUnique(emails, normalizeEmail(raw));
       }
     }
-    for (const e of emails) pushUnique(domains, corporateDomain(emailDomain(e)));
   }
-  const phones: string[] = [];
   if (signals.has('phone')) {
     // The primary number is repeated in phoneNumberData: parse each distinct string once.
     const primary = str(record.phoneNumber);
     pushUnique(phones, normalizePhone(primary, opts.defaultCountry));
-    if (Array.isArray(record.phoneNumberData)) {
-      for (const p of record.phoneNumberData) {
-        const raw = str(p?.phoneNumber);
+    const data = record.phoneNumberData;
+    if (Array.isArray(data)) {
+      for (let i = 0; i < data.length; i++) {
+        const raw = str(data[i]?.phoneNumber);
         if (raw !== primary) pushUnique(phones, normalizePhone(raw, opts.defaultCountry));
       }
     }
   }
   let name: ProfileName | null = null;
-  let company: ProfileName | null = null;
+  let companyRaw: string | null = null;
   let website: string | null = null;
   if (nameKind === 'person') {
     if (signals.has('name')) name = personProfileName(str(record.firstName), str(record.lastName), str(record.name));
-    if (signals.has('company')) company = companyProfileName(str(record.accountName));
+    if (signals.has('company')) companyRaw = str(record.accountName);
   } else if (signals.has('name') || signals.has('company')) {
     // An organisation's name is its company name: either signal enables it, with its website.
     name = companyProfileName(str(record.name));
     website = normalizeWebsite(str(record.website));
-    pushUnique(domains, website);
   }
   return {
     id: record.id,
     name: name && name.tokens.length > 0 ? name.tokens : EMPTY,
     nameKey: name && name.tokens.length > 0 ? name.key : '',
-    emails: emails.length > 0 ? emails : EMPTY,
-    phones: phones.length > 0 ? phones : EMPTY,
-    domains: domains.length > 0 ? domains : EMPTY,
-    company: company && company.tokens.length > 0 ? company.tokens : EMPTY,
+    emails: take(emails),
+    phones: take(phones),
+    companyRaw,
     website,
     filled: countFilled(record),
     createdAt: str(record.createdAt),

@@ -50,6 +50,19 @@ function part(raw: string | null): PartTokens {
   return hit;
 }
 
+/** `tokens.sort()` for the handful of tokens a name has (insertion sort: no comparator calls, no copies). */
+function sortSmall(tokens: string[]): void {
+  for (let i = 1; i < tokens.length; i++) {
+    const t = tokens[i] as string;
+    let j = i - 1;
+    while (j >= 0 && (tokens[j] as string) > t) {
+      tokens[j + 1] = tokens[j] as string;
+      j--;
+    }
+    tokens[j + 1] = t;
+  }
+}
+
 function digits(seq: readonly string[], sorted: readonly string[], into: number): number {
   for (const t of seq) into = into * 10 + sorted.indexOf(t) + 1;
   return into;
@@ -93,8 +106,10 @@ export function personProfileName(first: string | null, last: string | null, ful
     const y = (l[l.length - 1] ?? f[1]) as string;
     tokens = x <= y ? [x, y] : [y, x];
   } else {
-    tokens = f.length === 0 ? [...l] : l.length === 0 ? [...f] : f.concat(l);
-    tokens.sort();
+    tokens = new Array<string>(n);
+    for (let i = 0; i < f.length; i++) tokens[i] = f[i] as string;
+    for (let i = 0; i < l.length; i++) tokens[f.length + i] = l[i] as string;
+    sortSmall(tokens);
   }
   if (n > 9) return { tokens, key: exactKeyOf(f, l) };
   const fl = digits(l, tokens, digits(f, tokens, 0) * 10);

@@ -8,7 +8,7 @@
  * such differences make a namesake more likely than a duplicate.
  */
 import { nameSimilarity, tokenSimilarity, type NameSimilarity } from './similarity.js';
-import type { RecordProfile } from './profile.js';
+import { companyTokens, organisationDomains, type RecordProfile } from './profile.js';
 import type { NameKind } from './types.js';
 
 /** Names at least this similar overall (Jaro-Winkler, token-aligned), and typo-level, are "similar". */
@@ -112,11 +112,13 @@ export function evaluatePair(a: RecordProfile, b: RecordProfile, nameKind: NameK
   if (sharedEmail) miss *= 1 - (namesDiffer === 'no' ? P_EMAIL : namesDiffer === 'partly' ? P_EMAIL_NAMES_PARTLY : P_EMAIL_NAMES_DIFFER);
   if (sharedPhone) miss *= 1 - (namesDiffer === 'no' ? P_PHONE : namesDiffer === 'partly' ? P_PHONE_NAMES_PARTLY : P_PHONE_NAMES_DIFFER);
   if (name && isSimilar(name)) {
-    const sharedDomain = a.domains.length && b.domains.length ? firstShared(a.domains, b.domains) : null;
+    const sharedDomain = firstShared(organisationDomains(a), organisationDomains(b));
     const conflicts: Conflict[] = [];
     let sameCompany = false;
-    if (a.company.length && b.company.length) {
-      const company = nameSimilarity(a.company, b.company, companyScratch);
+    const companyA = companyTokens(a);
+    const companyB = companyTokens(b);
+    if (companyA.length && companyB.length) {
+      const company = nameSimilarity(companyA, companyB, companyScratch);
       sameCompany = isSimilar(company);
       if (company.score < OTHER_COMPANY) conflicts.push('company');
     }
