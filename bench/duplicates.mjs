@@ -42,6 +42,7 @@ function startSandboxChild(leads) {
       child.removeAllListeners('exit');
       resolve({
         ...info,
+        pid: child.pid,
         stop: () => new Promise((r) => {
           child.once('exit', r);
           child.send('stop');
@@ -60,6 +61,16 @@ async function peakRssMiB(pid) {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
     const kb = Number(/VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1]);
     return Number.isFinite(kb) ? kb / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time (user + system) a process has used so far, in ms (Linux /proc; null elsewhere). */
+async function cpuMs(pid) {
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
   } catch {
     return null;
   }
@@ -128,21 +139,26 @@ async function benchSize(leads, runs) {
     });
 
     let last;
+    const cpu = async () => ({ server: await cpuMs(serverPid), sandbox: await cpuMs(sb.pid), bench: await cpuMs(process.pid) });
+    const spent = (a, b) => Object.entries(b).map(([k, v]) => `${k} ${v !== null && a[k] !== null ? (v - a[k]).toFixed(0) : '?'}`).join(', ');
     const viaMcp = async () => {
+      const c0 = await cpu();
       const t0 = performance.now();
       const r = await client.callTool({ name: 'find_duplicates', arguments: { tenant: 'bench', entities: ['Lead'] } }, undefined, { timeout: 600_000 });
       const ms = performance.now() - t0;
       if (r.isError) throw new Error(JSON.stringify(r.content));
       last = r.structuredContent;
-      if (process.env.BENCH_DEBUG) console.log(`scan ${last.durationMs} ms, call ${ms.toFixed(0)} ms, peak RSS ${mib(await peakRssMiB(transport.pid))}`);
+      if (process.env.BENCH_DEBUG) console.log(`scan ${last.durationMs} ms, call ${ms.toFixed(0)} ms, peak RSS ${mib(await peakRssMiB(transport.pid))}; CPU ms: ${spent(c0, await cpu())}`);
       return ms;
     };
     const paging = async () => {
+      const c0 = await cpu();
       const t0 = performance.now();
       const { total } = await records.list(direct, 'Lead', { maxSize: 0 }, { auth: 'admin' });
       const read = await pageThrough(direct, records, select, total);
       const ms = performance.now() - t0;
       if (read !== leads) throw new Error(`baseline read ${read} of ${leads} records`);
+      if (process.env.BENCH_DEBUG) console.log(`paging ${ms.toFixed(0)} ms; CPU ms: ${spent(c0, await cpu())}`);
       return ms;
     };
 

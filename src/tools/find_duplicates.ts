@@ -323,7 +323,7 @@ async function scan(
       const s = byEntity.get(plan.entity)!;
       s.index.add(records as DedupeRecord[]);
       read += records.length;
-      await ctx.progress(read, total, `${plan.entity}: ${s.index.stats().records} of ${plan.total ?? '?'} records read`).catch(() => undefined);
+      await ctx.progress(read, total, `${plan.entity}: ${s.index.size} of ${plan.total ?? '?'} records read`).catch(() => undefined);
     });
   } catch (err) {
     if (ctx.signal.aborted) throw cancelledError(TOOL, `after reading ${read} records`);

@@ -233,11 +233,18 @@ describe('DuplicateIndex: streaming, stats and limits', () => {
   it('drops a block that outgrows maxBlockSize and says so in stats', () => {
     const index = new DuplicateIndex({ entityType: 'Lead', signals: ['phone'], defaultCountry: 'FR', maxBlockSize: 5 });
     const switchboard = Array.from({ length: 20 }, (_, i) => ({ id: `r${String(i).padStart(2, '0')}`, phoneNumber: '+33142000000' }));
-    index.add(switchboard);
+    index.add(switchboard.slice(0, 5));
+    expect(index.stats()).toMatchObject({ oversizedBlocks: 0, comparisons: 10 }); // merged: all pairs among the first 5
+    expect(index.clusters()).toHaveLength(1);
+    index.add(switchboard.slice(5));
     const stats = index.stats();
     expect(stats.oversizedBlocks).toBe(1);
-    expect(stats.comparisons).toBe(10); // all pairs among the first 5, then nothing more
+    expect(stats.comparisons).toBe(10); // nothing more once the block is over the cap
     expect(index.clusters()).toEqual([]); // pairs of an oversized block do not count, whatever the order
+    const atOnce = new DuplicateIndex({ entityType: 'Lead', signals: ['phone'], defaultCountry: 'FR', maxBlockSize: 5 });
+    atOnce.add(switchboard);
+    expect(atOnce.stats()).toMatchObject({ oversizedBlocks: 1, comparisons: 0 }); // over the cap in one batch: never paired
+    expect(atOnce.clusters()).toEqual([]);
   });
 
   it('counts records with nothing to match on', () => {

@@ -7,7 +7,7 @@
  * The result does not depend on the order records arrive in: a pair counts only if the two records
  * share at least one block that is not oversized at the end, and pair scores are computed in id order.
  */
-import { BlockTable } from './blockTable.js';
+import { BlockRuns } from './blockRuns.js';
 import { blockHashes, blockHashesInto, hashString } from './blocking.js';
 import { defaultNameKind } from './fields.js';
 import { chooseKeep } from './keep.js';
@@ -31,6 +31,8 @@ export const DEFAULT_MAX_BLOCK_SIZE = 100;
 const KEYS_PER_RECORD = 12;
 // A pre-size request beyond this is capped (the tables still grow if more records come).
 const MAX_PRESIZE = 2_000_000;
+// Record pairs are packed into one double: record indexes stay below 2^26 (67 million records).
+const PAIR_SHIFT = 2 ** 26;
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
@@ -46,9 +48,21 @@ export class DuplicateIndex {
    * (0: empty), at 2i + 1 the record index (its profile holds the id, compared only on equal hashes).
    */
   private idSlots = new Int32Array(2 << 12);
-  private readonly blocks: BlockTable;
-  /** stamp[j] = i + 1 once j has been scored against i (a pair shares several keys). */
-  private stamp = new Int32Array(1024);
+  private readonly blocks: BlockRuns;
+  /** Record pairs met in the last merge, packed as `low * 2^26 + high` (repeats dropped by sorting). */
+  private candidates = new Float64Array(1024);
+  private candidateCount = 0;
+  /** After a merge, `candidates[queueAt..queued)` are the distinct pairs still to score. */
+  private queued = 0;
+  private queueAt = 0;
+  private readonly meet = (a: number, b: number): void => {
+    if (this.candidateCount === this.candidates.length) {
+      const more = new Float64Array(this.candidates.length * 2);
+      more.set(this.candidates);
+      this.candidates = more;
+    }
+    this.candidates[this.candidateCount++] = a < b ? a * PAIR_SHIFT + b : b * PAIR_SHIFT + a;
+  };
   private readonly edgeA: number[] = [];
   private readonly edgeB: number[] = [];
   private readonly edgeScore: number[] = [];
@@ -59,9 +73,6 @@ export class DuplicateIndex {
   private readonly evidence = emptyEvidence();
   private readonly nameScratch: NameSimilarity = { score: 0, sameTokens: false, minToken: 0, extraTokens: 0, typoLevel: false };
   private readonly keyScratch: number[] = [];
-  /** The record being added; `visit` scores it against each block member already there. */
-  private current = 0;
-  private readonly visit = (j: number): void => this.compare(this.current, j);
 
   constructor(opts: DuplicateIndexOptions) {
     const signals = new Set(opts.signals);
@@ -76,7 +87,7 @@ export class DuplicateIndex {
     this.entityType = opts.entityType;
     this.minScore = minScore;
     this.maxBlockSize = maxBlockSize;
-    this.blocks = new BlockTable(maxBlockSize);
+    this.blocks = new BlockRuns(maxBlockSize);
     if (opts.expectedRecords !== undefined) this.reserve(opts.expectedRecords);
     this.nameKind = opts.nameKind ?? defaultNameKind(opts.entityType);
     this.profileOptions = { signals, nameKind: this.nameKind, defaultCountry: opts.defaultCountry };
@@ -90,11 +101,6 @@ export class DuplicateIndex {
     if (!(expectedRecords > 0)) return;
     const n = Math.min(Math.floor(expectedRecords), MAX_PRESIZE);
     this.blocks.reserve(n * KEYS_PER_RECORD);
-    if (n > this.stamp.length) {
-      const grown = new Int32Array(n);
-      grown.set(this.stamp);
-      this.stamp = grown;
-    }
     let slots = this.idSlots.length / 2;
     while (slots < 2 * n) slots *= 2;
     if (slots > this.idSlots.length / 2) this.rehashIds(slots);
@@ -133,28 +139,59 @@ export class DuplicateIndex {
         this.repeatedIds++;
         continue;
       }
-      const profile = buildProfile(record, this.profileOptions);
       const i = this.profiles.length;
+      if (i >= PAIR_SHIFT) throw new Error(`DuplicateIndex: at most ${PAIR_SHIFT} records.`);
+      const profile = buildProfile(record, this.profileOptions);
       this.profiles.push(profile);
       this.idSlots[slot] = idHash + 1;
       this.idSlots[slot + 1] = i;
       if (4 * (i + 1) > this.idSlots.length) this.rehashIds(this.idSlots.length); // load ≤ 1/2
-      if (i >= this.stamp.length) {
-        const grown = new Int32Array(this.stamp.length * 2);
-        grown.set(this.stamp);
-        this.stamp = grown;
-      }
       const keys = blockHashesInto(profile, this.keyScratch);
       if (keys.length === 0) this.unmatchable++;
-      this.current = i;
-      for (let k = 0; k < keys.length; k++) this.blocks.add(keys[k] as number, i, this.visit);
+      for (let k = 0; k < keys.length; k++) this.blocks.add(keys[k] as number, i);
     }
+    // About two queued pairs per record added keeps the queue shorter than the next batch needs.
+    if (this.queueAt < this.queued) this.scoreQueued(4 * records.length);
+    if (this.blocks.due) this.mergeBlocks();
     this.cached = null;
   }
 
+  /**
+   * Merges the keys waiting in the block runs; the pairs of records that met there are queued (once
+   * each) and scored a few at a time by the next `add` calls (see `scoreQueued`), so no page takes
+   * much longer than another to add: a caller fetching pages meanwhile keeps its requests flowing.
+   */
+  private mergeBlocks(): void {
+    this.scoreQueued(Number.POSITIVE_INFINITY);
+    this.candidateCount = 0;
+    this.blocks.merge(this.meet);
+    const n = this.candidateCount;
+    if (n === 0) return;
+    const pairs = this.candidates.subarray(0, n).sort();
+    let unique = 0;
+    for (let p = 0; p < n; p++) if (p === 0 || pairs[p] !== pairs[p - 1]) pairs[unique++] = pairs[p] as number;
+    this.queued = unique;
+    this.queueAt = 0;
+  }
+
+  /** Merges what waits and scores every queued pair: the index is then complete. */
+  private settle(): void {
+    this.mergeBlocks();
+    this.scoreQueued(Number.POSITIVE_INFINITY);
+  }
+
+  /** Scores up to `budget` queued pairs (all with Infinity). */
+  private scoreQueued(budget: number): void {
+    const end = Math.min(this.queued, this.queueAt + budget);
+    for (let p = this.queueAt; p < end; p++) {
+      const packed = this.candidates[p] as number;
+      const low = Math.floor(packed / PAIR_SHIFT);
+      this.compare(low, packed - low * PAIR_SHIFT);
+    }
+    this.queueAt = end;
+  }
+
   private compare(i: number, j: number): void {
-    if (this.stamp[j] === i + 1) return;
-    this.stamp[j] = i + 1;
     this.comparisons++;
     const pi = this.profiles[i] as RecordProfile;
     const pj = this.profiles[j] as RecordProfile;
@@ -177,6 +214,7 @@ export class DuplicateIndex {
   /** Clusters of likely duplicates, highest score first. Recomputed only after more records are added. */
   clusters(): DuplicateCluster[] {
     if (this.cached) return this.cached;
+    this.settle();
     const profiles = this.profiles;
     const edges: number[] = [];
     for (let e = 0; e < this.edgeA.length; e++) {
@@ -237,7 +275,14 @@ export class DuplicateIndex {
     return clusters;
   }
 
+  /** Records added so far (cheap: for progress while pages arrive). */
+  get size(): number {
+    return this.profiles.length;
+  }
+
+  /** Counts after merging the keys still waiting (so `comparisons` is complete). */
   stats(): DuplicateIndexStats {
+    this.settle();
     return {
       records: this.profiles.length,
       comparisons: this.comparisons,

@@ -1,0 +1,217 @@
+/**
+ * Blocks as one sorted run of (key, record) pairs, merged with each batch of new pairs.
+ *
+ * Why not a hash table: at 100k records there are over a million block keys, nearly all held by one
+ * record. A table that size (16 MB and more) is read at a random place for every key, and each read
+ * costs a cache miss and, in a virtual machine, a page-table walk: it was the largest single cost of
+ * matching. Here new pairs are appended (sequential writes), sorted by key a batch at a time (a radix
+ * sort: sequential passes), and merged into the run (sequential again). Records that share a key meet
+ * during the merge, where the new members of a block are paired with its earlier members and with each
+ * other. A block that would outgrow `maxBlockSize` is collapsed to a marker: its records are no longer
+ * paired, and pairs met through it earlier do not count (see `isLive`), whatever order records came in.
+ */
+
+type Ints = Int32Array<ArrayBuffer>;
+
+/** A key whose block outgrew the cap: the run keeps only this marker for it. */
+const OVERSIZED = -1;
+const RADIX_BITS = 10;
+const RADIX = 1 << RADIX_BITS;
+/** Pairs gathered before a merge, at least; more as the run grows (each merge copies the whole run). */
+const MIN_BATCH = 1 << 14;
+
+function grown(a: Ints, need: number): Ints {
+  if (need <= a.length) return a;
+  const b = new Int32Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+export class BlockRuns {
+  /** The run: keys ascending; within a key, records ascending (or the single OVERSIZED marker). */
+  private runKeys: Ints = new Int32Array(0);
+  private runRecs: Ints = new Int32Array(0);
+  private runLength = 0;
+  /** Where the next merge writes (swapped with the run afterwards). */
+  private nextKeys: Ints = new Int32Array(0);
+  private nextRecs: Ints = new Int32Array(0);
+  /** Pairs waiting for the next merge, in the order added, and the radix sort's scratch. */
+  private batchKeys: Ints = new Int32Array(1024);
+  private batchRecs: Ints = new Int32Array(1024);
+  private tmpKeys: Ints = new Int32Array(0);
+  private tmpRecs: Ints = new Int32Array(0);
+  private batchLength = 0;
+  private readonly counts = new Int32Array(RADIX);
+  private distinct = 0;
+  private oversized = 0;
+
+  /** `maxBlockSize` ≥ 2. Keys are non-negative 30-bit integers; records non-negative integers. */
+  constructor(private readonly maxBlockSize: number) {}
+
+  /** Sizes the run for about this many pairs in all (a hint: it still grows past it). */
+  reserve(expectedPairs: number): void {
+    if (!(expectedPairs > this.runKeys.length)) return;
+    const n = Math.floor(expectedPairs);
+    this.runKeys = grown(this.runKeys, n);
+    this.runRecs = grown(this.runRecs, n);
+    this.nextKeys = new Int32Array(n);
+    this.nextRecs = new Int32Array(n);
+  }
+
+  /** Files `record` under `key`; it meets the block's other records at the next `merge`. */
+  add(key: number, record: number): void {
+    const at = this.batchLength++;
+    if (at === this.batchKeys.length) {
+      this.batchKeys = grown(this.batchKeys, at + 1);
+      this.batchRecs = grown(this.batchRecs, at + 1);
+    }
+    this.batchKeys[at] = key;
+    this.batchRecs[at] = record;
+  }
+
+  /** Whether enough pairs wait for a merge to be worth its cost (it copies the run). */
+  get due(): boolean {
+    return this.batchLength >= Math.max(MIN_BATCH, this.runLength >> 3);
+  }
+
+  /**
+   * Merges the waiting pairs into the run, calling `pair(a, b)` for each two records that meet in a
+   * block that is not oversized: every new member with every earlier one and with the other new ones.
+   * Two records sharing several keys meet once per key: the caller drops the repeats.
+   */
+  merge(pair: (a: number, b: number) => void): void {
+    const n = this.batchLength;
+    if (n === 0) return;
+    this.sortBatch();
+    const bk = this.batchKeys;
+    const br = this.batchRecs;
+    const need = this.runLength + n;
+    if (this.nextKeys.length < need) {
+      this.nextKeys = new Int32Array(Math.max(need, this.nextKeys.length * 2));
+      this.nextRecs = new Int32Array(this.nextKeys.length);
+    }
+    const rk = this.runKeys;
+    const rr = this.runRecs;
+    const ok = this.nextKeys;
+    const or = this.nextRecs;
+    const max = this.maxBlockSize;
+    let i = 0;
+    let j = 0;
+    let o = 0;
+    const runLength = this.runLength;
+    while (j < n) {
+      const key = bk[j] as number;
+      // Old pairs below the new key: copied through (most of the run).
+      while (i < runLength && (rk[i] as number) < key) {
+        ok[o] = rk[i] as number;
+        or[o++] = rr[i++] as number;
+      }
+      let j2 = j + 1;
+      while (j2 < n && bk[j2] === key) j2++;
+      let i2 = i;
+      while (i2 < runLength && rk[i2] === key) i2++;
+      if (i2 === i) this.distinct++;
+      if (i2 - i === 1 && rr[i] === OVERSIZED) {
+        ok[o] = key;
+        or[o++] = OVERSIZED;
+      } else if (i2 - i + (j2 - j) > max) {
+        ok[o] = key;
+        or[o++] = OVERSIZED;
+        this.oversized++;
+      } else {
+        for (let x = j; x < j2; x++) {
+          const rec = br[x] as number;
+          for (let y = i; y < i2; y++) pair(rr[y] as number, rec);
+          for (let y = j; y < x; y++) pair(br[y] as number, rec);
+        }
+        for (let y = i; y < i2; y++) {
+          ok[o] = key;
+          or[o++] = rr[y] as number;
+        }
+        for (let x = j; x < j2; x++) {
+          ok[o] = key;
+          or[o++] = br[x] as number;
+        }
+      }
+      i = i2;
+      j = j2;
+    }
+    if (i < runLength) {
+      ok.set(rk.subarray(i, runLength), o);
+      or.set(rr.subarray(i, runLength), o);
+      o += runLength - i;
+    }
+    this.nextKeys = rk;
+    this.nextRecs = rr;
+    this.runKeys = ok;
+    this.runRecs = or;
+    this.runLength = o;
+    this.batchLength = 0;
+  }
+
+  /** Sorts the waiting pairs by key, keeping the order of records within a key (LSD radix sort). */
+  private sortBatch(): void {
+    const n = this.batchLength;
+    if (this.tmpKeys.length < n) {
+      this.tmpKeys = new Int32Array(this.batchKeys.length);
+      this.tmpRecs = new Int32Array(this.batchKeys.length);
+    }
+    let srcK = this.batchKeys;
+    let srcR = this.batchRecs;
+    let dstK = this.tmpKeys;
+    let dstR = this.tmpRecs;
+    const counts = this.counts;
+    for (let shift = 0; shift < 30; shift += RADIX_BITS) {
+      counts.fill(0);
+      for (let i = 0; i < n; i++) {
+        const d = ((srcK[i] as number) >>> shift) & (RADIX - 1);
+        counts[d] = (counts[d] as number) + 1;
+      }
+      let sum = 0;
+      for (let d = 0; d < RADIX; d++) {
+        const c = counts[d] as number;
+        counts[d] = sum;
+        sum += c;
+      }
+      for (let i = 0; i < n; i++) {
+        const k = srcK[i] as number;
+        const d = (k >>> shift) & (RADIX - 1);
+        const at = counts[d] as number;
+        counts[d] = at + 1;
+        dstK[at] = k;
+        dstR[at] = srcR[i] as number;
+      }
+      const sk = srcK;
+      const sr = srcR;
+      srcK = dstK;
+      srcR = dstR;
+      dstK = sk;
+      dstR = sr;
+    }
+    this.batchKeys = srcK;
+    this.batchRecs = srcR;
+    this.tmpKeys = dstK;
+    this.tmpRecs = dstR;
+  }
+
+  /** Whether records filed under `key` are paired: the block exists and is not oversized (after `merge`). */
+  isLive(key: number): boolean {
+    let lo = 0;
+    let hi = this.runLength;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.runKeys[mid] as number) < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.runLength && this.runKeys[lo] === key && this.runRecs[lo] !== OVERSIZED;
+  }
+
+  /** Distinct keys merged so far. */
+  get blocks(): number {
+    return this.distinct;
+  }
+
+  get oversizedBlocks(): number {
+    return this.oversized;
+  }
+}
