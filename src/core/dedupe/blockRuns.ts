@@ -28,13 +28,13 @@ function grown(a: Ints, need: number): Ints {
 }
 
 export class BlockRuns {
-  /** The run: keys ascending; within a key, records ascending (or the single OVERSIZED marker). */
+  /**
+   * The run: keys ascending; within a key, records ascending (or the single OVERSIZED marker). The
+   * arrays have room past `runLength` for the next batch: a merge works in place, from the end.
+   */
   private runKeys: Ints = new Int32Array(0);
   private runRecs: Ints = new Int32Array(0);
   private runLength = 0;
-  /** Where the next merge writes (swapped with the run afterwards). */
-  private nextKeys: Ints = new Int32Array(0);
-  private nextRecs: Ints = new Int32Array(0);
   /** Pairs waiting for the next merge, in the order added, and the radix sort's scratch. */
   private batchKeys: Ints = new Int32Array(1024);
   private batchRecs: Ints = new Int32Array(1024);
@@ -48,14 +48,16 @@ export class BlockRuns {
   /** `maxBlockSize` ≥ 2. Keys are non-negative 30-bit integers; records non-negative integers. */
   constructor(private readonly maxBlockSize: number) {}
 
-  /** Sizes the run for about this many pairs in all (a hint: it still grows past it). */
+  /** Sizes the arrays for about this many pairs in all (a hint: they still grow past it). */
   reserve(expectedPairs: number): void {
     if (!(expectedPairs > this.runKeys.length)) return;
     const n = Math.floor(expectedPairs);
     this.runKeys = grown(this.runKeys, n);
     this.runRecs = grown(this.runRecs, n);
-    this.nextKeys = new Int32Array(n);
-    this.nextRecs = new Int32Array(n);
+    // The largest batch is about a third of all pairs (see `due`).
+    const batch = Math.max(MIN_BATCH, Math.ceil(n / 3));
+    this.batchKeys = grown(this.batchKeys, batch);
+    this.batchRecs = grown(this.batchRecs, batch);
   }
 
   /** Files `record` under `key`; it meets the block's other records at the next `merge`. */
@@ -69,9 +71,12 @@ export class BlockRuns {
     this.batchRecs[at] = record;
   }
 
-  /** Whether enough pairs wait for a merge to be worth its cost (it copies the run). */
+  /**
+   * Whether enough pairs wait for a merge to be worth its cost: a merge moves the whole run, so
+   * batches grow with it (half its size), which keeps the pairs moved in all to about twice their number.
+   */
   get due(): boolean {
-    return this.batchLength >= Math.max(MIN_BATCH, this.runLength >> 3);
+    return this.batchLength >= Math.max(MIN_BATCH, this.runLength >> 1);
   }
 
   /**
@@ -86,66 +91,64 @@ export class BlockRuns {
     const bk = this.batchKeys;
     const br = this.batchRecs;
     const need = this.runLength + n;
-    if (this.nextKeys.length < need) {
-      this.nextKeys = new Int32Array(Math.max(need, this.nextKeys.length * 2));
-      this.nextRecs = new Int32Array(this.nextKeys.length);
+    if (this.runKeys.length < need) {
+      this.runKeys = grown(this.runKeys, Math.max(need, this.runKeys.length * 2));
+      this.runRecs = grown(this.runRecs, this.runKeys.length);
     }
     const rk = this.runKeys;
     const rr = this.runRecs;
-    const ok = this.nextKeys;
-    const or = this.nextRecs;
     const max = this.maxBlockSize;
-    let i = 0;
-    let j = 0;
-    let o = 0;
-    const runLength = this.runLength;
-    while (j < n) {
+    // From the end: i and j are the last old and new pairs not yet placed, o the last free slot.
+    // o − i = j + 1 ≥ the new pairs of a group, so a group's slots never reach below its old pairs.
+    let i = this.runLength - 1;
+    let j = n - 1;
+    let o = need - 1;
+    while (j >= 0) {
       const key = bk[j] as number;
-      // Old pairs below the new key: copied through (most of the run).
-      while (i < runLength && (rk[i] as number) < key) {
-        ok[o] = rk[i] as number;
-        or[o++] = rr[i++] as number;
+      // Old pairs above the new key: moved up as they are (most of the run).
+      while (i >= 0 && (rk[i] as number) > key) {
+        rk[o] = rk[i] as number;
+        rr[o--] = rr[i--] as number;
       }
-      let j2 = j + 1;
-      while (j2 < n && bk[j2] === key) j2++;
-      let i2 = i;
-      while (i2 < runLength && rk[i2] === key) i2++;
-      if (i2 === i) this.distinct++;
-      if (i2 - i === 1 && rr[i] === OVERSIZED) {
-        ok[o] = key;
-        or[o++] = OVERSIZED;
-      } else if (i2 - i + (j2 - j) > max) {
-        ok[o] = key;
-        or[o++] = OVERSIZED;
+      let j1 = j;
+      while (j1 > 0 && bk[j1 - 1] === key) j1--;
+      let i1 = i + 1;
+      while (i1 > 0 && rk[i1 - 1] === key) i1--;
+      const olds = i + 1 - i1;
+      if (olds === 0) this.distinct++;
+      if (olds === 1 && rr[i1] === OVERSIZED) {
+        rk[o] = key;
+        rr[o--] = OVERSIZED;
+      } else if (olds + (j - j1 + 1) > max) {
+        rk[o] = key;
+        rr[o--] = OVERSIZED;
         this.oversized++;
       } else {
-        for (let x = j; x < j2; x++) {
+        for (let x = j1; x <= j; x++) {
           const rec = br[x] as number;
-          for (let y = i; y < i2; y++) pair(rr[y] as number, rec);
-          for (let y = j; y < x; y++) pair(br[y] as number, rec);
+          for (let y = i1; y <= i; y++) pair(rr[y] as number, rec);
+          for (let y = j1; y < x; y++) pair(br[y] as number, rec);
         }
-        for (let y = i; y < i2; y++) {
-          ok[o] = key;
-          or[o++] = rr[y] as number;
+        // New members last (records ascending within a key), then the old ones moved up, top down.
+        for (let x = j; x >= j1; x--) {
+          rk[o] = key;
+          rr[o--] = br[x] as number;
         }
-        for (let x = j; x < j2; x++) {
-          ok[o] = key;
-          or[o++] = br[x] as number;
+        for (let y = i; y >= i1; y--) {
+          rk[o] = key;
+          rr[o--] = rr[y] as number;
         }
       }
-      i = i2;
-      j = j2;
+      i = i1 - 1;
+      j = j1 - 1;
     }
-    if (i < runLength) {
-      ok.set(rk.subarray(i, runLength), o);
-      or.set(rr.subarray(i, runLength), o);
-      o += runLength - i;
+    // Old pairs below every new key stay where they are; markers may have left a gap above them.
+    const gap = o - i;
+    if (gap > 0) {
+      rk.copyWithin(i + 1, o + 1, need);
+      rr.copyWithin(i + 1, o + 1, need);
     }
-    this.nextKeys = rk;
-    this.nextRecs = rr;
-    this.runKeys = ok;
-    this.runRecs = or;
-    this.runLength = o;
+    this.runLength = need - gap;
     this.batchLength = 0;
   }
 
