@@ -111,6 +111,8 @@ interface Attempt {
   deadlineMs: number;
   /** The caller's own `timeoutMs`, which may exceed the default headers timeout (rebuild). */
   requestTimeoutMs: number | undefined;
+  /** A 2xx answer's body is returned as text, unparsed. */
+  responseText: boolean;
 }
 
 type RetryPolicy = 'idempotent' | 'beforeSendOnly';
@@ -226,6 +228,7 @@ export class EspoClient {
       signal: controller.signal,
       deadlineMs,
       requestTimeoutMs: req.timeoutMs,
+      responseText: req.responseText === true,
     };
     try {
       return (await this.dispatchByAuth(req.auth, attempt)) as EspoResponse<T>;
@@ -498,7 +501,8 @@ export class EspoClient {
     const durationMs = Math.round((performance.now() - started) * 10) / 10;
     // Method, path (no query), status, timing and the kind of credential; never headers or bodies.
     this.logger?.debug({ method: a.method, path: a.path, status: res.statusCode, durationMs, attempt, auth: ctx.authKind }, 'espocrm request');
-    return { status: res.statusCode, headers: flattenHeaders(res.headers), body: parseBody(text), durationMs };
+    const ok = res.statusCode >= 200 && res.statusCode < 300;
+    return { status: res.statusCode, headers: flattenHeaders(res.headers), body: a.responseText && ok ? text : parseBody(text), durationMs };
   }
 
   private effectiveTimeouts(a: Attempt): { connectMs: number; headersMs: number; bodyMs: number } {
@@ -519,7 +523,7 @@ export class EspoClient {
     return {
       method, path, wirePath: `${this.url.apiBasePath}${path}`,
       body: body === undefined ? undefined : JSON.stringify(body),
-      extraHeaders: {}, signal: signal ?? new AbortController().signal, deadlineMs: this.timeouts.requestMs, requestTimeoutMs: undefined,
+      extraHeaders: {}, signal: signal ?? new AbortController().signal, deadlineMs: this.timeouts.requestMs, requestTimeoutMs: undefined, responseText: false,
     };
   }
 }

@@ -29,6 +29,12 @@ export interface EspoRequest {
   signal?: AbortSignal;
   /** Override the per-request timeout (ms); rebuilds need long ones. */
   timeoutMs?: number;
+  /**
+   * On success, `body` is the answer's text as received, not parsed: for a caller that parses it
+   * later (find_duplicates keeps pages waiting as text, one string instead of thousands of objects).
+   * Errors are read as usual.
+   */
+  responseText?: boolean;
 }
 
 export interface EspoResponse<T = unknown> {

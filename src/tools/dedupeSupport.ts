@@ -130,21 +130,23 @@ export interface ScanPage {
   plan: ScanPlan;
   /** 0-based page index. */
   page: number;
-  records: Array<Record<string, unknown>>;
+  /** The answer's text, unparsed (`records.parseList` reads it): waiting pages hold one string each. */
+  text: string;
 }
 
 /**
  * Reads every record of each planned entity in pages of 200 (`offset`, a stable ascending order),
  * with at most `concurrency` requests at once across all entities. `onPage` runs as each page
- * arrives (in any order). Pages past the counted total are not read: records created during the
- * scan are left for the next one. A short page ends its entity early (records were deleted).
+ * arrives (in any order) and returns how many records it held. Pages past the counted total are not
+ * read: records created during the scan are left for the next one. A short page ends its entity early
+ * (records were deleted; pages asked for past it meanwhile come back empty).
  */
 export async function scanPages(
   ctx: ToolContext,
   plans: readonly ScanPlan[],
   concurrency: number,
   signal: AbortSignal,
-  onPage: (page: ScanPage) => void | Promise<void>,
+  onPage: (page: ScanPage) => number | Promise<number>,
 ): Promise<void> {
   const client = ctx.tenant.client();
   const auth = recordAuth(ctx);
@@ -164,17 +166,20 @@ export async function scanPages(
 
   // Pages are processed one at a time, after the next request is on its way (setImmediate runs once
   // the fetching code has reached its I/O wait): the CRM keeps working while a page is processed.
-  // At most `width` fetched pages wait for processing, so memory stays bounded when processing is slower.
+  // At most 4 × `width` fetched pages wait for processing, so memory stays bounded when processing is
+  // slower; they wait as text (parsed when processed), so their records never outlive a page's turn.
   let waiting = 0;
   const wakers: Array<() => void> = [];
   let processing: Promise<void> = Promise.resolve();
   let processFailure: { error: unknown } | undefined;
-  const enqueue = (item: ScanPage): void => {
+  const enqueue = (cursor: (typeof cursors)[number], item: ScanPage): void => {
     waiting++;
     processing = processing
       .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
       .then(async () => {
-        if (!linked.aborted) await onPage(item);
+        if (linked.aborted) return;
+        const count = await onPage(item);
+        if (count < PAGE_SIZE) cursor.end = Math.min(cursor.end, item.page + 1);
       })
       .catch((error: unknown) => {
         processFailure ??= { error };
@@ -191,16 +196,16 @@ export async function scanPages(
       while (waiting >= 4 * width && !linked.aborted) await new Promise<void>((resolve) => wakers.push(resolve));
       if (linked.aborted) return;
       const { cursor, page } = task;
+      if (page >= cursor.end) continue; // a short page ended this entity meanwhile
       const { plan } = cursor;
       try {
-        const res = await records.list(
+        const text = await records.listText(
           client,
           plan.entity,
           { maxSize: PAGE_SIZE, offset: page * PAGE_SIZE, select: plan.select, orderBy: plan.orderBy, order: 'asc' },
           { auth, signal: linked },
         );
-        if (res.list.length < PAGE_SIZE) cursor.end = Math.min(cursor.end, page + 1);
-        enqueue({ plan, page, records: res.list });
+        enqueue(cursor, { plan, page, text });
       } catch (err) {
         stop.abort(err);
         throw err;

@@ -319,11 +319,13 @@ async function scan(
     const total = known ? scans.reduce((n, s) => n + (s.plan.total ?? 0), 0) : undefined;
     await ctx.progress(0, total, `counted ${scans.map((s) => `${s.info.name} ${s.plan.total ?? '?'}`).join(', ')}`).catch(() => undefined);
     const byEntity = new Map(scans.map((s) => [s.info.name, s]));
-    await scanPages(ctx, scans.map((s) => s.plan), concurrency, ctx.signal, async ({ plan, records }) => {
+    await scanPages(ctx, scans.map((s) => s.plan), concurrency, ctx.signal, async ({ plan, text }) => {
       const s = byEntity.get(plan.entity)!;
-      s.index.add(records as DedupeRecord[]);
-      read += records.length;
+      const page = records.parseList(ctx.tenant.client(), plan.entity, text).list;
+      s.index.add(page as DedupeRecord[]);
+      read += page.length;
       await ctx.progress(read, total, `${plan.entity}: ${s.index.size} of ${plan.total ?? '?'} records read`).catch(() => undefined);
+      return page.length;
     });
   } catch (err) {
     if (ctx.signal.aborted) throw cancelledError(TOOL, `after reading ${read} records`);

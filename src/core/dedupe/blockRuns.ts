@@ -44,6 +44,8 @@ export class BlockRuns {
   private readonly counts = new Int32Array(RADIX);
   private distinct = 0;
   private oversized = 0;
+  /** Largest batch before a merge, from `reserve` (unbounded without it). */
+  private maxBatch = Number.POSITIVE_INFINITY;
 
   /** `maxBlockSize` ≥ 2. Keys are non-negative 30-bit integers; records non-negative integers. */
   constructor(private readonly maxBlockSize: number) {}
@@ -54,8 +56,10 @@ export class BlockRuns {
     const n = Math.floor(expectedPairs);
     this.runKeys = grown(this.runKeys, n);
     this.runRecs = grown(this.runRecs, n);
-    // The largest batch is about a third of all pairs (see `due`).
-    const batch = Math.max(MIN_BATCH, Math.ceil(n / 3));
+    // Batches then stay under a sixteenth of all pairs (see `due`): the last one, merged and scored
+    // after the last page has arrived, stays short.
+    this.maxBatch = Math.max(MIN_BATCH, n >> 4);
+    const batch = this.maxBatch;
     this.batchKeys = grown(this.batchKeys, batch);
     this.batchRecs = grown(this.batchRecs, batch);
   }
@@ -73,10 +77,11 @@ export class BlockRuns {
 
   /**
    * Whether enough pairs wait for a merge to be worth its cost: a merge moves the whole run, so
-   * batches grow with it (half its size), which keeps the pairs moved in all to about twice their number.
+   * batches grow with it (half its size, which keeps the pairs moved in all to about twice their
+   * number), up to a sixteenth of the pairs expected (`reserve`), so the last batch stays small.
    */
   get due(): boolean {
-    return this.batchLength >= Math.max(MIN_BATCH, this.runLength >> 1);
+    return this.batchLength >= Math.max(MIN_BATCH, Math.min(this.runLength >> 1, this.maxBatch));
   }
 
   /**

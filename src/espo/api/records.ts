@@ -32,6 +32,28 @@ export async function list<T extends RecordData = RecordData>(
   return { total: body.total, list: body.list.filter(isRecord) as T[] };
 }
 
+/**
+ * `GET {Entity}` like `list`, but the answer's text is returned unparsed, for a caller that parses it
+ * later with `parseList`. Errors are thrown as for `list`.
+ */
+export async function listText(client: EspoClient, entityType: string, params: ListParams = {}, opts?: AuthCallOptions): Promise<string> {
+  const res = await client.request({ method: 'GET', path: segment(entityType, 'entityType'), query: listQuery(params), ...auth(opts), responseText: true });
+  if (typeof res.body !== 'string') throw unexpected(client, entityType, 'a { total, list } answer');
+  return res.body;
+}
+
+/** The records of a `listText` answer; an EspoError when it is not a `{ total, list }` object. */
+export function parseList<T extends RecordData = RecordData>(client: EspoClient, entityType: string, text: string): RecordList<T> {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (!isRecord(body) || typeof body.total !== 'number' || !Array.isArray(body.list)) throw unexpected(client, entityType, 'a { total, list } answer');
+  return { total: body.total, list: body.list.filter(isRecord) as T[] };
+}
+
 export async function read<T extends RecordData = RecordData>(client: EspoClient, entityType: string, id: string, opts?: AuthCallOptions): Promise<T> {
   const res = await client.request({ method: 'GET', path: `${segment(entityType, 'entityType')}/${segment(id, 'id')}`, ...auth(opts) });
   return asRecord<T>(client, entityType, res.body);
