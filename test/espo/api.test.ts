@@ -130,6 +130,19 @@ describe('records', () => {
     });
   });
 
+  it('listText returns the answer unparsed (the same records as list); parseList reads it; errors stay typed', async () => {
+    const params = { maxSize: 3, offset: 1, select: ['id', 'lastName'], orderBy: 'createdAt', order: 'asc' as const };
+    const text = await records.listText(client, 'Lead', params);
+    expect(typeof text).toBe('string');
+    const parsed = records.parseList(client, 'Lead', text);
+    expect(parsed).toEqual(await records.list(client, 'Lead', params));
+    expect(parsed.list).toHaveLength(3);
+    expect(() => records.parseList(client, 'Lead', '{"list": "nope"}')).toThrow(/answered Lead without a \{ total, list \} answer/);
+    expect(() => records.parseList(client, 'Lead', '<html>')).toThrow(/answered Lead without/);
+    const e = await errorOf(records.listText(client, 'NoSuchEntity', params));
+    expect(e).toBeInstanceOf(EspoNotFoundError);
+  });
+
   it('filters with nested and/in where items', async () => {
     const created = await records.create(client, 'Lead', { firstName: 'Wherely', lastName: 'Nestorson', status: 'New' }, { skipDuplicateCheck: true, auth: 'admin' });
     const found = await records.list(client, 'Lead', {
