@@ -4,8 +4,10 @@
 // The sandbox runs in a child process of its own, so neither side shares a CPU thread with it.
 // Prints the medians and their ratio, the server's peak RSS (VmHWM, Linux), and the pairwise precision
 // and recall of the clusters found against the sandbox's seeded truth.
+// BENCH_DEBUG=1 also prints each run: duration, peak RSS, and the CPU time (Linux /proc) spent by the
+// server, the sandbox and this process, which shows which side is the bottleneck.
 // Sizes: 10k always; 100k with BENCH_FULL=1 (its sandbox takes ~350 MB and the case ~1 minute).
-// BENCH_DUP_RUNS=N repetitions per size (default 3); BENCH_DUP_SIZES=10000,50000 to choose sizes.
+// BENCH_DUP_RUNS=N repetitions per size (default 5); BENCH_DUP_SIZES=10000,50000 to choose sizes.
 import { fork } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -207,7 +209,7 @@ async function benchSize(leads, runs) {
 }
 
 export async function benchDuplicates() {
-  const runs = Number(process.env.BENCH_DUP_RUNS ?? 3);
+  const runs = Number(process.env.BENCH_DUP_RUNS ?? 5);
   const sizes = process.env.BENCH_DUP_SIZES
     ? process.env.BENCH_DUP_SIZES.split(',').map(Number)
     : process.env.BENCH_FULL === '1' ? [10_000, 100_000] : [10_000];
