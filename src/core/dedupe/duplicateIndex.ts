@@ -1,6 +1,7 @@
 /**
- * The streaming duplicate index. Records arrive a page at a time; each is normalised once, filed under
- * its blocking keys, and scored against the records already in those blocks, so the work overlaps
+ * The streaming duplicate index. Records arrive a page at a time; each is normalised once and filed
+ * under its blocking keys; every few pages the new keys are merged into the blocks (`BlockRuns`) and
+ * each record is scored against the records it met there, a few pairs per page, so the work overlaps
  * with fetching. A block that outgrows `maxBlockSize` is dropped (a key shared by that many records,
  * like a switchboard number, is no evidence), which keeps the cost close to linear.
  *
@@ -27,7 +28,7 @@ import { UnionFind } from './unionFind.js';
 
 export const DEFAULT_MIN_SCORE = 0.7;
 export const DEFAULT_MAX_BLOCK_SIZE = 100;
-// Distinct block keys a person record adds on average (sizes the table for `expectedRecords`).
+// Distinct block keys a person record adds on average (sizes the block runs for `expectedRecords`).
 const KEYS_PER_RECORD = 12;
 // A pre-size request beyond this is capped (the tables still grow if more records come).
 const MAX_PRESIZE = 2_000_000;
@@ -150,7 +151,8 @@ export class DuplicateIndex {
       if (keys.length === 0) this.unmatchable++;
       for (let k = 0; k < keys.length; k++) this.blocks.add(keys[k] as number, i);
     }
-    // About two queued pairs per record added keeps the queue shorter than the next batch needs.
+    // Up to four queued pairs per record added: a batch brings about one pair a record, so the queue
+    // is empty again well before the next merge.
     if (this.queueAt < this.queued) this.scoreQueued(4 * records.length);
     if (this.blocks.due) this.mergeBlocks();
     this.cached = null;
