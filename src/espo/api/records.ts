@@ -27,7 +27,11 @@ export async function list<T extends RecordData = RecordData>(
     method: 'GET', path: segment(entityType, 'entityType'), query: listQuery(params), ...auth(opts),
     ...(opts?.noTotal ? { headers: { 'X-No-Total': 'true' } } : {}),
   });
-  const body = res.body;
+  return asRecordList<T>(client, entityType, res.body);
+}
+
+/** A `GET {Entity}` answer as a record list; an EspoError when it is not a `{ total, list }` object. */
+function asRecordList<T extends RecordData>(client: EspoClient, entityType: string, body: unknown): RecordList<T> {
   if (!isRecord(body) || typeof body.total !== 'number' || !Array.isArray(body.list)) throw unexpected(client, entityType, 'a { total, list } answer');
   return { total: body.total, list: body.list.filter(isRecord) as T[] };
 }
@@ -50,8 +54,7 @@ export function parseList<T extends RecordData = RecordData>(client: EspoClient,
   } catch {
     body = undefined;
   }
-  if (!isRecord(body) || typeof body.total !== 'number' || !Array.isArray(body.list)) throw unexpected(client, entityType, 'a { total, list } answer');
-  return { total: body.total, list: body.list.filter(isRecord) as T[] };
+  return asRecordList<T>(client, entityType, body);
 }
 
 export async function read<T extends RecordData = RecordData>(client: EspoClient, entityType: string, id: string, opts?: AuthCallOptions): Promise<T> {
