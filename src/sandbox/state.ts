@@ -85,7 +85,10 @@ export class SandboxState {
     });
   }
 
-  /** The reported version is at least major.minor (EspoCRM behaviour differs across versions, API.md §14). */
+  /**
+   * The reported version is at least major.minor (EspoCRM behaviour differs across versions:
+   * docs/espocrm.md, "Versions").
+   */
   versionAtLeast(major: number, minor: number): boolean {
     const [maj = 0, min = 0] = this.version.split('.').map((part) => Number.parseInt(part, 10) || 0);
     return maj > major || (maj === major && min >= minor);

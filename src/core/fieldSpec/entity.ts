@@ -40,7 +40,10 @@ export function resolveEntityName(
   };
 }
 
-/** The entity exists and EspoCRM lets custom fields be added to it (API.md §5). */
+/**
+ * The entity exists and EspoCRM lets custom fields be added to it (docs/espocrm.md, "Entity types
+ * that accept custom fields").
+ */
 export function checkEntity(meta: FieldMeta): FieldSpecError[] {
   const { name, defs, scope } = meta.entity;
   if (defs === undefined && scope === undefined) {

@@ -3,10 +3,11 @@ import { closestMatch } from './suggest.js';
 import type { NameResolution } from './types.js';
 
 /**
- * Field names (API.md §6.2): EspoCRM stores `"c" + ucfirst(name)` for custom fields on standard
- * entity types since 8.2 (unless `customPrefixDisabled`), adds the prefix even to a name that
- * already has it, limits the snake_case form of the stored name to 50 characters and refuses a
- * few reserved names. It validates little else, so these rules run here, before any write.
+ * Field names (docs/espocrm.md, "Field names"): EspoCRM stores `"c" + ucfirst(name)` for custom
+ * fields on standard entity types since 8.2 (unless `customPrefixDisabled`), adds the prefix even
+ * to a name that already has it, limits the snake_case form of the stored name to 50 characters
+ * and refuses a few reserved names. It validates little else, so these rules run here, before any
+ * write.
  */
 
 export const MAX_FIELD_NAME_SNAKE_LENGTH = 50;

@@ -46,7 +46,7 @@ export interface CurrentI18n {
   tooltip?: string;
 }
 
-/** Keys EspoCRM stores besides the type's own parameters (API.md §6.3). */
+/** Keys EspoCRM stores besides the type's own parameters (docs/espocrm.md, "Field Manager"). */
 const EXTRA_STORED = ['isCustom', 'isPersonalData', 'tooltip', 'inlineEditDisabled', 'defaultAttributes'];
 /** Patch keys that are not definition parameters. */
 const ENVELOPE_KEYS = new Set(['entity', 'name', 'type', 'label', 'tooltip', 'options', 'addOptions', 'removeOptions', 'optionLabels', 'params']);

@@ -1,6 +1,6 @@
 /**
- * EspoCRM version differences that matter to field work (API.md §14). Versions come from the
- * tenant (`App/user` or `App/about`) as "9.1.7", "8.1.0", "10.0.0-beta"...
+ * EspoCRM version differences that matter to field work (docs/espocrm.md, "Versions"). Versions
+ * come from the tenant (`App/user` or `App/about`) as "9.1.7", "8.1.0", "10.0.0-beta"...
  */
 
 export interface EspoVersion {

@@ -1,7 +1,8 @@
 /**
  * Layout names and the JSON shape ("kind") each one has. EspoCRM stores any JSON under any name
- * (API.md §9), so the kind comes from the name: the names the layout manager offers, the other core
- * names, and the prefixes EspoCRM's additional layouts use (`listForAccount`, `detailPortal`, ...).
+ * (docs/espocrm.md, "Layouts"), so the kind comes from the name: the names the layout manager
+ * offers, the other core names, and the prefixes EspoCRM's additional layouts use
+ * (`listForAccount`, `detailPortal`, ...).
  */
 
 export type LayoutKind =
@@ -20,7 +21,10 @@ export type LayoutKind =
   /** A name EspoCRM does not use: kept as is, never edited or saved. */
   | 'opaque';
 
-/** The layout names EspoCRM ships defaults for, or offers in its layout manager (API.md §9.2). */
+/**
+ * The layout names EspoCRM ships defaults for, or offers in its layout manager (docs/espocrm.md,
+ * "Layout names and shapes").
+ */
 export const KNOWN_LAYOUT_NAMES: readonly string[] = [
   'detail',
   'detailSmall',

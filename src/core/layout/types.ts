@@ -55,8 +55,9 @@ export interface LayoutIssue {
 }
 
 /**
- * A field definition as in `entityDefs.{Entity}.fields.{field}` (API.md §5.1). Only the keys the
- * layout rules read are listed; the rest of the metadata may be passed along as is.
+ * A field definition as in `entityDefs.{Entity}.fields.{field}` (docs/espocrm.md, "Field
+ * definitions"). Only the keys the layout rules read are listed; the rest of the metadata may be
+ * passed along as is.
  */
 export interface LayoutFieldDef {
   type?: string;

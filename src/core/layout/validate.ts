@@ -1,6 +1,6 @@
 /**
- * Validation of layout JSON before it is saved. EspoCRM validates nothing (API.md §9.1), so this is
- * the only gate. Errors block a save; warnings are shown but do not block.
+ * Validation of layout JSON before it is saved. EspoCRM validates nothing (docs/espocrm.md,
+ * "Layouts"), so this is the only gate. Errors block a save; warnings are shown but do not block.
  *
  * Severity choices:
  * - errors: wrong shape; a field that does not exist or is disabled; a field twice; more than 4

@@ -1,7 +1,7 @@
 /**
  * Request checks of `POST Action` (merge) and `POST MassAction`, in EspoCRM's order and with its
- * statuses and reasons (API.md §10.4, §10.5; the merge errors are recorded), plus the address
- * combination a merge performs.
+ * statuses and reasons (docs/espocrm.md, "Merge" and "Mass actions"; the merge errors are
+ * recorded), plus the address combination a merge performs.
  */
 import { badRequest, forbidden, notFound } from '../errors.js';
 import type { AddressItem } from './schema.js';

@@ -1,7 +1,8 @@
 /**
- * List parameters of `GET {Entity}` as EspoCRM's SearchParamsFetcher reads them (API.md §10.1):
- * PHP-style nested query keys, the `searchParams` JSON alternative (which makes every other
- * parameter ignored), the 9.x aliases `whereGroup` and `attributeSelect`, and the 200-row limit.
+ * List parameters of `GET {Entity}` as EspoCRM's SearchParamsFetcher reads them (docs/espocrm.md,
+ * "Records, lists and counts"): PHP-style nested query keys, the `searchParams` JSON alternative
+ * (which makes every other parameter ignored), the 9.x aliases `whereGroup` and `attributeSelect`,
+ * and the 200-row limit.
  */
 import { badRequest, forbidden } from '../errors.js';
 

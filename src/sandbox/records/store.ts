@@ -1,6 +1,7 @@
 /**
- * The sandbox's records: an in-memory stand-in for EspoCRM 9.x's record API (API.md §10). No HTTP
- * here: the server maps requests to these methods and SandboxHttpErrors to responses.
+ * The sandbox's records: an in-memory stand-in for EspoCRM 9.x's record API (docs/espocrm.md,
+ * "Records, lists and counts" to "Mass actions"). No HTTP here: the server maps requests to these
+ * methods and SandboxHttpErrors to responses.
  *
  * Per entity type, rows are kept in insertion order (soft-deleted ones included, as EspoCRM keeps
  * them). Sorted orders and filtered results are cached until the next write to that entity type,
@@ -159,7 +160,7 @@ export class RecordStore {
     return true;
   }
 
-  /** `POST Action` (only `merge` exists): API.md §10.4. Returns the target's attributes. */
+  /** `POST Action` (only `merge` exists; docs/espocrm.md, "Merge"). Returns the target's attributes. */
   action(body: unknown, opts: WriteOptions = {}): RecordAttributes {
     const request = parseMergeAction(body, (entityType) => this.catalog.entityDefs(entityType) !== undefined);
     const { entityType, targetId, sourceIds, attributes } = request;
@@ -193,7 +194,7 @@ export class RecordStore {
     return project(next, viewAttributes(schema, 'detail'));
   }
 
-  /** `POST MassAction` with `delete` or `update` (API.md §10.5), processed synchronously. */
+  /** `POST MassAction` with `delete` or `update` (docs/espocrm.md, "Mass actions"), processed synchronously. */
   massAction(body: unknown, opts: WriteOptions = {}): { count: number; ids?: string[] } {
     const request = parseMassAction(body, (entityType) => this.catalog.entityDefs(entityType) !== undefined);
     const { entityType, action } = request;

@@ -1,8 +1,9 @@
 /**
- * `where` items of `GET {Entity}` (API.md §10.1), checked and compiled into row predicates with the
- * semantics of the SQL EspoCRM generates: comparisons never match NULL, `not` is the complement of
- * its items (EspoCRM uses `id NOT IN (subquery)`), strings compare under the table collation, and an
- * email or phone attribute matches when any of the record's addresses does.
+ * `where` items of `GET {Entity}` (docs/espocrm.md, "Where filters and query strings"), checked
+ * and compiled into row predicates with the semantics of the SQL EspoCRM generates: comparisons
+ * never match NULL, `not` is the complement of its items (EspoCRM uses `id NOT IN (subquery)`),
+ * strings compare under the table collation, and an email or phone attribute matches when any of
+ * the record's addresses does.
  */
 import { badRequest } from '../errors.js';
 import type { Json, RecordAttributes } from '../types.js';
