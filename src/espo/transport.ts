@@ -11,15 +11,9 @@ import type { EspoResponse, HttpMethod } from './types.js';
 import type { EspoUrl } from './url.js';
 import { isDeadline, sleep, type Attempt, type RetryPolicy } from './attempt.js';
 import { flattenHeaders, parseBody, readText } from './responseBody.js';
-import {
-  EspoCancelledError,
-  EspoError,
-  EspoNetworkError,
-  deadlineError,
-  errorFromResponse,
-  errorFromTransport,
-  type RequestContext,
-} from './errors.js';
+import { EspoCancelledError, EspoError, EspoNetworkError, type RequestContext } from './errors.js';
+import { errorFromResponse } from './responseErrors.js';
+import { deadlineError, errorFromTransport } from './transportErrors.js';
 
 /** An attempt's outcome: its value, or what it threw. */
 export type Settled<T> = { value: T } | { error: unknown };
