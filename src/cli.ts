@@ -7,6 +7,7 @@ import module from 'node:module';
 import { Command, InvalidArgumentError } from 'commander';
 import path from 'node:path';
 import { SERVER_VERSION } from './server.js';
+import { ACCEPTED_VERSIONS, DEFAULT_SANDBOX_VERSION, parseSandboxVersion, SAME_ON_EVERY_VERSION, VERSION_DIFFERENCES } from './sandbox/versions.js';
 
 function intOption(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -14,6 +15,28 @@ function intOption(name: string, min: number, max: number) {
     if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
     return n;
   };
+}
+
+function espoVersionOption(value: string): string {
+  try {
+    return parseSandboxVersion(value);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** The version-dependent behaviour of the sandbox, for `sandbox --help`. */
+function sandboxVersionHelp(): string {
+  return [
+    '',
+    'EspoCRM versions (--espo-version): the sandbox reports the version in App/user (and',
+    'App/about) and emulates what differs between versions:',
+    ...VERSION_DIFFERENCES.flatMap((d) => [`  since ${d.since}: ${d.change}`, `    before ${d.since}: ${d.before}`]),
+    'Everything else behaves as EspoCRM 9.x on every version, including:',
+    ...SAME_ON_EVERY_VERSION.map((line) => `  ${line}`),
+    `Accepted: ${ACCEPTED_VERSIONS}.`,
+    '',
+  ].join('\n');
 }
 
 // Node 22.1+ caches compiled code between runs (faster start for every MCP client spawn); no-op on 20.
@@ -52,9 +75,17 @@ async function main(argv: string[]): Promise<void> {
     .option('--leads <n>', 'number of seeded leads', intOption('--leads', 0, 1_000_000), 200)
     .option('--seed <n>', 'seed of the data generator', intOption('--seed', 0, 2 ** 31 - 1), 1)
     .option('--host <host>', 'address to bind (loopback only is recommended)', '127.0.0.1')
-    .action(async (opts: { port: number; leads: number; seed: number; host: string }) => {
+    .option(
+      '--espo-version <x.y.z>',
+      'EspoCRM version to report and emulate, 8.0.x to 9.x (e.g. 8.0.5, 8.1.0, 8.4.2): before 8.1 no App/about; before 8.2 ' +
+        'Metadata?key= returns the whole metadata and custom fields get no "c" prefix (see below)',
+      espoVersionOption,
+      DEFAULT_SANDBOX_VERSION,
+    )
+    .addHelpText('after', sandboxVersionHelp())
+    .action(async (opts: { port: number; leads: number; seed: number; host: string; espoVersion: string }) => {
       const { runSandboxCli } = await import('./sandbox/main.js');
-      await runSandboxCli(opts);
+      await runSandboxCli({ port: opts.port, leads: opts.leads, seed: opts.seed, host: opts.host, version: opts.espoVersion });
     });
 
   program

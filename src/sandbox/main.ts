@@ -3,12 +3,15 @@
  * in. This is a CLI mode of its own (not the MCP stdio server), so it writes to stdout.
  */
 import { startSandbox, type Sandbox } from './index.js';
+import { describeVersionBehaviour } from './versions.js';
 
 export interface SandboxCliOptions {
   port?: number;
   leads?: number;
   seed?: number;
   host?: string;
+  /** reported EspoCRM version (validated by the CLI with `parseSandboxVersion`); default 9.1.7 */
+  version?: string;
 }
 
 export function describeSandbox(sandbox: Sandbox): string {
@@ -24,6 +27,9 @@ export function describeSandbox(sandbox: Sandbox): string {
     `  API key         ${apiKey}   (API user sandbox-api: reads Lead, Contact, Account)`,
     `  HMAC key        ${hmac.apiKey}`,
     `  HMAC secret     ${hmac.secret}   (API user sandbox-api-hmac)`,
+    '',
+    `As EspoCRM ${sandbox.state.version}:`,
+    ...describeVersionBehaviour(sandbox.state.version).map((line) => `  ${line}`),
     '',
     'Try:',
     `  curl -s -H 'X-Api-Key: ${apiKey}' '${sandbox.apiUrl}/Lead?maxSize=2&select=id,name'`,
@@ -42,6 +48,7 @@ export async function runSandboxCli(opts: SandboxCliOptions = {}): Promise<Sandb
     ...(opts.leads !== undefined ? { leads: opts.leads } : {}),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.host !== undefined ? { host: opts.host } : {}),
+    ...(opts.version !== undefined ? { version: opts.version } : {}),
   });
   process.stdout.write(describeSandbox(sandbox));
   const close = sandbox.close.bind(sandbox);
