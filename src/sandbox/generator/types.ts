@@ -1,0 +1,36 @@
+/** The shapes of the sandbox's generated data set: options, records per entity type, duplicate truth. */
+import type { EntityCatalog, RecordAttributes } from '../types.js';
+
+export type GeneratedEntityType = 'Lead' | 'Contact' | 'Account';
+
+export interface DuplicateCluster {
+  entityType: GeneratedEntityType;
+  /** The original first, then its duplicates. */
+  ids: string[];
+  /** How the duplicates differ from the original, e.g. 'name:typo', 'email:case', 'phone:same'. */
+  variations: string[];
+}
+
+export interface DuplicateTruth {
+  clusters: DuplicateCluster[];
+}
+
+export interface GenerateOptions {
+  seed: number;
+  leads: number;
+  contacts: number;
+  accounts: number;
+  /** Total clusters over the three entity types; default: about 2% of each type's records (at least 1 from 10 records). */
+  duplicateClusters?: number;
+  /** ISO country the data leans towards (default FR); FR, US, DE, ES, GB, IT are known. */
+  defaultCountry?: string;
+  /** Reference "now" for createdAt (default 2026-11-28T12:00:00Z, so output does not drift). */
+  now?: Date;
+  /** Live metadata, to take status/source/type/industry values from the entity's options. */
+  catalog?: EntityCatalog;
+}
+
+export interface Dataset {
+  records: Record<GeneratedEntityType, RecordAttributes[]>;
+  truth: DuplicateTruth;
+}
