@@ -1,7 +1,8 @@
 /**
- * Typed errors for EspoCRM calls, built from the status, `X-Status-Reason` and body (API.md §1.1),
- * or from a transport failure. `userMessage` says what happened and what to do about it; it never
- * holds a secret, a header or a raw body (at most a short excerpt of a JSON `message`).
+ * Typed errors for EspoCRM calls, built from the status, `X-Status-Reason` and body
+ * (docs/espocrm.md, "Errors and status codes"), or from a transport failure. `userMessage` says
+ * what happened and what to do about it; it never holds a secret, a header or a raw body (at most
+ * a short excerpt of a JSON `message`).
  */
 
 /** The credential a request carried: decides what a 401/403 means and how to fix it. */

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 
 /**
- * The `X-Hmac-Authorization` header value (API.md §2.2):
+ * The `X-Hmac-Authorization` header value (docs/espocrm.md, "HMAC signatures"):
  * `base64(apiKey + ":" + hex(HMAC-SHA256(secret, METHOD + " " + path)))`, where `path` is the
  * request path after the API base (`/api/v1`), with its leading slash and without the query string
  * (a signature over the query is refused with 401). Hex digests are what EspoCRM >= 8.4.1 expects.

@@ -1,8 +1,9 @@
 /**
- * Query strings in the PHP style EspoCRM parses (API.md §10.1): nested objects and arrays become
- * bracketed keys, `where[0][type]=in&where[0][value][]=New`. Arrays of scalars use `[]` (as the
- * EspoCRM web UI sends them); arrays holding objects use indexes, which PHP needs to keep each
- * item's keys together.
+ * Query strings in the PHP style EspoCRM parses (docs/espocrm.md, "Where filters and query
+ * strings"): nested objects and arrays become bracketed keys,
+ * `where[0][type]=in&where[0][value][]=New`. Arrays of scalars use `[]` (as the EspoCRM web UI
+ * sends them); arrays holding objects use indexes, which PHP needs to keep each item's keys
+ * together.
  */
 
 export type QueryScalar = string | number | boolean;
