@@ -24,7 +24,7 @@ class SignalIndex {
 }
 
 export const nameKey = (first: string, last: string) => `name:${[fold(first).trim(), fold(last).trim()].sort().join('|')}`;
-export const emailKey = (email: string) => `email:${email.trim().toLowerCase()}`;
+const emailKey = (email: string) => `email:${email.trim().toLowerCase()}`;
 const phoneKey = (phone: string) => `phone:${phone}`;
 const ascii = (s: string) => fold(s).replace(/[^a-z0-9]+/g, '');
 export const stripAccents = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').normalize('NFC');

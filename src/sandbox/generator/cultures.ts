@@ -26,7 +26,7 @@ export interface Culture {
 
 const words = (s: string) => s.split(',').map((w) => w.trim()).filter(Boolean);
 
-export const CULTURES: Record<string, Culture> = {
+const CULTURES: Record<string, Culture> = {
   FR: {
     country: 'FR', countryName: 'France', tld: 'fr', nounPosition: 'after', compoundLast: 0.04, compoundJoin: '-',
     first: words('Jean,Marie,Pierre,Sophie,Élodie,Hélène,François,Frédéric,Jérôme,Céline,Amélie,Stéphane,Sébastien,Gaëlle,Anaïs,Léa,Chloé,Mathéo,Noé,Zoé,Raphaël,Clément,Benoît,Agnès,Thérèse,Loïc,Maëlle,Inès,Jérémy,Valérie,Nathalie,Isabelle,Camille,Julien,Nicolas,Thomas,Antoine,Guillaume,Laurent,Émilie,Manon,Lucas,Hugo,Arthur,Louise,Jules,Adèle,Cécile,Pascal,Dominique,Mélanie,Aurélie,Rémi,Gérard,Sylvie,Océane,Théo,Timothée,Séverine,Noémie'),

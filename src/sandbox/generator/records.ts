@@ -12,7 +12,7 @@ export interface Draft {
   company?: Company;
 }
 
-export function addressData(email: string | null, phone: string | null, phoneType: string): RecordAttributes {
+function addressData(email: string | null, phone: string | null, phoneType: string): RecordAttributes {
   return {
     emailAddress: email,
     emailAddressData: email ? [{ emailAddress: email, lower: email.toLowerCase(), primary: true, optOut: false, invalid: false }] : [],
