@@ -7,16 +7,16 @@ import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mc
 import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import { z } from 'zod';
 import { ErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { ToolError } from './errors.js';
+import { ToolError, describeError, isUserError } from './errors.js';
 import type { Logger } from './log/logger.js';
 import { decideTool, type Principal } from './tenants/policy.js';
 import type { TenantRegistry } from './tenants/registry.js';
 import type { ToolContext, ToolDefinition } from './tools/define.js';
-import { allTools } from './tools/catalog.js';
+import { runWriteTool, type PipelineStep } from './pipeline/run.js';
+import { allTools, writeTools } from './tools/catalog.js';
 import { allResources, type ResourceDefinition, type ResourceScope } from './resources/catalog.js';
 import { allPrompts, type PromptDefinition } from './prompts/catalog.js';
 import { neutralizeText } from './core/fence.js';
-import { describeError } from './tools/common.js';
 import { EspoError } from './espo/errors.js';
 import type { AuditLog } from './audit/log.js';
 import type { ConfirmTokens } from './core/confirm.js';
@@ -39,6 +39,8 @@ export interface ServerOptions {
    * the request that subscribed (stateless HTTP: one server per request).
    */
   resourceSubscriptions?: boolean;
+  /** Observes the write pipeline's steps (tests check their order with it). */
+  onWriteStep?(step: PipelineStep, tool: string): void;
 }
 
 export function serverInstructions(opts: ServerOptions): string {
@@ -150,25 +152,9 @@ class ResourceSubscriptions {
   }
 }
 
-/** What resources and prompts see: the caller, and a read-only tool context per tenant for the shared helpers. */
+/** What resources and prompts see: the caller and the tenants, nothing that writes. */
 function resourceScope(opts: ServerOptions): ResourceScope {
-  const log = opts.logger.child({ principal: opts.principal.name });
-  return {
-    registry: opts.registry,
-    principal: opts.principal,
-    readOnly: opts.readOnly,
-    contextFor: (tenant, signal) => ({
-      registry: opts.registry,
-      principal: opts.principal,
-      tenant,
-      signal,
-      logger: log.child({ tenant: tenant.id }),
-      server: { readOnly: opts.readOnly },
-      audit: opts.audit,
-      confirms: opts.confirms,
-      progress: async () => undefined,
-    }),
-  };
+  return { registry: opts.registry, principal: opts.principal, readOnly: opts.readOnly, history: opts.audit, writeTools: writeTools() };
 }
 
 function registerTool(server: McpServer, tool: ToolDefinition, opts: ServerOptions, changed: (uri: string) => void): void {
@@ -201,9 +187,7 @@ function registerTool(server: McpServer, tool: ToolDefinition, opts: ServerOptio
           signal: extra.signal,
           logger: tenant ? log.child({ tenant: tenant.id }) : log,
           server: { readOnly: opts.readOnly },
-          audit: opts.audit,
-          confirms: opts.confirms,
-          changed,
+          history: opts.audit,
           async progress(progress, total, message) {
             if (progressToken === undefined) return;
             await extra.sendNotification({
@@ -212,8 +196,12 @@ function registerTool(server: McpServer, tool: ToolDefinition, opts: ServerOptio
             });
           },
         };
-        const run = () => tool.handler(args as never, ctx);
-        const result = tenant && opts.limits ? await opts.limits.run(tenant, extra.signal, run) : await run();
+        // Write tools run through the write pipeline (confirm, guard, apply, verify, audit); read tools are a handler.
+        const run =
+          tool.kind === 'read'
+            ? () => tool.handler(args as never, ctx)
+            : () => runWriteTool(tool, args, ctx, { audit: opts.audit, confirms: opts.confirms, changed, ...(opts.onWriteStep ? { onStep: opts.onWriteStep } : {}) });
+        const result: { structured: unknown; text?: string } = tenant && opts.limits ? await opts.limits.run(tenant, extra.signal, run) : await run();
         return {
           structuredContent: result.structured as Record<string, unknown>,
           content: [{ type: 'text', text: result.text ?? JSON.stringify(result.structured, null, 2) }],
@@ -227,7 +215,8 @@ function registerTool(server: McpServer, tool: ToolDefinition, opts: ServerOptio
 
 /** What the model sees for a failure: our own messages as they are; anything unexpected as a reference. */
 export function publicErrorMessage(err: unknown, toolName: string, log: Logger): string {
-  if (err instanceof ToolError) return err.message;
+  // Our own messages (tools and cores: bad input or a refused state) and the CRM's, as they are.
+  if (isUserError(err)) return err.message;
   if (err instanceof EspoError) return describeError(err);
   const ref = randomUUID().slice(0, 8);
   log.error({ err, ref }, 'unexpected tool failure');
@@ -237,7 +226,7 @@ export function publicErrorMessage(err: unknown, toolName: string, log: Logger):
 /** A resource or prompt failure as a JSON-RPC error: our own messages as they are, anything else as a reference. */
 function requestError(err: unknown, what: string, log: Logger): McpError {
   if (err instanceof McpError) return err;
-  return new McpError(err instanceof ToolError ? ErrorCode.InvalidParams : ErrorCode.InternalError, publicErrorMessage(err, what, log));
+  return new McpError(isUserError(err) ? ErrorCode.InvalidParams : ErrorCode.InternalError, publicErrorMessage(err, what, log));
 }
 
 function registerResource(server: McpServer, resource: ResourceDefinition, opts: ServerOptions, scope: ResourceScope): void {

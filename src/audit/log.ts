@@ -75,7 +75,20 @@ function endsWithNewline(file: string, size: number): boolean {
   }
 }
 
-export class AuditLog {
+/**
+ * What tools and reads may know of the recorded history: read-only. Only the write pipeline appends
+ * (src/pipeline/record.ts), so no tool can write an audit line of its own or skip one.
+ */
+export interface ChangeHistory {
+  /** The applied (or partial) change with this id, with its tenant, or undefined. */
+  findChange(changeId: string): AuditEntry | undefined;
+  /** Whether a change was already undone. */
+  isUndone(changeId: string): boolean;
+  /** Every readable entry of one tenant, oldest first. */
+  ofTenant(tenant: string): AuditEntry[];
+}
+
+export class AuditLog implements ChangeHistory {
   private fd: number | undefined;
   private size = 0;
 
@@ -128,6 +141,10 @@ export class AuditLog {
       }
     }
     return out;
+  }
+
+  ofTenant(tenant: string): AuditEntry[] {
+    return this.read().filter((e) => e.tenant === tenant);
   }
 
   /** The applied change with this id, with its tenant, or undefined. */

@@ -1,6 +1,5 @@
 import { AuditLog, defaultAuditPath } from '../audit/log.js';
 import type { TenantConfig } from '../config/types.js';
-import { ConfirmTokens } from '../core/confirm.js';
 import type { Logger } from '../log/logger.js';
 import { LOCAL_PRINCIPAL } from '../tenants/policy.js';
 import { TenantRegistry } from '../tenants/registry.js';
@@ -60,9 +59,8 @@ export async function checkNewTenant(tenant: NewTenant, opts: { logger: Logger; 
         logger: opts.logger,
         server: { readOnly: true },
         progress: async () => undefined,
-        // check_tenant only reads: nothing is appended to the audit log.
-        audit: new AuditLog(defaultAuditPath(opts.env)),
-        confirms: new ConfirmTokens(),
+        // check_tenant only reads: it sees the recorded history, and writes nothing.
+        history: new AuditLog(defaultAuditPath(opts.env)),
       },
     );
     return { ok: structured.ok, report: text ?? '', hints: hintsFor(tenant, structured), result: structured };

@@ -55,8 +55,7 @@ export async function runTenantCheck(tenantId: string | undefined, opts: { confi
           logger,
           server: { readOnly: false },
           progress: async () => undefined,
-          audit,
-          confirms: new ConfirmTokens(),
+          history: audit,
         },
       );
       process.stdout.write(`${result.text}\n\n`);

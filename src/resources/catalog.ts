@@ -1,6 +1,6 @@
-import type { Principal } from '../tenants/policy.js';
-import type { TenantContext, TenantRegistry } from '../tenants/registry.js';
-import type { ToolContext } from '../tools/define.js';
+import type { Principal, ToolKind } from '../tenants/policy.js';
+import type { TenantRegistry } from '../tenants/registry.js';
+import type { ChangeHistory } from '../audit/log.js';
 import { tenantListResource, tenantResource } from './tenants.js';
 import { entityResource } from './entities.js';
 import { layoutResource } from './layouts.js';
@@ -10,11 +10,10 @@ export interface ResourceScope {
   principal: Principal;
   /** The server-wide --read-only switch. */
   readOnly: boolean;
-  /**
-   * A tool context for one visible tenant, so resources read through the same helpers as the read
-   * tools (version-aware metadata cache, labels, layouts). Resources only ever read with it.
-   */
-  contextFor(tenant: TenantContext, signal: AbortSignal): ToolContext;
+  /** The changes this server recorded (read-only). Resources read tenants through src/reads. */
+  history: ChangeHistory;
+  /** The write tools the server has (name and kind), for policy summaries. */
+  writeTools: ReadonlyArray<{ name: string; kind: ToolKind }>;
 }
 
 export interface ResourceListing {

@@ -5,11 +5,9 @@
  */
 import type { CompletionContext, ResourceDefinition, ResourceListing, ResourceScope } from './catalog.js';
 import { entityUri, layoutUri, oneVar } from './uris.js';
-import { customizableEntities, type ScopeDefs } from '../core/fieldSpec/index.js';
 import { KNOWN_LAYOUT_NAMES } from '../core/layout/index.js';
 import { fenceJson, newFence } from '../core/fence.js';
-import { isRecord, loadFieldContext, readLabels, readMeta } from '../tools/fieldSupport.js';
-import type { ToolContext } from '../tools/define.js';
+import { entityNames, loadFieldContext, readLabels } from '../reads/index.js';
 import type { TenantContext } from '../tenants/registry.js';
 
 /** The layouts `resources/list` names for each entity; completion offers every known layout name. */
@@ -19,15 +17,6 @@ export const COMMON_LAYOUTS = ['detail', 'detailSmall', 'list', 'listSmall', 'fi
 const LOOKUP_TIMEOUT_MS = 10_000;
 
 const OPTION_TYPES = new Set(['enum', 'multiEnum', 'checklist', 'array', 'varchar']);
-
-/** The entity types of a tenant that accept custom fields and layouts, by name. */
-export async function entityNames(ctx: ToolContext): Promise<Array<{ name: string; custom: boolean }>> {
-  const scopes = (await readMeta<Record<string, ScopeDefs>>(ctx, 'scopes')) ?? {};
-  if (!isRecord(scopes)) return [];
-  return customizableEntities(scopes)
-    .filter((name) => scopes[name]?.disabled !== true)
-    .map((name) => ({ name, custom: scopes[name]?.isCustom === true }));
-}
 
 /** The tenant a completion is for: the one chosen already, or the only visible one. */
 export function completionTenant(scope: ResourceScope, context: CompletionContext): TenantContext | undefined {
@@ -55,7 +44,7 @@ export async function completeVariable(variable: string, value: string, scope: R
     const tenant = completionTenant(scope, context);
     if (!tenant) return [];
     try {
-      const names = await entityNames(scope.contextFor(tenant, AbortSignal.timeout(LOOKUP_TIMEOUT_MS)));
+      const names = await entityNames(tenant, AbortSignal.timeout(LOOKUP_TIMEOUT_MS));
       return names.map((e) => e.name).filter(startsWith(value));
     } catch {
       return []; // an unreachable CRM completes nothing; the read names the problem
@@ -69,7 +58,7 @@ export async function listPerEntity(scope: ResourceScope, make: (tenant: TenantC
   const perTenant = await Promise.all(
     scope.registry.visible(scope.principal).map(async (tenant) => {
       try {
-        const names = await entityNames(scope.contextFor(tenant, AbortSignal.timeout(LOOKUP_TIMEOUT_MS)));
+        const names = await entityNames(tenant, AbortSignal.timeout(LOOKUP_TIMEOUT_MS));
         return names.flatMap((e) => make(tenant, e.name));
       } catch {
         return [];
@@ -95,9 +84,9 @@ export const entityResource: ResourceDefinition = {
   complete: completeVariable,
   async read(args) {
     const tenant = args.registry.resolve(oneVar(args.vars.tenant), args.principal);
-    const ctx = args.contextFor(tenant, args.signal ?? AbortSignal.timeout(60_000));
-    const fc = await loadFieldContext(ctx, oneVar(args.vars.entity) ?? '');
-    const labels = await readLabels(ctx, fc.entity);
+    const signal = args.signal ?? AbortSignal.timeout(60_000);
+    const fc = await loadFieldContext(tenant, oneVar(args.vars.entity) ?? '', signal);
+    const labels = await readLabels(tenant, fc.entity, signal);
     const fields = Object.entries(fc.fields).map(([name, def]) => {
       const l = labels.of(name);
       const out: Record<string, unknown> = { name, type: String(def.type), custom: def.isCustom === true, required: def.required === true };

@@ -9,8 +9,7 @@ import { layoutUri, oneVar } from './uris.js';
 import { KNOWN_LAYOUT_NAMES, layoutFingerprint, layoutKind, renderLayout } from '../core/layout/index.js';
 import { fenceJson, newFence } from '../core/fence.js';
 import { ToolError } from '../errors.js';
-import { requireLayout } from '../tools/layoutSupport.js';
-import { resolveEntity } from '../tools/write.js';
+import { requireLayout, resolveEntity } from '../reads/index.js';
 
 export const layoutResource: ResourceDefinition = {
   name: 'layout',
@@ -32,13 +31,13 @@ export const layoutResource: ResourceDefinition = {
   complete: completeVariable,
   async read(args) {
     const tenant = args.registry.resolve(oneVar(args.vars.tenant), args.principal);
-    const ctx = args.contextFor(tenant, args.signal ?? AbortSignal.timeout(60_000));
+    const signal = args.signal ?? AbortSignal.timeout(60_000);
     const layout = oneVar(args.vars.layout) ?? '';
     if (!KNOWN_LAYOUT_NAMES.includes(layout)) {
       throw new ToolError(`"${layout}" is not a layout name EspoCRM uses. Layout names: ${KNOWN_LAYOUT_NAMES.join(', ')}.`, 'unknown_layout');
     }
-    const { name: entity } = await resolveEntity(ctx, oneVar(args.vars.entity) ?? '');
-    const json = await requireLayout(ctx, entity, layout);
+    const { name: entity } = await resolveEntity(tenant, oneVar(args.vars.entity) ?? '', signal);
+    const json = await requireLayout(tenant, entity, layout, signal);
     const fence = newFence();
     return {
       tenant: tenant.id,

@@ -1,11 +1,10 @@
 import type { ResourceDefinition } from './catalog.js';
-import { completeVariable, entityNames } from './entities.js';
+import { completeVariable } from './entities.js';
+import { entityNames } from '../reads/index.js';
 import { TENANTS_URI, entityUri, oneVar, tenantUri } from './uris.js';
 import { expectedSiteUrl } from '../tenants/guard.js';
 import { decideTool } from '../tenants/policy.js';
-import { writeTools } from '../tools/catalog.js';
-import { describeError } from '../tools/common.js';
-import { tenantProfile } from '../tools/fieldSupport.js';
+import { describeError } from '../errors.js';
 
 export const tenantListResource: ResourceDefinition = {
   name: 'tenants',
@@ -36,19 +35,19 @@ export const tenantResource: ResourceDefinition = {
   variables: ['tenant'],
   list: ({ registry, principal }) => registry.visible(principal).map((t) => ({ uri: tenantUri(t.id), name: t.id, title: t.config.name })),
   complete: completeVariable,
-  async read({ vars, registry, principal, readOnly, contextFor, signal }) {
+  async read({ vars, registry, principal, readOnly, writeTools, signal }) {
     const tenant = registry.resolve(oneVar(vars.tenant), principal);
     const cfg = tenant.config;
     const policy = {
       readOnly: readOnly || cfg.readOnly || Boolean(principal.readOnly),
-      writeTools: writeTools()
+      writeTools: writeTools
         .filter((tool) => decideTool(tool, cfg, principal, { readOnly }).allowed)
         .map((t) => t.name),
     };
     const base = { id: cfg.id, name: cfg.name, siteUrl: expectedSiteUrl(cfg), policy };
     try {
-      const ctx = contextFor(tenant, signal ?? AbortSignal.timeout(60_000));
-      const [profile, names] = await Promise.all([tenantProfile(ctx), entityNames(ctx)]);
+      const lookup = signal ?? AbortSignal.timeout(60_000);
+      const [profile, names] = await Promise.all([tenant.profile.get(lookup), entityNames(tenant, lookup)]);
       const entities = names.map((e) => ({ name: e.name, customizable: true, custom: e.custom, uri: entityUri(tenant.id, e.name) }));
       return { ...base, version: profile.version ?? null, entities };
     } catch (err) {

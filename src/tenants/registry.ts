@@ -6,17 +6,21 @@ import type { Logger } from '../log/logger.js';
 import { principalSees, type Principal } from './policy.js';
 import { InstanceGuard } from './guard.js';
 import { MetadataCache } from './metadata.js';
+import { ProfileCache } from './profile.js';
 import { TenantBreaker, type BreakerOptions } from './breaker.js';
 
 /**
  * Everything the server holds for one tenant: its config, a lazily built EspoCRM client (one undici
- * pool per tenant), its circuit breaker, and the instance guard. Secrets are resolved on first use, so
+ * pool per tenant), its circuit breaker, the instance guard, and the caches of what it reads (profile
+ * and metadata; the functions in src/reads use them). Secrets are resolved on first use, so
  * a tenant whose keychain entry is missing does not stop the others from working.
  */
 export class TenantContext {
   private espo?: EspoClient;
   readonly guard: InstanceGuard;
   readonly metadata: MetadataCache;
+  /** The CRM's version and prefix setting, read once. */
+  readonly profile: ProfileCache;
   /** Outlives the client (close/reopen), so a failing CRM stays known as failing. */
   readonly breaker: TenantBreaker;
 
@@ -26,7 +30,8 @@ export class TenantContext {
   ) {
     this.breaker = new TenantBreaker(config.id, deps.breaker, deps.logger.child({ tenant: config.id, component: 'breaker' }));
     this.guard = new InstanceGuard(config, () => this.client());
-    this.metadata = new MetadataCache(() => this.client(), Boolean(config.admin));
+    this.profile = new ProfileCache(() => this.client(), Boolean(config.admin));
+    this.metadata = new MetadataCache(() => this.client(), Boolean(config.admin), this.profile);
   }
 
   get id(): string {

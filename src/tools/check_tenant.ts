@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { annotationsFor, defineTool } from './define.js';
-import { describeError, tenantArg } from './common.js';
+import { tenantArg } from './args.js';
+import { describeError } from '../errors.js';
 import type { EspoClient } from '../espo/client.js';
 
 const Step = z.object({

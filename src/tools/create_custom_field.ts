@@ -1,33 +1,20 @@
 import { fenceUntrusted } from '../core/fence.js';
 import { z } from 'zod';
-import { annotationsFor, defineTool, type ToolContext } from './define.js';
-import { describeError, mayStillComplete, tenantArg } from './common.js';
-import { dryRunArg, guardWrite, recordWrite } from './write.js';
-import {
-  alreadyRecorded,
-  auditedWrite,
-  introducedErrors,
-  isRecord,
-  layoutContext,
-  loadFieldContext,
-  readLabels,
-  readLayout,
-  readMetaFresh,
-  saveLayout,
-  specError,
-  withoutKeys,
-  type FieldContext,
-} from './fieldSupport.js';
-import { compareDefinition, fieldRequestShape, planFieldCreate, validateFieldRequest, type FieldDef, type FieldSpec } from '../core/fieldSpec/index.js';
-import { diffLayouts, LayoutValidationError, placeField, type LayoutContext, type PlaceFieldOptions } from '../core/layout/index.js';
+import { annotationsFor, defineWriteTool, type ApplyContext, type ToolContext } from './define.js';
+import { dryRunArg, tenantArg, withoutKeys } from './args.js';
+import { layoutContextOf, loadFieldContext, readLabels, readLayout, specError, type FieldContext } from '../reads/index.js';
+import { compareDefinition, fieldRequestShape, planFieldCreate, validateFieldRequest, type CreatePlan, type FieldDef, type FieldSpec } from '../core/fieldSpec/index.js';
+import { diffLayouts, FIELD_LAYOUT_TARGETS, placementTargets, planPlacement, type LayoutContext, type Placement } from '../core/layout/index.js';
+import { isRecord } from '../core/values.js';
 import { fieldManager } from '../espo/api/index.js';
 import { EspoError } from '../espo/errors.js';
-import { ToolError } from '../errors.js';
+import { mayStillComplete } from '../espo/outcome.js';
+import { describeError, ToolError } from '../errors.js';
+import { saveLayout } from '../pipeline/steps.js';
+import { WriteFailure } from '../pipeline/failure.js';
+import type { ChangeRecord } from '../audit/log.js';
 
 const TOOL = 'create_custom_field';
-
-export const FIELD_LAYOUT_TARGETS = ['detail', 'detailSmall', 'list', 'filters', 'massUpdate'] as const;
-type Target = (typeof FIELD_LAYOUT_TARGETS)[number];
 
 const LayoutTargetSchema = z.union([
   z.enum(FIELD_LAYOUT_TARGETS),
@@ -53,65 +40,31 @@ const LayoutOutcome = z.object({
 });
 type LayoutOutcomeT = z.infer<typeof LayoutOutcome>;
 
-interface Placement {
-  layout: Target;
-  opts: PlaceFieldOptions;
-  before: unknown;
-  after: unknown;
-  changed: boolean;
-  change: string;
-  diff: string;
-}
-
-function normalizeTargets(raw: ReadonlyArray<z.infer<typeof LayoutTargetSchema>> | undefined): Array<{ layout: Target; opts: PlaceFieldOptions }> {
-  const out: Array<{ layout: Target; opts: PlaceFieldOptions }> = [];
-  for (const t of raw ?? []) {
-    const { layout, ...opts } = typeof t === 'string' ? { layout: t } : t;
-    if (out.some((o) => o.layout === layout)) {
-      throw new ToolError(`addToLayouts names the ${layout} layout twice; give each layout once.`, 'invalid_request');
-    }
-    out.push({ layout, opts: Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as PlaceFieldOptions });
-  }
-  return out;
-}
-
 /** Places the field on each layout as it is now and validates the result; nothing is written. */
-async function planPlacements(
-  ctx: ToolContext,
-  entity: string,
-  field: string,
-  targets: Array<{ layout: Target; opts: PlaceFieldOptions }>,
-  lctx: LayoutContext,
-): Promise<Placement[]> {
+async function planPlacements(ctx: ToolContext, entity: string, field: string, targets: ReturnType<typeof placementTargets>, lctx: LayoutContext): Promise<Placement[]> {
   const out: Placement[] = [];
   for (const { layout, opts } of targets) {
-    const before = await readLayout(ctx, entity, layout);
+    const before = await readLayout(ctx.tenant, entity, layout, ctx.signal);
     if (before === undefined) throw new ToolError(`${entity} has no ${layout} layout (EspoCRM answered 404), so the field cannot be placed on it.`, 'layout_not_found');
-    const placed = placeField(layout, before, field, opts, lctx);
-    if (placed.changed) {
-      const errors = introducedErrors(layout, before, placed.layout, lctx);
-      if (errors.length > 0) throw new LayoutValidationError(layout, errors);
-    }
-    out.push({ layout, opts, before, after: placed.layout, changed: placed.changed, change: placed.change, diff: diffLayouts(layout, before, placed.layout).text });
+    out.push(planPlacement(layout, opts, before, field, lctx));
   }
   return out;
 }
 
 /** Writes one planned placement on the layout as it is now (re-placed if it changed since the plan). */
-async function applyPlacement(ctx: ToolContext, entity: string, field: string, p: Placement, lctx: LayoutContext): Promise<{ before: unknown; after: unknown; change: string; changed: boolean }> {
-  const current = await readLayout(ctx, entity, p.layout);
+async function applyPlacement(ctx: ApplyContext, entity: string, field: string, p: Placement, lctx: LayoutContext): Promise<{ before: unknown; after: unknown; change: string; changed: boolean }> {
+  const current = await readLayout(ctx.tenant, entity, p.layout, ctx.signal);
   if (current === undefined) throw new ToolError(`the ${p.layout} layout is gone (404)`, 'layout_not_found');
-  const placed = placeField(p.layout, current, field, p.opts, lctx);
+  const placed = planPlacement(p.layout, p.opts, current, field, lctx);
   if (!placed.changed) return { before: current, after: current, change: placed.change, changed: false };
-  const errors = introducedErrors(p.layout, current, placed.layout, lctx);
-  if (errors.length > 0) throw new LayoutValidationError(p.layout, errors);
-  await saveLayout(ctx, entity, p.layout, placed.layout);
-  return { before: current, after: placed.layout, change: placed.change, changed: true };
+  await saveLayout(ctx, entity, p.layout, placed.after);
+  return { before: current, after: placed.after, change: placed.change, changed: true };
 }
 
-const REBUILD_NOTE = 'EspoCRM rebuilds the entity\'s metadata and database schema by itself when a field is created (API.md §11), so no rebuild call is needed.';
+// Shown to the model: no internal document is cited here (the fact is in docs/espocrm.md, "Rebuild").
+const REBUILD_NOTE = 'EspoCRM rebuilds the entity\'s metadata and database schema by itself when a field is created, so no rebuild call is needed.';
 
-export const createCustomField = defineTool({
+export const createCustomField = defineWriteTool({
   name: TOOL,
   title: 'Create a custom field',
   description:
@@ -162,43 +115,60 @@ export const createCustomField = defineTool({
     undo: z.string().optional(),
   },
   annotations: annotationsFor('write', { idempotent: true }),
-  async handler(args, ctx) {
-    return auditedWrite(ctx, TOOL, args, async () => {
-      // A write plans on the CRM as it is now, not on a cached view (the CRM may have changed outside this server).
-      if (args.dryRun !== true) ctx.tenant.metadata.invalidate();
-      const fc = await loadFieldContext(ctx, args.entity);
-      const request = { ...withoutKeys(args, ['tenant', 'dryRun', 'addToLayouts']), entity: fc.entity };
-      const validated = validateFieldRequest(request, fc.meta);
-      if (!validated.ok) throw specError(validated.errors);
-      const spec = validated.spec;
-      const stored = spec.name.stored;
-      const targets = normalizeTargets(args.addToLayouts);
+  refusal: 'Not created',
+  async plan(args, ctx) {
+    // A write plans on the CRM as it is now, not on a cached view (the CRM may have changed outside this server).
+    if (args.dryRun !== true) ctx.tenant.metadata.invalidate();
+    const fc = await loadFieldContext(ctx.tenant, args.entity, ctx.signal);
+    const request = { ...withoutKeys(args, ['tenant', 'dryRun', 'addToLayouts']), entity: fc.entity };
+    const validated = validateFieldRequest(request, fc.meta);
+    if (!validated.ok) throw specError(validated.errors);
+    const spec = validated.spec;
+    const stored = spec.name.stored;
+    const targets = placementTargets(args.addToLayouts);
 
-      const currentLabel = spec.existing ? (await readLabels(ctx, fc.entity)).of(stored).label : undefined;
-      const plan = planFieldCreate(spec, currentLabel !== undefined ? { currentLabel } : {});
-      if (plan.action === 'conflict') throw specError([plan.error]);
+    const currentLabel = spec.existing ? (await readLabels(ctx.tenant, fc.entity, ctx.signal)).of(stored).label : undefined;
+    const plan = planFieldCreate(spec, currentLabel !== undefined ? { currentLabel } : {});
+    if (plan.action === 'conflict') throw specError([plan.error]);
 
-      const plannedDef: FieldDef = plan.action === 'create' ? { ...plan.expected, type: spec.type, isCustom: true } : spec.existing!;
-      const placements = await planPlacements(ctx, fc.entity, stored, targets, layoutContext(fc, { [stored]: plannedDef }));
-      const notes = [...fc.notes, ...spec.notes];
-      const base = {
-        tenant: ctx.tenant.id,
-        entity: fc.entity,
-        field: stored,
-        requestedName: spec.name.requested,
-        sentName: spec.name.base,
-        type: spec.type,
-        label: spec.label,
+    const plannedDef: FieldDef = plan.action === 'create' ? { ...plan.expected, type: spec.type, isCustom: true } : spec.existing!;
+    const placements = await planPlacements(ctx, fc.entity, stored, targets, layoutContextOf(fc, { [stored]: plannedDef }));
+    const notes = [...fc.notes, ...spec.notes];
+    const base: Base = {
+      tenant: ctx.tenant.id,
+      entity: fc.entity,
+      field: stored,
+      requestedName: spec.name.requested,
+      sentName: spec.name.base,
+      type: spec.type,
+      label: spec.label,
+    };
+    const layoutsChanging = placements.filter((p) => p.changed);
+
+    if (plan.action === 'unchanged' && layoutsChanging.length === 0 && args.dryRun !== true) {
+      const structured = {
+        ...base,
+        status: 'unchanged' as const,
+        definition: spec.existing as Record<string, unknown>,
+        verified: true,
+        layouts: placements.map((p): LayoutOutcomeT => ({ layout: p.layout, status: 'already_there', change: p.change })),
+        notes,
+        problems: [],
+        rebuild: 'Nothing changed, so nothing to rebuild.',
       };
-      const layoutsChanging = placements.filter((p) => p.changed);
-
-      if (args.dryRun === true) {
-        recordWrite(ctx, { tool: TOOL, args, outcome: 'dry_run', summary: `plan: ${plan.action} ${fc.entity}.${stored}` });
+      return { action: 'final' as const, outcome: 'unchanged' as const, summary: `${fc.entity}.${stored} exists with this definition`, result: { structured, text: summaryText(structured) } };
+    }
+    const value: Creation = { fc, spec, plan, placements, base, notes };
+    return {
+      action: 'write' as const,
+      value,
+      summary: `plan: ${plan.action} ${fc.entity}.${stored}`,
+      confirm: false,
+      preview: () => {
         const layouts = placements.map((p): LayoutOutcomeT => ({ layout: p.layout, status: p.changed ? 'planned' : 'already_there', change: p.change, ...(p.changed ? { diff: p.diff } : {}) }));
-        const status = 'planned' as const;
         const structured = {
           ...base,
-          status,
+          status: 'planned' as const,
           definition: plan.expected,
           ...(plan.action === 'create' ? { body: plan.body } : {}),
           layouts,
@@ -207,50 +177,51 @@ export const createCustomField = defineTool({
           rebuild: REBUILD_NOTE,
         };
         return { structured, text: summaryText(structured) };
-      }
-
-      if (plan.action === 'unchanged') {
-        if (layoutsChanging.length === 0) {
-          recordWrite(ctx, { tool: TOOL, args, outcome: 'unchanged', summary: `${fc.entity}.${stored} exists with this definition` });
-          const structured = {
-            ...base,
-            status: 'unchanged' as const,
-            definition: spec.existing as Record<string, unknown>,
-            verified: true,
-            layouts: placements.map((p): LayoutOutcomeT => ({ layout: p.layout, status: 'already_there', change: p.change })),
-            notes,
-            problems: [],
-            rebuild: 'Nothing changed, so nothing to rebuild.',
-          };
-          return { structured, text: summaryText(structured) };
-        }
-        return addLayoutsOnly(ctx, args, fc, spec, placements, base, notes);
-      }
-
-      // Create.
-      await guardWrite(ctx);
-      const problems: string[] = [];
-      try {
-        await fieldManager.create(ctx.tenant.client(), fc.entity, plan.body as { name: string; type: string }, { signal: ctx.signal });
-      } catch (err) {
-        if (!(err instanceof EspoError)) throw err;
-        // A timeout or a late 500 may hide a field that was created after all: look before saying nothing happened.
-        const look = await readMetaFresh<FieldDef>(ctx, `entityDefs.${fc.entity}.fields.${stored}`).then((def) => ({ def }), () => undefined);
-        if (!isRecord(look?.def)) throw createFailed(ctx, args, fc.entity, stored, err, look === undefined ? 'unknown' : mayStillComplete(err) ? 'pending' : 'absent');
-        problems.push(`EspoCRM answered the create with an error (${describeError(err)}), but the field exists.`);
-      }
-      return finishCreate(ctx, args, fc, spec, plan.expected, plan.body, placements, base, notes, problems);
-    });
+      },
+    };
+  },
+  async apply(c, ctx) {
+    if (c.plan.action === 'unchanged') return addLayouts(ctx, c);
+    return createField(ctx, c);
+  },
+  async verify(c, done, ctx) {
+    return done.kind === 'layouts' ? layoutsVerdict(c, done) : verifyCreate(ctx, c, done);
   },
 });
 
 type Base = { tenant: string; entity: string; field: string; requestedName: string; sentName: string; type: string; label: string };
 
+interface Creation {
+  fc: FieldContext;
+  spec: FieldSpec;
+  plan: Exclude<CreatePlan, { action: 'conflict' }>;
+  placements: Placement[];
+  base: Base;
+  notes: string[];
+}
+
+interface Created {
+  kind: 'field';
+  /** The name EspoCRM stored it under (as expected, or found after the create). */
+  stored: string;
+  actual: FieldDef | undefined;
+  problems: string[];
+  layouts: LayoutOutcomeT[];
+  related: Array<{ layout: string; before: unknown; after: unknown }>;
+}
+
+interface LayoutsAdded {
+  kind: 'layouts';
+  layouts: LayoutOutcomeT[];
+  changes: Array<{ layout: string; before: unknown; after: unknown }>;
+  problems: string[];
+}
+
 /**
  * The create failed and the field is not there: say so (absent), or, when the CRM may still be at work
  * on it (timeout, 502/504) or the metadata could not be read, say how to check. Never re-sent blindly.
  */
-function createFailed(ctx: ToolContext, args: Record<string, unknown>, entity: string, stored: string, err: unknown, state: 'absent' | 'pending' | 'unknown'): ToolError {
+function createFailed(entity: string, stored: string, err: unknown, state: 'absent' | 'pending' | 'unknown'): WriteFailure {
   const check = `describe_entity {"entity": "${entity}", "fields": ["${stored}"]}`;
   const message =
     state === 'absent'
@@ -261,28 +232,28 @@ function createFailed(ctx: ToolContext, args: Record<string, unknown>, entity: s
           : `${entity}'s metadata could not be read back to see whether the field exists. `) +
         `Check with ${check} before trying again. Calling create_custom_field again with the same arguments is safe: it answers ` +
         '"unchanged" when the field exists (EspoCRM also refuses a second field with the same name). If the field appears and is not wanted, delete_custom_field removes it.';
-  recordWrite(ctx, { tool: TOOL, args, outcome: 'failed', summary: `create ${entity}.${stored} ${state === 'absent' ? 'failed' : 'not confirmed'}`, error: message });
-  return alreadyRecorded(new ToolError(message, state === 'absent' ? 'create_failed' : 'create_not_confirmed'));
+  return new WriteFailure(message, state === 'absent' ? 'create_failed' : 'create_not_confirmed', 'failed', `create ${entity}.${stored} ${state === 'absent' ? 'failed' : 'not confirmed'}`);
 }
 
-/** After the POST: read back, place on layouts, record (applied or partial), report. Throws only when no field can be found. */
-async function finishCreate(
-  ctx: ToolContext,
-  args: Record<string, unknown>,
-  fc: FieldContext,
-  spec: FieldSpec,
-  expected: Record<string, unknown>,
-  body: Record<string, unknown>,
-  placements: Placement[],
-  base: Base,
-  notes: string[],
-  problems: string[],
-) {
+/** POST the field, find it in the metadata (under the name EspoCRM gave it), then place it on the layouts. */
+async function createField(ctx: ApplyContext, c: Creation): Promise<Created> {
+  const { fc, spec } = c;
+  const body = c.plan.action === 'create' ? c.plan.body : {};
+  const problems: string[] = [];
   let stored = spec.name.stored;
-  let actual: FieldDef | undefined;
-  let verified = false;
   try {
-    const fields = (await readMetaFresh<Record<string, FieldDef>>(ctx, `entityDefs.${fc.entity}.fields`)) ?? {};
+    await fieldManager.create(ctx.writer, fc.entity, body as { name: string; type: string }, { signal: ctx.signal });
+  } catch (err) {
+    if (!(err instanceof EspoError)) throw err;
+    // A timeout or a late 500 may hide a field that was created after all: look before saying nothing happened.
+    const look = await ctx.tenant.metadata.fresh<FieldDef>(`entityDefs.${fc.entity}.fields.${stored}`, ctx.signal).then((def) => ({ def }), () => undefined);
+    if (!isRecord(look?.def)) throw createFailed(fc.entity, stored, err, look === undefined ? 'unknown' : mayStillComplete(err) ? 'pending' : 'absent');
+    problems.push(`EspoCRM answered the create with an error (${describeError(err)}), but the field exists.`);
+  }
+
+  let actual: FieldDef | undefined;
+  try {
+    const fields = (await ctx.tenant.metadata.fresh<Record<string, FieldDef>>(`entityDefs.${fc.entity}.fields`, ctx.signal)) ?? {};
     actual = isRecord(fields[stored]) ? fields[stored] : undefined;
     if (actual === undefined) {
       // The version guess may have been wrong: find the one custom field that was not there before.
@@ -293,23 +264,15 @@ async function finishCreate(
         actual = fields[stored];
       }
     }
-    if (actual === undefined) {
-      problems.push(`EspoCRM accepted the create, but no field "${stored}" is in ${fc.entity}'s metadata afterwards.`);
-    } else {
-      const cmp = compareDefinition(expected, actual);
-      const label = (await readLabels(ctx, fc.entity)).of(stored).label;
-      if (!cmp.equal) problems.push(`The stored definition differs from the request: ${cmp.differences.join('; ')}.`);
-      if (label !== spec.label) problems.push(`The stored label is ${JSON.stringify(label ?? null)}, not "${spec.label}".`);
-      verified = cmp.equal && label === spec.label;
-    }
+    if (actual === undefined) problems.push(`EspoCRM accepted the create, but no field "${stored}" is in ${fc.entity}'s metadata afterwards.`);
   } catch (err) {
     problems.push(`The field was sent, but reading it back failed: ${describeError(err)}.`);
   }
 
   const layouts: LayoutOutcomeT[] = [];
-  const related: Array<{ layout: string; before: unknown; after: unknown }> = [];
-  const lctx = layoutContext(fc, { [stored]: actual ?? { ...expected, type: spec.type, isCustom: true } });
-  for (const p of placements) {
+  const related: Created['related'] = [];
+  const lctx = layoutContextOf(fc, { [stored]: actual ?? { ...(c.plan.action === 'create' ? c.plan.expected : {}), type: spec.type, isCustom: true } });
+  for (const p of c.placements) {
     if (actual === undefined) {
       layouts.push({ layout: p.layout, status: 'skipped', change: `not placed: the field "${stored}" is not in the metadata` });
       continue;
@@ -319,7 +282,7 @@ async function finishCreate(
       continue;
     }
     try {
-      const done = await applyPlacement(ctx, fc.entity, stored, { ...p }, lctx);
+      const done = await applyPlacement(ctx, fc.entity, stored, p, lctx);
       if (done.changed) related.push({ layout: p.layout, before: done.before, after: done.after });
       layouts.push({ layout: p.layout, status: done.changed ? 'added' : 'already_there', change: done.change, ...(done.changed ? { diff: diffLayouts(p.layout, done.before, done.after).text } : {}) });
     } catch (err) {
@@ -328,99 +291,131 @@ async function finishCreate(
       layouts.push({ layout: p.layout, status: 'failed', change: `"${stored}" not added to ${p.layout}`, error: reason });
     }
   }
+  return { kind: 'field', stored, actual, problems, layouts, related };
+}
 
+/** Compares the stored definition and label with the request; records the field creation (applied or partial). */
+async function verifyCreate(ctx: ApplyContext, c: Creation, done: Created) {
+  const { fc, spec, base, notes } = c;
+  const { stored, actual, layouts, related } = done;
+  const problems = [...done.problems];
+  const expected = c.plan.action === 'create' ? c.plan.expected : {};
+  let verified = false;
+  if (actual !== undefined) {
+    try {
+      const cmp = compareDefinition(expected, actual);
+      const label = (await readLabels(ctx.tenant, fc.entity, ctx.signal)).of(stored).label;
+      if (!cmp.equal) problems.push(`The stored definition differs from the request: ${cmp.differences.join('; ')}.`);
+      if (label !== spec.label) problems.push(`The stored label is ${JSON.stringify(label ?? null)}, not "${spec.label}".`);
+      verified = cmp.equal && label === spec.label;
+    } catch (err) {
+      problems.push(`The field was created, but reading its label back failed: ${describeError(err)}.`);
+    }
+  } else {
+    throw new WriteFailure(
+      `${problems.join(' ')} Nothing is known to have been created; check with describe_entity {"entity": "${fc.entity}"}.`,
+      'create_not_verified',
+      'failed',
+      `create ${fc.entity}.${stored} not verified`,
+    );
+  }
   const failedLayouts = layouts.filter((l) => l.status === 'failed' || l.status === 'skipped');
   const partial = !verified || failedLayouts.length > 0;
-  const created = actual !== undefined;
-  const label = base.label;
-  const changeId = created
-    ? recordWrite(ctx, {
-        tool: TOOL,
-        args,
-        outcome: partial ? 'partial' : 'applied',
-        summary: `created ${fc.entity}.${stored}${related.length ? `, added to ${related.map((r) => r.layout).join(', ')}` : ''}${partial ? ` (partial: ${problems.join(' ')})` : ''}`,
-        change: { kind: 'field_create', entity: fc.entity, field: stored, before: null, after: { definition: actual, label }, related },
-      })
-    : undefined;
-  if (!created) {
-    const err = new ToolError(`${problems.join(' ')} Nothing is known to have been created; check with describe_entity {"entity": "${fc.entity}"}.`, 'create_not_verified');
-    recordWrite(ctx, { tool: TOOL, args, outcome: 'failed', summary: `create ${fc.entity}.${stored} not verified`, error: err.message });
-    throw alreadyRecorded(err);
-  }
-  const saved = layouts.filter((l) => l.status === 'added').map((l) => l.layout);
-  const undo = partial
-    ? `Field created as "${stored}" on ${fc.entity}${saved.length ? `; layouts ${saved.join(', ')} saved` : ''}${failedLayouts.length ? `; ${failedLayouts.map((l) => `${l.layout} failed: ${l.error ?? l.change}`).join('; ')}` : ''}. ` +
-      `To revert everything: undo_change {"changeId": "${changeId}"} (deletes the field and restores the saved layouts; it plans first), or delete_custom_field {"entity": "${fc.entity}", "name": "${stored}"}. ` +
-      `To finish instead: call create_custom_field again with the same arguments; the field answers unchanged and only the missing layouts are added.`
-    : `undo_change {"changeId": "${changeId}"} deletes the field again (it plans first and asks for confirmation) and restores the layouts.`;
-  const structured = {
-    ...base,
-    field: stored,
-    status: partial ? ('partial' as const) : ('created' as const),
-    definition: actual as Record<string, unknown>,
-    body,
-    verified,
-    layouts,
-    notes,
-    problems,
-    rebuild: REBUILD_NOTE,
-    ...(changeId ? { changeId } : {}),
-    undo,
+  const summary = `created ${fc.entity}.${stored}${related.length ? `, added to ${related.map((r) => r.layout).join(', ')}` : ''}${partial ? ` (partial: ${problems.join(' ')})` : ''}`;
+  const change: ChangeRecord = { kind: 'field_create', entity: fc.entity, field: stored, before: null, after: { definition: actual, label: spec.label }, related };
+  return {
+    outcome: partial ? ('partial' as const) : ('applied' as const),
+    summary,
+    changes: [{ summary, change }],
+    result: ([changeId]: string[]) => {
+      const saved = layouts.filter((l) => l.status === 'added').map((l) => l.layout);
+      const undo = partial
+        ? `Field created as "${stored}" on ${fc.entity}${saved.length ? `; layouts ${saved.join(', ')} saved` : ''}${failedLayouts.length ? `; ${failedLayouts.map((l) => `${l.layout} failed: ${l.error ?? l.change}`).join('; ')}` : ''}. ` +
+          `To revert everything: undo_change {"changeId": "${changeId}"} (deletes the field and restores the saved layouts; it plans first), or delete_custom_field {"entity": "${fc.entity}", "name": "${stored}"}. ` +
+          `To finish instead: call create_custom_field again with the same arguments; the field answers unchanged and only the missing layouts are added.`
+        : `undo_change {"changeId": "${changeId}"} deletes the field again (it plans first and asks for confirmation) and restores the layouts.`;
+      const structured = {
+        ...base,
+        field: stored,
+        status: partial ? ('partial' as const) : ('created' as const),
+        definition: actual as Record<string, unknown>,
+        body: c.plan.action === 'create' ? c.plan.body : {},
+        verified,
+        layouts,
+        notes,
+        problems,
+        rebuild: REBUILD_NOTE,
+        ...(changeId ? { changeId } : {}),
+        undo,
+      };
+      return { structured, text: summaryText(structured) };
+    },
   };
-  return { structured, text: summaryText(structured) };
 }
 
 /** The field exists as asked; only layouts need it. Each layout edit is its own change (kind 'layout'). */
-async function addLayoutsOnly(ctx: ToolContext, args: Record<string, unknown>, fc: FieldContext, spec: FieldSpec, placements: Placement[], base: Base, notes: string[]) {
-  await guardWrite(ctx);
-  const stored = spec.name.stored;
-  const lctx = layoutContext(fc);
+async function addLayouts(ctx: ApplyContext, c: Creation): Promise<LayoutsAdded> {
+  const { fc } = c;
+  const stored = c.spec.name.stored;
+  const lctx = layoutContextOf(fc);
   const layouts: LayoutOutcomeT[] = [];
+  const changes: LayoutsAdded['changes'] = [];
   const problems: string[] = [];
-  for (const p of placements) {
+  for (const p of c.placements) {
     if (!p.changed) {
       layouts.push({ layout: p.layout, status: 'already_there', change: p.change });
       continue;
     }
     try {
       const done = await applyPlacement(ctx, fc.entity, stored, p, lctx);
-      const changeId = done.changed
-        ? recordWrite(ctx, {
-            tool: TOOL,
-            args,
-            outcome: 'applied',
-            summary: `added ${fc.entity}.${stored} to the ${p.layout} layout`,
-            change: { kind: 'layout', entity: fc.entity, layout: p.layout, before: done.before, after: done.after },
-          })
-        : undefined;
+      if (done.changed) changes.push({ layout: p.layout, before: done.before, after: done.after });
       layouts.push({
         layout: p.layout,
         status: done.changed ? 'added' : 'already_there',
         change: done.change,
         ...(done.changed ? { diff: diffLayouts(p.layout, done.before, done.after).text } : {}),
-        ...(changeId ? { changeId } : {}),
       });
     } catch (err) {
       const reason = describeError(err);
       problems.push(`The ${p.layout} layout was not saved: ${reason}.`);
-      recordWrite(ctx, { tool: TOOL, args, outcome: 'failed', summary: `adding ${fc.entity}.${stored} to ${p.layout} failed`, error: reason });
       layouts.push({ layout: p.layout, status: 'failed', change: `"${stored}" not added to ${p.layout}`, error: reason });
     }
   }
-  const firstChange = layouts.find((l) => l.changeId !== undefined)?.changeId;
-  const structured = {
-    ...base,
-    status: problems.length > 0 && firstChange === undefined ? ('partial' as const) : ('layouts_added' as const),
-    definition: spec.existing as Record<string, unknown>,
-    verified: true,
-    layouts,
-    notes: [...notes, `${fc.entity} already has "${stored}" with this definition; only layouts were changed.`],
-    problems,
-    rebuild: 'Layout saves need no rebuild.',
-    ...(firstChange ? { changeId: firstChange } : {}),
-    ...(firstChange ? { undo: `Each layout edit has its own changeId (see layouts); undo_change reverts one.` } : {}),
+  return { kind: 'layouts', layouts, changes, problems };
+}
+
+function layoutsVerdict(c: Creation, done: LayoutsAdded) {
+  const { fc } = c;
+  const stored = c.spec.name.stored;
+  const changes = done.changes.map((l) => ({
+    summary: `added ${fc.entity}.${stored} to the ${l.layout} layout`,
+    change: { kind: 'layout' as const, entity: fc.entity, layout: l.layout, before: l.before, after: l.after },
+  }));
+  const { problems } = done;
+  return {
+    outcome: problems.length === 0 ? ('applied' as const) : changes.length ? ('partial' as const) : ('failed' as const),
+    summary: problems.length ? `adding ${fc.entity}.${stored} to layouts failed` : `added ${fc.entity}.${stored} to layouts`,
+    changes,
+    ...(problems.length ? { error: problems.join(' ') } : {}),
+    result: (changeIds: string[]) => {
+      const idOf = new Map(done.changes.map((l, i) => [l.layout, changeIds[i]]));
+      const layouts = done.layouts.map((l) => (idOf.get(l.layout) ? { ...l, changeId: idOf.get(l.layout)! } : l));
+      const firstChange = changeIds[0];
+      const structured = {
+        ...c.base,
+        status: problems.length > 0 && firstChange === undefined ? ('partial' as const) : ('layouts_added' as const),
+        definition: c.spec.existing as Record<string, unknown>,
+        verified: true,
+        layouts,
+        notes: [...c.notes, `${fc.entity} already has "${stored}" with this definition; only layouts were changed.`],
+        problems,
+        rebuild: 'Layout saves need no rebuild.',
+        ...(firstChange ? { changeId: firstChange } : {}),
+        ...(firstChange ? { undo: `Each layout edit has its own changeId (see layouts); undo_change reverts one.` } : {}),
+      };
+      return { structured, text: summaryText(structured) };
+    },
   };
-  return { structured, text: summaryText(structured) };
 }
 
 function summaryText(s: {

@@ -1,9 +1,15 @@
+/**
+ * How a tool is declared, in one file under `src/tools/`. Read tools supply a handler. Write tools
+ * supply their steps (plan, apply, verify) and the write pipeline (src/pipeline/run.ts) runs them, in
+ * this order and for every write tool: policy → confirm token (plan, then consume) → instance guard →
+ * apply → verify → audit. Nothing here touches the SDK; `src/server.ts` registers both kinds.
+ */
 import type { z } from 'zod';
 import type { Logger } from '../log/logger.js';
 import type { Principal, ToolKind } from '../tenants/policy.js';
 import type { TenantContext, TenantRegistry } from '../tenants/registry.js';
-import type { AuditLog } from '../audit/log.js';
-import type { ConfirmTokens } from '../core/confirm.js';
+import type { ChangeHistory, ChangeRecord } from '../audit/log.js';
+import type { WriteClient } from '../espo/writeAccess.js';
 
 export interface ToolAnnotations {
   readOnlyHint: boolean;
@@ -12,7 +18,7 @@ export interface ToolAnnotations {
   openWorldHint: boolean;
 }
 
-/** What a handler gets besides its arguments. */
+/** What a handler (or a write tool's plan step) gets besides its arguments. It can read, never write. */
 export interface ToolContext {
   registry: TenantRegistry;
   principal: Principal;
@@ -23,10 +29,14 @@ export interface ToolContext {
   /** Reports progress when the client asked for it; a no-op otherwise. */
   progress(progress: number, total?: number, message?: string): Promise<void>;
   server: { readOnly: boolean };
-  audit: AuditLog;
-  confirms: ConfirmTokens;
-  /** Tells resource subscribers that a resource changed (set by the server; `recordWrite` calls it). */
-  changed?(uri: string): void;
+  /** The changes this server recorded (read-only: only the write pipeline records). */
+  history: ChangeHistory;
+}
+
+/** What a write tool's apply and verify steps get: the context, and a client cleared for writes. */
+export interface ApplyContext extends ToolContext {
+  /** Handed over by the pipeline once the confirm token (if any) and the instance guard passed. */
+  writer: WriteClient;
 }
 
 export interface ToolResult<O> {
@@ -35,15 +45,10 @@ export interface ToolResult<O> {
   text?: string;
 }
 
-/**
- * A tool, declared in one file under `src/tools/`. The server module turns it into an SDK
- * registration; nothing here touches the SDK.
- */
-export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O extends z.ZodRawShape = z.ZodRawShape> {
+interface ToolBase<I extends z.ZodRawShape, O extends z.ZodRawShape> {
   name: string;
   title: string;
   description: string;
-  kind: ToolKind;
   /** Tenant-scoped tools get a `tenant` argument and a resolved `ctx.tenant`. */
   tenantScoped: boolean;
   input: I;
@@ -51,8 +56,84 @@ export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O exten
   looseInput?: boolean;
   output: O;
   annotations: ToolAnnotations;
-  handler(args: z.infer<z.ZodObject<I>>, ctx: ToolContext): Promise<ToolResult<z.infer<z.ZodObject<O>>>>;
 }
+
+export type Args<I extends z.ZodRawShape> = z.infer<z.ZodObject<I>>;
+export type Output<O extends z.ZodRawShape> = z.infer<z.ZodObject<O>>;
+
+/** A tool that only reads: a handler. */
+export interface ReadToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O extends z.ZodRawShape = z.ZodRawShape> extends ToolBase<I, O> {
+  kind: 'read';
+  handler(args: Args<I>, ctx: ToolContext): Promise<ToolResult<Output<O>>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Write tools
+
+/** One change a write made, as recorded for undo_change, with its line in the audit. */
+export interface RecordedChange {
+  change: ChangeRecord;
+  summary: string;
+}
+
+/**
+ * What a plan step found. `final`: nothing to write (the request changes nothing): the pipeline records
+ * `outcome` and returns `result`. `write`: what to apply, and how to show it before applying.
+ */
+export type WritePlan<P, O> =
+  | { action: 'final'; outcome: 'unchanged'; summary: string; result: ToolResult<O> }
+  | {
+      action: 'write';
+      /** What apply gets. */
+      value: P;
+      /** The audit summary of the plan (dry run or confirmation plan). */
+      summary: string;
+      /**
+       * True: applying needs the confirm token this plan returns (destructive changes). The token binds
+       * the tenant, the tool, `binding.args` and `binding.state` (a fingerprint of what the plan read).
+       */
+      confirm: boolean;
+      binding?: { args: Record<string, unknown>; state: string };
+      /** Why this plan cannot be applied as things are (shown in the plan; no token is issued). */
+      blocked?: string;
+      /** The plan as shown to the caller (dry run, or the confirmation step with its token). */
+      preview(token?: { token: string; expiresAt: string }): ToolResult<O>;
+    };
+
+/** What verify concluded; the pipeline records it (one audit line per change) and builds the result. */
+export interface WriteVerdict<O> {
+  /**
+   * applied: done and verified; partial: done, but a check after it failed or part of it did not
+   * happen; failed: nothing was done, and the result says why (rather than an error).
+   */
+  outcome: 'applied' | 'partial' | 'failed';
+  summary: string;
+  /** The changes made, each recorded with its own changeId (most writes make one). */
+  changes: RecordedChange[];
+  error?: string;
+  /** The result, once the changeIds are known (same order as `changes`). */
+  result(changeIds: string[]): ToolResult<O>;
+}
+
+/**
+ * A write tool. It cannot write outside `apply`/`verify` (writes need the `WriteClient` only they get),
+ * and never records an audit line itself: the pipeline does, for every call, refused ones included.
+ * When apply fails after writing something, it throws a `WriteFailure` saying what it left.
+ */
+export interface WriteToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O extends z.ZodRawShape = z.ZodRawShape, P = unknown, A = unknown>
+  extends ToolBase<I, O> {
+  kind: 'write' | 'destructive';
+  /** How a refused confirm token is introduced in the error ("Not deleted", "Reset refused", ...). */
+  refusal?: string;
+  /** Reads and checks; never writes. Throws a ToolError for bad input. */
+  plan(args: Args<I>, ctx: ToolContext): Promise<WritePlan<P, Output<O>>>;
+  /** Makes the planned change. */
+  apply(plan: P, ctx: ApplyContext): Promise<A>;
+  /** Reads the change back and says what happened. */
+  verify(plan: P, applied: A, ctx: ApplyContext): Promise<WriteVerdict<Output<O>>>;
+}
+
+export type ToolDefinition = ReadToolDefinition | WriteToolDefinition;
 
 /**
  * Annotation presets that follow from the tool's kind. Tools say where a repeat has no further effect
@@ -68,6 +149,10 @@ export function annotationsFor(kind: ToolKind, opts: { idempotent?: boolean; des
   };
 }
 
-export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(def: ToolDefinition<I, O>): ToolDefinition<I, O> {
+export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(def: ReadToolDefinition<I, O>): ReadToolDefinition<I, O> {
+  return def;
+}
+
+export function defineWriteTool<I extends z.ZodRawShape, O extends z.ZodRawShape, P, A>(def: WriteToolDefinition<I, O, P, A>): WriteToolDefinition<I, O, P, A> {
   return def;
 }

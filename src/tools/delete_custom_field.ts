@@ -1,32 +1,31 @@
 import { fenceUntrusted } from '../core/fence.js';
 import { z } from 'zod';
-import { annotationsFor, defineTool, type ToolContext } from './define.js';
-import { describeError, mayStillComplete, tenantArg } from './common.js';
-import { confirmArg, dryRunArg, guardWrite, recordWrite } from './write.js';
+import { annotationsFor, defineWriteTool, type ApplyContext, type ToolContext } from './define.js';
+import { confirmArg, dryRunArg, tenantArg } from './args.js';
 import {
   FIELD_LAYOUTS,
-  alreadyRecorded,
-  auditedWrite,
   baseNameOf,
   countFilled,
   existingField,
   fieldsInLayout,
-  introducedErrors,
-  isRecord,
-  layoutContext,
+  layoutContextOf,
   loadFieldContext,
   readLabels,
   readLayout,
-  readMetaFresh,
-  saveLayout,
   type FieldContext,
+  type FieldLabels,
   type FilledCount,
-} from './fieldSupport.js';
+} from '../reads/index.js';
 import { checkEntity, type FieldDef } from '../core/fieldSpec/index.js';
-import { applyLayoutOps, diffLayouts, formatIssues } from '../core/layout/index.js';
+import { applyLayoutOps, diffLayouts, formatIssues, introducedErrors } from '../core/layout/index.js';
 import { fingerprint } from '../core/confirm.js';
+import { isRecord } from '../core/values.js';
 import { fieldManager } from '../espo/api/index.js';
-import { ToolError } from '../errors.js';
+import { mayStillComplete } from '../espo/outcome.js';
+import { describeError, ToolError } from '../errors.js';
+import { saveLayout } from '../pipeline/steps.js';
+import { WriteFailure } from '../pipeline/failure.js';
+import type { ChangeRecord } from '../audit/log.js';
 
 const TOOL = 'delete_custom_field';
 const LINK_TYPES = ['link', 'linkOne', 'linkMultiple', 'linkParent'];
@@ -43,9 +42,9 @@ interface LayoutRemoval {
 
 /** The layouts that show the field, and each one without it (validated). */
 async function planRemovals(ctx: ToolContext, fc: FieldContext, field: string): Promise<LayoutRemoval[]> {
-  const lctx = layoutContext(fc);
+  const lctx = layoutContextOf(fc);
   const out: LayoutRemoval[] = [];
-  const read = await Promise.all(FIELD_LAYOUTS.map(async (l) => [l, await readLayout(ctx, fc.entity, l)] as const));
+  const read = await Promise.all(FIELD_LAYOUTS.map(async (l) => [l, await readLayout(ctx.tenant, fc.entity, l, ctx.signal)] as const));
   for (const [layout, before] of read) {
     if (before === undefined || !fieldsInLayout(layout, before).includes(field)) continue;
     // defaultSidePanel may hold the field as a special item (":name").
@@ -65,10 +64,8 @@ async function planRemovals(ctx: ToolContext, fc: FieldContext, field: string): 
   return out;
 }
 
-function confirmBinding(ctx: ToolContext, fc: FieldContext, stored: string, def: FieldDef, removals: LayoutRemoval[]) {
+function confirmBinding(fc: FieldContext, stored: string, def: FieldDef, removals: LayoutRemoval[]) {
   return {
-    tenant: ctx.tenant.id,
-    tool: TOOL,
     args: { entity: fc.entity, field: stored },
     state: fingerprint({ definition: def, layouts: Object.fromEntries(removals.map((r) => [r.layout, r.before])) }),
   };
@@ -89,7 +86,7 @@ const CountOut = z.object({
   otherThanDefault: z.number().nullable().optional().describe('Fields with a default (which fills every record): records whose value is not the default.'),
 });
 
-export const deleteCustomField = defineTool({
+export const deleteCustomField = defineWriteTool({
   name: TOOL,
   title: 'Delete a custom field',
   description:
@@ -131,38 +128,43 @@ export const deleteCustomField = defineTool({
   },
   // Idempotent: a field deleted once is gone; the same call again deletes nothing more.
   annotations: annotationsFor('destructive', { idempotent: true }),
-  async handler(args, ctx) {
-    return auditedWrite(ctx, TOOL, args, async () => {
-      // The confirm token is checked against the CRM as it is now, never against a cached view.
-      if (args.confirm !== undefined && args.dryRun !== true) ctx.tenant.metadata.invalidate();
-      const fc = await loadFieldContext(ctx, args.entity);
-      const entityProblems = checkEntity(fc.meta);
-      if (entityProblems.length > 0) throw new ToolError(entityProblems[0]!.message, entityProblems[0]!.code);
-      const { stored, def, notes: nameNotes } = existingField(fc, args.name);
-      if (def.isCustom !== true) {
-        throw new ToolError(
-          `"${stored}" is a built-in field of ${fc.entity}, not a custom one: EspoCRM cannot delete it. To hide it, take it out of the layouts (edit_layout); to change it, use update_custom_field.`,
-          'not_custom',
-        );
-      }
-      if (LINK_TYPES.includes(String(def.type))) {
-        throw new ToolError(`"${stored}" is a relationship (${def.type}); EspoCRM removes those through the Entity Manager (Administration > Entity Manager > ${fc.entity} > Relationships), not by deleting the field.`, 'link_field');
-      }
-      const notes = [...fc.notes, ...nameNotes];
-      const labels = (await readLabels(ctx, fc.entity)).of(stored);
-      const removals = await planRemovals(ctx, fc, stored);
-      const blockers = removals.flatMap((r) => (r.blocker ? [r.blocker] : []));
-      const binding = confirmBinding(ctx, fc, stored, def, removals);
-      const dataKept =
-        'EspoCRM removes the field\'s definition and labels but keeps its database column and the values in it (a rebuild never drops columns): ' +
-        're-creating a field with the same name (or undo_change) brings the values back; removing the data needs database access.';
-      const base = { tenant: ctx.tenant.id, entity: fc.entity, field: stored, type: String(def.type), ...(labels.label ? { label: labels.label } : {}), definition: def as Record<string, unknown>, dataKept };
-
-      if (args.confirm === undefined || args.dryRun === true) {
-        const records = def.notStorable === true ? undefined : await countFilled(ctx, fc.entity, stored, def);
+  refusal: 'Not deleted',
+  async plan(args, ctx) {
+    // The confirm token is checked against the CRM as it is now, never against a cached view.
+    if (args.confirm !== undefined && args.dryRun !== true) ctx.tenant.metadata.invalidate();
+    const fc = await loadFieldContext(ctx.tenant, args.entity, ctx.signal);
+    const entityProblems = checkEntity(fc.meta);
+    if (entityProblems.length > 0) throw new ToolError(entityProblems[0]!.message, entityProblems[0]!.code);
+    const { stored, def, notes: nameNotes } = existingField(fc, args.name);
+    if (def.isCustom !== true) {
+      throw new ToolError(
+        `"${stored}" is a built-in field of ${fc.entity}, not a custom one: EspoCRM cannot delete it. To hide it, take it out of the layouts (edit_layout); to change it, use update_custom_field.`,
+        'not_custom',
+      );
+    }
+    if (LINK_TYPES.includes(String(def.type))) {
+      throw new ToolError(`"${stored}" is a relationship (${def.type}); EspoCRM removes those through the Entity Manager (Administration > Entity Manager > ${fc.entity} > Relationships), not by deleting the field.`, 'link_field');
+    }
+    const notes = [...fc.notes, ...nameNotes];
+    const labels = (await readLabels(ctx.tenant, fc.entity, ctx.signal)).of(stored);
+    const removals = await planRemovals(ctx, fc, stored);
+    const blockers = removals.flatMap((r) => (r.blocker ? [r.blocker] : []));
+    const dataKept =
+      'EspoCRM removes the field\'s definition and labels but keeps its database column and the values in it (a rebuild never drops columns): ' +
+      're-creating a field with the same name (or undo_change) brings the values back; removing the data needs database access.';
+    const base = { tenant: ctx.tenant.id, entity: fc.entity, field: stored, type: String(def.type), ...(labels.label ? { label: labels.label } : {}), definition: def as Record<string, unknown>, dataKept };
+    const planning = args.confirm === undefined || args.dryRun === true;
+    const records = planning && def.notStorable !== true ? await countFilled(ctx.tenant, fc.entity, stored, def, ctx.signal) : undefined;
+    const value: Deletion = { fc, stored, def, labels, removals, notes, base, dataKept };
+    return {
+      action: 'write' as const,
+      value,
+      summary: `plan: delete ${fc.entity}.${stored}${records ? ` (${describeCount(records)})` : ''}`,
+      confirm: true,
+      binding: confirmBinding(fc, stored, def, removals),
+      ...(blockers.length ? { blocked: blockers.join('; ') } : {}),
+      preview: (token?: { token: string; expiresAt: string }) => {
         const layouts = removals.map((r) => ({ layout: r.layout, status: r.blocker ? ('blocked' as const) : ('planned' as const), change: r.change, ...(r.diff ? { diff: r.diff } : {}), ...(r.blocker ? { error: r.blocker } : {}) }));
-        const token = blockers.length === 0 ? ctx.confirms.issue(binding) : undefined;
-        recordWrite(ctx, { tool: TOOL, args, outcome: 'planned', summary: `plan: delete ${fc.entity}.${stored}${records ? ` (${describeCount(records)})` : ''}` });
         const structured = {
           ...base,
           status: blockers.length ? ('blocked' as const) : ('planned' as const),
@@ -174,93 +176,95 @@ export const deleteCustomField = defineTool({
           notes,
         };
         return { structured, text: planText(structured) };
-      }
-
-      // Apply.
-      const check = ctx.confirms.verify(args.confirm, binding);
-      if (!check.ok) throw new ToolError(`Not deleted: ${check.message}.`, `confirm_${check.reason}`);
-      if (blockers.length > 0) throw new ToolError(`Not deleted: ${blockers.join('; ')}`, 'blocked');
-      ctx.confirms.consume(args.confirm);
-      await guardWrite(ctx);
-
-      // Layouts first: once the field is gone, a layout naming it no longer validates.
-      const done: LayoutRemoval[] = [];
-      for (const r of removals) {
-        try {
-          await saveLayout(ctx, fc.entity, r.layout, r.after);
-          done.push(r);
-        } catch (err) {
-          throw await rollback(ctx, args, fc, stored, done, `saving the ${r.layout} layout failed (${describeError(err)})`);
-        }
-      }
-      let deleteError: unknown;
+      },
+    };
+  },
+  async apply(d, ctx) {
+    const { fc, stored } = d;
+    // Layouts first: once the field is gone, a layout naming it no longer validates.
+    const done: LayoutRemoval[] = [];
+    for (const r of d.removals) {
       try {
-        await fieldManager.delete(ctx.tenant.client(), fc.entity, stored, { signal: ctx.signal });
+        await saveLayout(ctx, fc.entity, r.layout, r.after);
+        done.push(r);
       } catch (err) {
-        // Not confirmed (timeout, 5xx): the field may be gone after all; look before putting the layouts back.
-        const unsure = mayStillComplete(err);
-        const gone = await readMetaFresh<FieldDef>(ctx, `entityDefs.${fc.entity}.fields.${stored}`).then((d) => !isRecord(d), () => false);
-        if (!gone) throw await rollback(ctx, args, fc, stored, done, `EspoCRM ${unsure ? 'did not confirm' : 'refused'} the delete (${describeError(err)})`, unsure);
-        deleteError = err;
+        throw await rollback(ctx, fc, stored, done, `saving the ${r.layout} layout failed (${describeError(err)})`);
       }
-
-      const problems: string[] = deleteError ? [`EspoCRM answered the delete with an error (${describeError(deleteError)}), but the field is gone.`] : [];
-      try {
-        const still = await readMetaFresh<FieldDef>(ctx, `entityDefs.${fc.entity}.fields.${stored}`);
-        if (isRecord(still)) problems.push(`EspoCRM answered the delete, but "${stored}" is still in ${fc.entity}'s metadata.`);
-      } catch (err) {
-        problems.push(`The delete was sent, but reading the metadata back failed: ${describeError(err)}.`);
-      }
-      const recreate: Record<string, unknown> = { ...def, name: baseNameOf(fc, stored), label: labels.label ?? stored };
-      delete recreate.isCustom;
-      if (labels.tooltip) recreate.tooltipText = labels.tooltip;
-      if (labels.optionLabels && Object.keys(labels.optionLabels).length > 0) recreate.translatedOptions = labels.optionLabels;
-      const changeId = recordWrite(ctx, {
-        tool: TOOL,
-        args,
-        outcome: problems.length ? 'partial' : 'applied',
-        summary: `deleted ${fc.entity}.${stored}${done.length ? `, removed from ${done.map((r) => r.layout).join(', ')}` : ''}`,
-        change: {
-          kind: 'field_delete',
-          entity: fc.entity,
-          field: stored,
-          before: { definition: def, ...labels, createBody: recreate },
-          after: null,
-          related: done.map((r) => ({ layout: r.layout, before: r.before, after: r.after })),
-        },
-      });
-      const structured = {
-        ...base,
-        status: 'deleted' as const,
-        layouts: done.map((r) => ({ layout: r.layout, status: 'removed' as const, change: r.change, ...(r.diff ? { diff: r.diff } : {}) })),
-        blockers: [],
-        ...(changeId ? { changeId } : {}),
-        problems,
-        notes: [...notes, 'EspoCRM rebuilt the metadata by itself after the delete: no rebuild call is needed.'],
-      };
-      return {
-        structured,
-        text: [
-          `Deleted "${stored}" from ${fc.entity}${done.length ? `; removed it from ${done.map((r) => r.layout).join(', ')}` : ''}.`,
-          ...problems.map((p) => `problem: ${p}`),
-          dataKept,
-          `changeId: ${changeId} (undo_change re-creates the field and restores the layouts).`,
-        ].join('\n'),
-      };
-    });
+    }
+    try {
+      await fieldManager.delete(ctx.writer, fc.entity, stored, { signal: ctx.signal });
+    } catch (err) {
+      // Not confirmed (timeout, 5xx): the field may be gone after all; look before putting the layouts back.
+      const unsure = mayStillComplete(err);
+      const gone = await ctx.tenant.metadata.fresh<FieldDef>(`entityDefs.${fc.entity}.fields.${stored}`, ctx.signal).then((def) => !isRecord(def), () => false);
+      if (!gone) throw await rollback(ctx, fc, stored, done, `EspoCRM ${unsure ? 'did not confirm' : 'refused'} the delete (${describeError(err)})`, unsure);
+      return { done, deleteError: err };
+    }
+    return { done };
+  },
+  async verify(d, { done, deleteError }, ctx) {
+    const { fc, stored, def, labels } = d;
+    const problems: string[] = deleteError ? [`EspoCRM answered the delete with an error (${describeError(deleteError)}), but the field is gone.`] : [];
+    try {
+      const still = await ctx.tenant.metadata.fresh<FieldDef>(`entityDefs.${fc.entity}.fields.${stored}`, ctx.signal);
+      if (isRecord(still)) problems.push(`EspoCRM answered the delete, but "${stored}" is still in ${fc.entity}'s metadata.`);
+    } catch (err) {
+      problems.push(`The delete was sent, but reading the metadata back failed: ${describeError(err)}.`);
+    }
+    const recreate: Record<string, unknown> = { ...def, name: baseNameOf(fc, stored), label: labels.label ?? stored };
+    delete recreate.isCustom;
+    if (labels.tooltip) recreate.tooltipText = labels.tooltip;
+    if (labels.optionLabels && Object.keys(labels.optionLabels).length > 0) recreate.translatedOptions = labels.optionLabels;
+    const summary = `deleted ${fc.entity}.${stored}${done.length ? `, removed from ${done.map((r) => r.layout).join(', ')}` : ''}`;
+    const change: ChangeRecord = {
+      kind: 'field_delete',
+      entity: fc.entity,
+      field: stored,
+      before: { definition: def, ...labels, createBody: recreate },
+      after: null,
+      related: done.map((r) => ({ layout: r.layout, before: r.before, after: r.after })),
+    };
+    return {
+      outcome: problems.length ? ('partial' as const) : ('applied' as const),
+      summary,
+      changes: [{ summary, change }],
+      result: ([changeId]: string[]) => {
+        const structured = {
+          ...d.base,
+          status: 'deleted' as const,
+          layouts: done.map((r) => ({ layout: r.layout, status: 'removed' as const, change: r.change, ...(r.diff ? { diff: r.diff } : {}) })),
+          blockers: [],
+          ...(changeId ? { changeId } : {}),
+          problems,
+          notes: [...d.notes, 'EspoCRM rebuilt the metadata by itself after the delete: no rebuild call is needed.'],
+        };
+        return {
+          structured,
+          text: [
+            `Deleted "${stored}" from ${fc.entity}${done.length ? `; removed it from ${done.map((r) => r.layout).join(', ')}` : ''}.`,
+            ...problems.map((p) => `problem: ${p}`),
+            d.dataKept,
+            `changeId: ${changeId} (undo_change re-creates the field and restores the layouts).`,
+          ].join('\n'),
+        };
+      },
+    };
   },
 });
 
-/** Puts back the layouts already edited, records the failure, and returns the error to throw. */
-async function rollback(
-  ctx: ToolContext,
-  args: Record<string, unknown>,
-  fc: FieldContext,
-  field: string,
-  done: LayoutRemoval[],
-  reason: string,
-  unsure = false,
-): Promise<ToolError> {
+interface Deletion {
+  fc: FieldContext;
+  stored: string;
+  def: FieldDef;
+  labels: FieldLabels;
+  removals: LayoutRemoval[];
+  notes: string[];
+  base: { tenant: string; entity: string; field: string; type: string; label?: string; definition: Record<string, unknown>; dataKept: string };
+  dataKept: string;
+}
+
+/** Puts back the layouts already edited, and returns the failure to throw (which the pipeline records). */
+async function rollback(ctx: ApplyContext, fc: FieldContext, field: string, done: LayoutRemoval[], reason: string, unsure = false): Promise<WriteFailure> {
   const restored: string[] = [];
   const notRestored: string[] = [];
   for (const r of [...done].reverse()) {
@@ -278,26 +282,18 @@ async function rollback(
       : `The field "${field}" is still on ${fc.entity}.`) +
     (restored.length ? ` Layouts put back as they were: ${restored.join(', ')}.` : '') +
     (notRestored.length ? ` Layouts that could NOT be put back (they no longer show the field): ${notRestored.join(', ')}; fix them with edit_layout.` : '');
-  recordWrite(ctx, {
-    tool: TOOL,
-    args,
-    outcome: notRestored.length ? 'partial' : 'failed',
-    summary: `delete ${fc.entity}.${field} failed`,
-    error: message,
-    ...(notRestored.length
-      ? {
-          change: {
-            kind: 'layout' as const,
-            entity: fc.entity,
-            layout: done[0]!.layout,
-            before: done[0]!.before,
-            after: done[0]!.after,
-            related: done.slice(1).map((r) => ({ layout: r.layout, before: r.before, after: r.after })),
-          },
-        }
-      : {}),
-  });
-  return alreadyRecorded(new ToolError(message, 'delete_failed'));
+  const summary = `delete ${fc.entity}.${field} failed`;
+  const left: ChangeRecord | undefined = notRestored.length
+    ? {
+        kind: 'layout',
+        entity: fc.entity,
+        layout: done[0]!.layout,
+        before: done[0]!.before,
+        after: done[0]!.after,
+        related: done.slice(1).map((r) => ({ layout: r.layout, before: r.before, after: r.after })),
+      }
+    : undefined;
+  return new WriteFailure(message, 'delete_failed', notRestored.length ? 'partial' : 'failed', summary, left ? { summary, change: left } : undefined);
 }
 
 function describeCount(c: FilledCount): string {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { annotationsFor, defineTool } from './define.js';
-import { tenantArg } from './common.js';
-import { FIELD_LAYOUTS, existingField, fieldsInLayout, loadFieldContext, readLabels, readLayout } from './fieldSupport.js';
-import { ToolError } from '../errors.js';
+import { tenantArg } from './args.js';
+import { FIELD_LAYOUTS, existingField, fieldsInLayout, loadFieldContext, readLabels, readLayout } from '../reads/index.js';
+import { isUserError, ToolError } from '../errors.js';
 import { fenceUntrusted } from '../core/fence.js';
 
 const OptionOut = z.object({ value: z.string(), label: z.string().optional() });
@@ -63,7 +63,7 @@ export const describeEntity = defineTool({
   },
   annotations: annotationsFor('read'),
   async handler(args, ctx) {
-    const fc = await loadFieldContext(ctx, args.entity);
+    const fc = await loadFieldContext(ctx.tenant, args.entity, ctx.signal);
     const notes = [...fc.notes];
     let names = Object.keys(fc.fields);
     if (args.fields !== undefined) {
@@ -75,7 +75,7 @@ export const describeEntity = defineTool({
           if (!picked.includes(f.stored)) picked.push(f.stored);
           notes.push(...f.notes);
         } catch (err) {
-          if (!(err instanceof ToolError)) throw err;
+          if (!isUserError(err)) throw err;
           missing.push(err.message);
         }
       }
@@ -85,12 +85,12 @@ export const describeEntity = defineTool({
     }
     if (args.customOnly === true) names = names.filter((n) => fc.fields[n]?.isCustom === true);
 
-    const labels = await readLabels(ctx, fc.entity);
+    const labels = await readLabels(ctx.tenant, fc.entity, ctx.signal);
     const includeLayouts = args.includeLayouts !== false;
     const shownIn = new Map<string, string[]>();
     const layoutsChecked: string[] = [];
     if (includeLayouts) {
-      const read = await Promise.all(FIELD_LAYOUTS.map(async (l) => [l, await readLayout(ctx, fc.entity, l)] as const));
+      const read = await Promise.all(FIELD_LAYOUTS.map(async (l) => [l, await readLayout(ctx.tenant, fc.entity, l, ctx.signal)] as const));
       for (const [layout, json] of read) {
         if (json === undefined) continue;
         layoutsChecked.push(layout);

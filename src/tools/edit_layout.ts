@@ -1,9 +1,13 @@
 import { fenceUntrusted } from '../core/fence.js';
 import { z } from 'zod';
-import { annotationsFor, defineTool, type ToolContext } from './define.js';
-import { describeError, mayStillComplete, tenantArg } from './common.js';
-import { dryRunArg, guardWrite, recordWrite, resolveEntity } from './write.js';
-import { ToolError } from '../errors.js';
+import { annotationsFor, defineWriteTool, type ApplyContext, type ToolContext } from './define.js';
+import { dryRunArg, entityArg, layoutNameArg, tenantArg } from './args.js';
+import { describeError, ToolError } from '../errors.js';
+import { mayStillComplete } from '../espo/outcome.js';
+import { WriteFailure } from '../pipeline/failure.js';
+import type { ChangeRecord } from '../audit/log.js';
+import { assertLayoutsEditable, loadLayoutContext, readLayout, requireLayout, resolveEntity, sameLayout } from '../reads/index.js';
+import { issueLines, LayoutIssueOut } from './layoutOutput.js';
 import { layouts } from '../espo/api/index.js';
 import {
   applyLayoutOps,
@@ -17,22 +21,9 @@ import {
   type LayoutContext,
   type LayoutIssue,
 } from '../core/layout/index.js';
-import type { AuditOutcome } from '../audit/log.js';
-import {
-  assertLayoutsEditable,
-  entityArg,
-  fetchLayout,
-  issueLines,
-  LayoutIssueOut,
-  layoutNameArg,
-  layoutNotFoundError,
-  loadLayoutContext,
-  sameLayout,
-} from './layoutSupport.js';
-
 const TOOL = 'edit_layout';
 
-export const editLayout = defineTool({
+export const editLayout = defineWriteTool({
   name: TOOL,
   title: 'Edit a layout',
   description:
@@ -85,33 +76,31 @@ export const editLayout = defineTool({
   },
   // Destructive: remove_field, remove_panel and replace overwrite what the layout had (undo_change restores it).
   annotations: annotationsFor('write', { destructive: true }),
-  async handler(args, ctx) {
-    let recorded = false;
-    const audit: Audit = (outcome, summary, extra = {}) => {
-      recorded = true;
-      return recordWrite(ctx, { tool: TOOL, args, outcome, summary, ...extra });
-    };
-    try {
-      return await editLayoutFlow(args, ctx, audit);
-    } catch (err) {
-      if (!recorded) audit(err instanceof ToolError ? 'refused' : 'failed', `edit of ${args.entity} ${args.layout} not made`, { error: describeError(err) });
-      throw err;
-    }
-  },
+  plan: planEdit,
+  apply: saveOrExplain,
+  verify: verifyEdit,
 });
 
 type Args = { entity: string; layout: string; operations: unknown[]; dryRun?: boolean | undefined; baseFingerprint?: string | undefined };
-/** Records this call in the audit log (once); returns the change id when there is a change. */
-type Audit = (outcome: AuditOutcome, summary: string, extra?: Pick<Parameters<typeof recordWrite>[1], 'change' | 'error'>) => string | undefined;
+type Base = { tenant: string; entity: string; layout: string; changes: string[]; baseFingerprint: string; warnings: z.infer<typeof LayoutIssueOut>[] };
 
-async function editLayoutFlow(args: Args, ctx: ToolContext, audit: Audit) {
-  const { name: entity, scope, notes } = await resolveEntity(ctx, args.entity);
+interface Edit {
+  entity: string;
+  name: string;
+  where: string;
+  before: unknown;
+  after: unknown;
+  base: Base;
+  planned: { summary: string[]; text: string };
+  notes: string[];
+}
+
+async function planEdit(args: Args, ctx: ToolContext) {
+  const { name: entity, scope, notes } = await resolveEntity(ctx.tenant, args.entity, ctx.signal);
   const name = args.layout;
   const where = `${entity} ${name} layout on tenant "${ctx.tenant.id}"`;
   assertLayoutsEditable(entity, scope);
-  const [served, layoutCtx] = await Promise.all([fetchLayout(ctx, entity, name), loadLayoutContext(ctx, entity)]);
-  if (!served.found) throw layoutNotFoundError(entity, name, ctx.tenant.id);
-  const before = served.json;
+  const [before, layoutCtx] = await Promise.all([requireLayout(ctx.tenant, entity, name, ctx.signal), loadLayoutContext(ctx.tenant, entity, ctx.signal)]);
   const baseFingerprint = layoutFingerprint(before);
 
   if (args.baseFingerprint !== undefined && args.baseFingerprint !== baseFingerprint) {
@@ -127,17 +116,25 @@ async function editLayoutFlow(args: Args, ctx: ToolContext, audit: Audit) {
   const base = { tenant: ctx.tenant.id, entity, layout: name, changes: edit.changes, baseFingerprint, warnings };
 
   if (sameLayout(before, edit.layout)) {
-    audit('unchanged', `${where}: the operations change nothing`);
     return {
-      structured: { ...base, outcome: 'unchanged' as const, summary: [], diff: '(no change)', fingerprint: baseFingerprint, layoutJson: before, notes },
-      text: [`The operations leave the ${where} as it is; nothing was saved.`, ...edit.changes.map((c, i) => `  ${i}: ${c}`), ...notes].join('\n'),
+      action: 'final' as const,
+      outcome: 'unchanged' as const,
+      summary: `${where}: the operations change nothing`,
+      result: {
+        structured: { ...base, outcome: 'unchanged' as const, summary: [], diff: '(no change)', fingerprint: baseFingerprint, layoutJson: before, notes },
+        text: [`The operations leave the ${where} as it is; nothing was saved.`, ...edit.changes.map((c, i) => `  ${i}: ${c}`), ...notes].join('\n'),
+      },
     };
   }
 
   const planned = diffLayouts(name, before, edit.layout);
-  if (args.dryRun) {
-    audit('dry_run', `${where}: ${planned.summary.join('; ')}`);
-    return {
+  const value: Edit = { entity, name, where, before, after: edit.layout, base, planned, notes };
+  return {
+    action: 'write' as const,
+    value,
+    summary: `${where}: ${planned.summary.join('; ')}`,
+    confirm: false,
+    preview: () => ({
       structured: {
         ...base, outcome: 'dry_run' as const, summary: planned.summary, diff: planned.text,
         fingerprint: layoutFingerprint(edit.layout), layoutJson: edit.layout, notes,
@@ -146,37 +143,38 @@ async function editLayoutFlow(args: Args, ctx: ToolContext, audit: Audit) {
         `To apply: call edit_layout again with the same operations, "dryRun": false and "baseFingerprint": "${baseFingerprint}".`,
         ...notes,
       ]),
-    };
-  }
+    }),
+  };
+}
 
-  await guardWrite(ctx);
-  await saveOrExplain(ctx, entity, name, before, edit.layout, where, audit);
-
-  const change = (after: unknown) => ({ kind: 'layout' as const, entity, layout: name, before, after });
+/** After the save: read the layout back; what EspoCRM serves now is what is recorded. */
+async function verifyEdit(e: Edit, _applied: void, ctx: ApplyContext) {
+  const change = (after: unknown) => ({ kind: 'layout' as const, entity: e.entity, layout: e.name, before: e.before, after });
   let readBack: unknown;
   try {
-    const r = await fetchLayout(ctx, entity, name);
-    readBack = r.found ? r.json : null;
+    readBack = (await readLayout(ctx.tenant, e.entity, e.name, ctx.signal)) ?? null;
   } catch (err) {
     const problem = `the layout was saved but could not be read back to verify it (${describeError(err)})`;
-    const changeId = audit('partial', `${where}: saved, not verified`, { change: change(edit.layout), error: problem });
-    return partial(base, planned, edit.layout, changeId, problem, notes, where, edit.changes);
+    return partial(e, e.planned, e.after, problem, `${e.where}: saved, not verified`, change(e.after));
   }
-  if (!sameLayout(readBack, edit.layout)) {
+  if (!sameLayout(readBack, e.after)) {
     const problem =
       'the layout EspoCRM serves after the save differs from the one sent (a layout set assigned to the admin user or a team ' +
       'can override it, or something changed it at the same time)';
-    const changeId = audit('partial', `${where}: saved, read-back differs`, { change: change(readBack), error: problem });
-    return partial(base, diffLayouts(name, before, readBack), readBack, changeId, problem, notes, where, edit.changes);
+    return partial(e, diffLayouts(e.name, e.before, readBack), readBack, problem, `${e.where}: saved, read-back differs`, change(readBack));
   }
-
-  const changeId = audit('applied', `${where}: ${planned.summary.join('; ')}`, { change: change(readBack) });
+  const summary = `${e.where}: ${e.planned.summary.join('; ')}`;
   return {
-    structured: {
-      ...base, outcome: 'applied' as const, ...(changeId ? { changeId } : {}), summary: planned.summary, diff: planned.text,
-      fingerprint: layoutFingerprint(readBack), layoutJson: readBack, verified: true, notes,
-    },
-    text: report(`Saved the ${where} and verified it by reading it back (changeId ${changeId}; undo_change reverts it).`, edit.changes, planned.text, warnings, notes),
+    outcome: 'applied' as const,
+    summary,
+    changes: [{ summary, change: change(readBack) }],
+    result: ([changeId]: string[]) => ({
+      structured: {
+        ...e.base, outcome: 'applied' as const, ...(changeId ? { changeId } : {}), summary: e.planned.summary, diff: e.planned.text,
+        fingerprint: layoutFingerprint(readBack), layoutJson: readBack, verified: true, notes: e.notes,
+      },
+      text: report(`Saved the ${e.where} and verified it by reading it back (changeId ${changeId}; undo_change reverts it).`, e.base.changes, e.planned.text, e.base.warnings, e.notes),
+    }),
   };
 }
 
@@ -204,41 +202,39 @@ function validateResult(name: string, before: unknown, next: unknown, layoutCtx:
  * PUT the layout. When the save fails, read the layout again to tell the user what state it is in:
  * unchanged (the usual case), or saved after all (then the flow goes on as a success).
  */
-async function saveOrExplain(ctx: ToolContext, entity: string, name: string, before: unknown, next: unknown, where: string, audit: Audit): Promise<void> {
+async function saveOrExplain(e: Edit, ctx: ApplyContext): Promise<void> {
   try {
-    await layouts.put(ctx.tenant.client(), entity, name, next, { signal: ctx.signal });
+    await layouts.put(ctx.writer, e.entity, e.name, e.after, { signal: ctx.signal });
     return;
   } catch (err) {
-    const now = await fetchLayout(ctx, entity, name).catch(() => undefined);
-    if (now?.found && sameLayout(now.json, next)) return;
+    const now = await readLayout(ctx.tenant, e.entity, e.name, ctx.signal).catch(() => null);
+    if (now !== null && now !== undefined && sameLayout(now, e.after)) return;
     const state =
-      now?.found && sameLayout(now.json, before)
+      now !== null && now !== undefined && sameLayout(now, e.before)
         ? mayStillComplete(err)
           ? `Right after, the layout was unchanged, but a save the CRM received may still complete: check it with get_layout before trying again.`
-          : `The ${where} is unchanged (checked by reading it back).`
+          : `The ${e.where} is unchanged (checked by reading it back).`
         : `Its state could not be confirmed: check it with get_layout before trying again.`;
-    audit('failed', `${where}: save failed`, { error: describeError(err) });
-    throw new ToolError(`Saving the ${where} failed: ${describeError(err)} ${state}`, 'save_failed');
+    throw new WriteFailure(`Saving the ${e.where} failed: ${describeError(err)} ${state}`, 'save_failed', 'failed', `${e.where}: save failed`);
   }
 }
 
-function partial(
-  base: { tenant: string; entity: string; layout: string; changes: string[]; baseFingerprint: string; warnings: z.infer<typeof LayoutIssueOut>[] },
-  diff: { summary: string[]; text: string },
-  after: unknown,
-  changeId: string | undefined,
-  problem: string,
-  notes: string[],
-  where: string,
-  changes: string[],
-) {
-  const advice = `Check it with get_layout; undo_change with changeId ${changeId} restores the layout as it was before.`;
+function partial(e: Edit, diff: { summary: string[]; text: string }, after: unknown, problem: string, summary: string, change: ChangeRecord) {
   return {
-    structured: {
-      ...base, outcome: 'partial' as const, ...(changeId ? { changeId } : {}), summary: diff.summary, diff: diff.text,
-      fingerprint: layoutFingerprint(after), layoutJson: after, verified: false, notes: [problem, advice, ...notes],
+    outcome: 'partial' as const,
+    summary,
+    error: problem,
+    changes: [{ summary, change }],
+    result: ([changeId]: string[]) => {
+      const advice = `Check it with get_layout; undo_change with changeId ${changeId} restores the layout as it was before.`;
+      return {
+        structured: {
+          ...e.base, outcome: 'partial' as const, ...(changeId ? { changeId } : {}), summary: diff.summary, diff: diff.text,
+          fingerprint: layoutFingerprint(after), layoutJson: after, verified: false, notes: [problem, advice, ...e.notes],
+        },
+        text: report(`WARNING: the ${e.where} was saved, but ${problem}. ${advice}`, e.base.changes, diff.text, e.base.warnings, e.notes),
+      };
     },
-    text: report(`WARNING: the ${where} was saved, but ${problem}. ${advice}`, changes, diff.text, base.warnings, notes),
   };
 }
 

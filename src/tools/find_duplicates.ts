@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { annotationsFor, defineTool, type ToolContext } from './define.js';
-import { tenantArg } from './common.js';
+import { tenantArg } from './args.js';
 import {
   PAGE_SIZE,
   cancelledError,
@@ -9,13 +9,13 @@ import {
   crmJson,
   loadEntity,
   mapLimit,
-  readScopes,
   recordAuth,
   scanPages,
   tenantConcurrency,
   type EntityInfo,
   type ScanPlan,
-} from './dedupeSupport.js';
+} from '../reads/recordScan.js';
+import { readScopes } from '../reads/index.js';
 import { DEDUPE_SIGNALS, DEFAULT_MIN_SCORE, DuplicateIndex, dedupeSelectFields, type DedupeRecord, type DedupeSignal, type NameKind } from '../core/dedupe/index.js';
 import type { TenantContext } from '../tenants/registry.js';
 import { records } from '../espo/api/index.js';
@@ -178,9 +178,9 @@ async function readShown(ctx: ToolContext, r: StoredResult, clusters: readonly S
     for (let i = 0; i < ids.length; i += SHOWN_PER_REQUEST) chunks.push({ entity, ids: ids.slice(i, i + SHOWN_PER_REQUEST) });
   }
   const client = ctx.tenant.client();
-  const auth = recordAuth(ctx);
+  const auth = recordAuth(ctx.tenant);
   const out = new Map<string, RecordOutT>();
-  await mapLimit(chunks, tenantConcurrency(ctx), ctx.signal, async ({ entity, ids }, _i, signal) => {
+  await mapLimit(chunks, tenantConcurrency(ctx.tenant), ctx.signal, async ({ entity, ids }, _i, signal) => {
     const how = r.shown[entity]!;
     const where = [{ type: 'in', attribute: 'id', value: ids }];
     const res = await records.list(client, entity, { maxSize: PAGE_SIZE, select: how.select, where }, { auth, signal });
@@ -281,14 +281,14 @@ async function scan(
   const minScore = args.minScore ?? DEFAULT_MIN_SCORE;
   const defaultCountry = (args.defaultCountry ?? ctx.tenant.config.defaultCountry)?.toUpperCase();
   const notes: string[] = [];
-  const scopes = await readScopes(ctx);
+  const scopes = await readScopes(ctx.tenant, ctx.signal);
   const explicit = args.entities !== undefined;
   const names = [...new Set(args.entities ?? DEFAULT_ENTITIES)];
 
   const scans: EntityScan[] = [];
   for (const input of names) {
     if (!explicit && scopes[input]?.entity !== true) continue;
-    const info = await loadEntity(ctx, input, scopes);
+    const info = await loadEntity(ctx.tenant, input, scopes, ctx.signal);
     notes.push(...info.notes);
     if (scans.some((s) => s.info.name === info.name)) continue;
     const { signals, nameKind } = entitySignals(info, wanted);
@@ -308,10 +308,10 @@ async function scan(
     notes.push('No defaultCountry (tenant config or argument): phone numbers without an international prefix are compared as written.');
   }
 
-  const concurrency = tenantConcurrency(ctx);
+  const concurrency = tenantConcurrency(ctx.tenant);
   let read = 0;
   try {
-    const counts = await mapLimit(scans, concurrency, ctx.signal, (s, _i, signal) => countRecords(ctx, s.info.name, undefined, signal));
+    const counts = await mapLimit(scans, concurrency, ctx.signal, (s, _i, signal) => countRecords(ctx.tenant, s.info.name, undefined, signal));
     scans.forEach((s, i) => (s.plan.total = counts[i]!.count));
     // Sized once for the count, rather than doubling (and briefly holding two copies) as pages come.
     for (const s of scans) if (s.plan.total !== null) s.index.reserve(s.plan.total);
@@ -319,7 +319,7 @@ async function scan(
     const total = known ? scans.reduce((n, s) => n + (s.plan.total ?? 0), 0) : undefined;
     await ctx.progress(0, total, `counted ${scans.map((s) => `${s.info.name} ${s.plan.total ?? '?'}`).join(', ')}`).catch(() => undefined);
     const byEntity = new Map(scans.map((s) => [s.info.name, s]));
-    await scanPages(ctx, scans.map((s) => s.plan), concurrency, ctx.signal, async ({ plan, text }) => {
+    await scanPages(ctx.tenant, scans.map((s) => s.plan), concurrency, ctx.signal, async ({ plan, text }) => {
       const s = byEntity.get(plan.entity)!;
       const page = records.parseList(ctx.tenant.client(), plan.entity, text).list;
       s.index.add(page as DedupeRecord[]);

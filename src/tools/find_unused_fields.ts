@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { annotationsFor, defineTool, type ToolContext } from './define.js';
-import { tenantArg } from './common.js';
-import { FIELD_LAYOUTS, countFilled, fieldsInLayout, readLabels, readLayout, type FilledCount } from './fieldSupport.js';
-import { cancelledError, countRecords, crmJson, loadEntity, mapLimit, readScopes, tenantConcurrency, type EntityInfo } from './dedupeSupport.js';
+import { tenantArg } from './args.js';
+import { FIELD_LAYOUTS, countFilled, fieldsInLayout, readLabels, readLayout, readScopes, type FilledCount } from '../reads/index.js';
+import { cancelledError, countRecords, crmJson, loadEntity, mapLimit, tenantConcurrency, type EntityInfo } from '../reads/recordScan.js';
 import { customizableEntities, type FieldDef } from '../core/fieldSpec/index.js';
 import type { WhereItem } from '../espo/query.js';
 import { fenceUntrusted } from '../core/fence.js';
@@ -29,7 +29,7 @@ type FieldOutT = z.infer<typeof FieldOut>;
 
 const EntityOut = z.object({ entity: z.string(), customFields: z.number(), fields: z.array(FieldOut) });
 
-/** The count of records using a field, for the types `countFilled` does not read as one attribute (API.md §13). */
+/** The count of records using a field, for the types `countFilled` does not read as one attribute (docs/espocrm.md, "Finding unused fields"). */
 function specialCondition(name: string, def: FieldDef): { where: WhereItem[]; condition: string } | null | undefined {
   const notEmpty = (a: string): WhereItem => ({ type: 'and', value: [{ type: 'isNotNull', attribute: a }, { type: 'notEquals', attribute: a, value: '' }] });
   switch (def.type) {
@@ -56,8 +56,8 @@ function specialCondition(name: string, def: FieldDef): { where: WhereItem[]; co
 async function countField(ctx: ToolContext, entity: string, name: string, def: FieldDef, signal: AbortSignal): Promise<FilledCount | null> {
   const special = specialCondition(name, def);
   if (special === null) return null;
-  if (special === undefined) return countFilled(ctx, entity, name, def);
-  const c = await countRecords(ctx, entity, special.where, signal);
+  if (special === undefined) return countFilled(ctx.tenant, entity, name, def, signal);
+  const c = await countRecords(ctx.tenant, entity, special.where, signal);
   return { count: c.count, any: c.any, condition: special.condition };
 }
 
@@ -103,17 +103,17 @@ export const findUnusedFields = defineTool({
   annotations: annotationsFor('read'),
   async handler(args, ctx) {
     const started = performance.now();
-    const scopes = await readScopes(ctx);
+    const scopes = await readScopes(ctx.tenant, ctx.signal);
     const notes: string[] = [];
     let infos: EntityInfo[];
     if (args.entities === 'all') {
-      const all = await mapLimit(customizableEntities(scopes), tenantConcurrency(ctx), ctx.signal, (e) => loadEntity(ctx, e, scopes));
+      const all = await mapLimit(customizableEntities(scopes), tenantConcurrency(ctx.tenant), ctx.signal, (e) => loadEntity(ctx.tenant, e, scopes, ctx.signal));
       infos = all.filter((i) => Object.values(i.fields).some((d) => d.isCustom === true));
     } else {
       const names = args.entities ?? DEFAULT_ENTITIES.filter((e) => scopes[e]?.entity === true);
       infos = [];
       for (const n of new Set(names)) {
-        const info = await loadEntity(ctx, n, scopes);
+        const info = await loadEntity(ctx.tenant, n, scopes, ctx.signal);
         notes.push(...info.notes);
         if (!infos.some((i) => i.name === info.name)) infos.push(info);
       }
@@ -134,9 +134,9 @@ export const findUnusedFields = defineTool({
     const shownIn = new Map<string, string[]>();
     const counts = new Map<string, FilledCount | null>();
     try {
-      await mapLimit(tasks, tenantConcurrency(ctx), ctx.signal, async (t, _i, signal) => {
+      await mapLimit(tasks, tenantConcurrency(ctx.tenant), ctx.signal, async (t, _i, signal) => {
         if (t.kind === 'layout') {
-          for (const f of fieldsInLayout(t.layout, await readLayout(ctx, t.entity, t.layout))) {
+          for (const f of fieldsInLayout(t.layout, await readLayout(ctx.tenant, t.entity, t.layout, signal))) {
             const key = `${t.entity}.${f}`;
             shownIn.set(key, [...(shownIn.get(key) ?? []), t.layout]);
           }
@@ -151,7 +151,7 @@ export const findUnusedFields = defineTool({
     }
 
     const labelled = infos.filter((i) => (custom.get(i.name) ?? []).length > 0);
-    const labelsOf = new Map(await mapLimit(labelled, tenantConcurrency(ctx), ctx.signal, async (i) => [i.name, await readLabels(ctx, i.name)] as const));
+    const labelsOf = new Map(await mapLimit(labelled, tenantConcurrency(ctx.tenant), ctx.signal, async (i) => [i.name, await readLabels(ctx.tenant, i.name, ctx.signal)] as const));
     const entities: Array<z.infer<typeof EntityOut>> = [];
     const summary = { fields: 0, unused: 0, notOnAnyLayout: 0, inUse: 0 };
     for (const info of infos) {

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { annotationsFor, defineTool } from './define.js';
-import { tenantArg } from './common.js';
-import { resolveEntity } from './write.js';
+import { entityArg, layoutNameArg, tenantArg } from './args.js';
+import { customizationOf, loadLayoutContext, requireLayout, resolveEntity } from '../reads/index.js';
+import { LayoutIssueOut, issueLines } from './layoutOutput.js';
 import { kindDescription, layoutFingerprint, layoutKind, renderLayout, validateLayout } from '../core/layout/index.js';
 import { fenceUntrusted, neutralizeText } from '../core/fence.js';
-import { customizationOf, entityArg, issueLines, LayoutIssueOut, layoutNameArg, loadLayoutContext, requireLayout } from './layoutSupport.js';
 
 export const getLayout = defineTool({
   name: 'get_layout',
@@ -35,13 +35,13 @@ export const getLayout = defineTool({
   },
   annotations: annotationsFor('read'),
   async handler(args, ctx) {
-    const { name: entity, notes } = await resolveEntity(ctx, args.entity);
+    const { name: entity, notes } = await resolveEntity(ctx.tenant, args.entity, ctx.signal);
     const name = args.layout;
-    const [json, layoutCtx] = await Promise.all([requireLayout(ctx, entity, name), loadLayoutContext(ctx, entity)]);
+    const [json, layoutCtx] = await Promise.all([requireLayout(ctx.tenant, entity, name, ctx.signal), loadLayoutContext(ctx.tenant, entity, ctx.signal)]);
     const issues = validateLayout(name, json, layoutCtx);
     const rendering = renderLayout(name, json);
     const fingerprint = layoutFingerprint(json);
-    const custom = customizationOf(ctx, entity, name);
+    const custom = customizationOf(ctx.history, ctx.tenant.id, entity, name);
     const kind = layoutKind(name);
     const text = [
       `${entity} ${name} layout on tenant "${ctx.tenant.id}" (${kindDescription(kind)}):`,

@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import { annotationsFor, defineTool, type ToolContext } from './define.js';
-import { describeError, mayStillComplete, tenantArg } from './common.js';
-import { confirmArg, dryRunArg, guardWrite, recordWrite } from './write.js';
-import { alreadyRecorded, auditedWrite } from './fieldSupport.js';
-import { attributesOfField, crmJson, loadEntity, mapLimit, recordAuth, tenantConcurrency, type EntityInfo } from './dedupeSupport.js';
+import { annotationsFor, defineWriteTool, type ToolContext } from './define.js';
+import { confirmArg, dryRunArg, tenantArg } from './args.js';
+import { attributesOfField, crmJson, loadEntity, mapLimit, recordAuth, tenantConcurrency, type EntityInfo } from '../reads/recordScan.js';
+import { mayStillComplete } from '../espo/outcome.js';
+import { WriteFailure } from '../pipeline/failure.js';
 import { planMerge, type DedupeRecord, type MergePlan } from '../core/dedupe/index.js';
 import { canonicalJson, fingerprint } from '../core/confirm.js';
 import { didYouMean } from '../core/fieldSpec/suggest.js';
 import { records } from '../espo/api/index.js';
 import { EspoNotFoundError } from '../espo/errors.js';
-import { ToolError } from '../errors.js';
+import { describeError, ToolError } from '../errors.js';
 import { fenceUntrusted } from '../core/fence.js';
 
 const TOOL = 'merge_duplicates';
@@ -59,8 +59,8 @@ function consideredAttributes(info: EntityInfo, requested: readonly string[] | u
 
 async function readAll(ctx: ToolContext, entity: string, ids: readonly string[]): Promise<DedupeRecord[]> {
   const client = ctx.tenant.client();
-  const auth = recordAuth(ctx);
-  return mapLimit(ids, tenantConcurrency(ctx), ctx.signal, async (id, _i, signal) => {
+  const auth = recordAuth(ctx.tenant);
+  return mapLimit(ids, tenantConcurrency(ctx.tenant), ctx.signal, async (id, _i, signal) => {
     let r: Record<string, unknown>;
     try {
       r = await records.read(client, entity, id, { auth, signal });
@@ -68,7 +68,7 @@ async function readAll(ctx: ToolContext, entity: string, ids: readonly string[])
       if (err instanceof EspoNotFoundError) throw new ToolError(`${entity} ${id} does not exist (or is not readable): check the id (find_duplicates lists them).`, 'not_found');
       throw err;
     }
-    // Admins read soft-deleted records too (API.md §10.2): a merged source is one of them.
+    // Admins read soft-deleted records too (docs/espocrm.md, "Record reads and writes"): a merged source is one of them.
     if (r.deleted === true) throw new ToolError(`${entity} ${id} is deleted (a record merged earlier is deleted): plan again without it.`, 'record_deleted');
     return r as DedupeRecord;
   });
@@ -137,11 +137,11 @@ interface Verification {
   mismatches: Array<{ attribute: string; planned: unknown; actual: unknown }>;
 }
 
-async function verify(ctx: ToolContext, entity: string, plan: MergePlan): Promise<{ verification: Verification; problems: string[] }> {
+async function check(ctx: ToolContext, entity: string, plan: MergePlan): Promise<{ verification: Verification; problems: string[] }> {
   const client = ctx.tenant.client();
-  const auth = recordAuth(ctx);
+  const auth = recordAuth(ctx.tenant);
   const problems: string[] = [];
-  const sourcesGone = await mapLimit(plan.sourceIds, tenantConcurrency(ctx), ctx.signal, async (id, _i, signal) => {
+  const sourcesGone = await mapLimit(plan.sourceIds, tenantConcurrency(ctx.tenant), ctx.signal, async (id, _i, signal) => {
     try {
       const r = await records.read(client, entity, id, { auth, signal });
       return r.deleted === true ? { id, gone: true, how: 'deleted (an admin read answers deleted: true)' } : { id, gone: false, how: 'still readable and not deleted' };
@@ -182,7 +182,7 @@ const FieldChoiceOut = z.object({
   alternatives: z.array(z.object({ from: z.string(), value: z.unknown() })).describe('Other values the records hold, which are not kept.'),
 });
 
-export const mergeDuplicates = defineTool({
+export const mergeDuplicates = defineWriteTool({
   name: TOOL,
   title: 'Merge duplicate records',
   description:
@@ -234,81 +234,88 @@ export const mergeDuplicates = defineTool({
     notes: z.array(z.string()),
   },
   annotations: annotationsFor('destructive'),
-  async handler(args, ctx) {
-    return auditedWrite(ctx, TOOL, args, async () => {
-      const mergeIds = args.mergeIds;
-      if (new Set(mergeIds).size !== mergeIds.length) throw new ToolError('"mergeIds" lists a record twice: list each record to merge once.', 'invalid_request');
-      if (mergeIds.includes(args.keepId)) throw new ToolError('"mergeIds" must not include "keepId": list only the records to merge into the kept one.', 'invalid_request');
-      const info = await loadEntity(ctx, args.entity);
-      const attributes = consideredAttributes(info, args.fields);
-      const recs = await readAll(ctx, info.name, [args.keepId, ...mergeIds]);
-      const plan = planMerge(recs, args.keepId, attributes);
-      const binding = {
-        tenant: ctx.tenant.id,
-        tool: TOOL,
-        args: { entity: info.name, keepId: args.keepId, mergeIds, fields: args.fields ?? null },
-        state: stateOf(recs, attributes),
-      };
-      const byId = new Map(recs.map((r) => [r.id, r]));
-      const combinedAddresses = [...new Set(recs.flatMap((r) => [...addressesOf(r, 'emailAddress'), ...addressesOf(r, 'phoneNumber')]))];
-      const base = {
-        tenant: ctx.tenant.id,
-        entity: info.name,
-        keep: viewOf(byId.get(plan.targetId)!),
-        merge: plan.sourceIds.map((id) => viewOf(byId.get(id)!)),
-        fields: plan.fieldChoices,
-        attributes: plan.attributes,
-        combinedAddresses,
-        undoable: false as const,
-      };
-      const notes = [...info.notes, ...plan.notes];
-      const summary = `${info.name} ${plan.sourceIds.join(', ')} into ${plan.targetId}`;
-
-      if (args.confirm === undefined || args.dryRun === true) {
-        const token = ctx.confirms.issue(binding);
-        recordWrite(ctx, { tool: TOOL, args, outcome: 'planned', summary: `plan: merge ${summary}` });
-        const structured = { ...base, status: 'planned' as const, confirmToken: token.token, expiresAt: token.expiresAt, problems: [], notes };
+  refusal: 'Not merged',
+  async plan(args, ctx) {
+    const mergeIds = args.mergeIds;
+    if (new Set(mergeIds).size !== mergeIds.length) throw new ToolError('"mergeIds" lists a record twice: list each record to merge once.', 'invalid_request');
+    if (mergeIds.includes(args.keepId)) throw new ToolError('"mergeIds" must not include "keepId": list only the records to merge into the kept one.', 'invalid_request');
+    const info = await loadEntity(ctx.tenant, args.entity, undefined, ctx.signal);
+    const attributes = consideredAttributes(info, args.fields);
+    const recs = await readAll(ctx, info.name, [args.keepId, ...mergeIds]);
+    const plan = planMerge(recs, args.keepId, attributes);
+    const byId = new Map(recs.map((r) => [r.id, r]));
+    const combinedAddresses = [...new Set(recs.flatMap((r) => [...addressesOf(r, 'emailAddress'), ...addressesOf(r, 'phoneNumber')]))];
+    const base = {
+      tenant: ctx.tenant.id,
+      entity: info.name,
+      keep: viewOf(byId.get(plan.targetId)!),
+      merge: plan.sourceIds.map((id) => viewOf(byId.get(id)!)),
+      fields: plan.fieldChoices,
+      attributes: plan.attributes,
+      combinedAddresses,
+      undoable: false as const,
+    };
+    const notes = [...info.notes, ...plan.notes];
+    const summary = `${info.name} ${plan.sourceIds.join(', ')} into ${plan.targetId}`;
+    const value: Merge = { entity: info.name, plan, base, notes, summary };
+    return {
+      action: 'write' as const,
+      value,
+      summary: `plan: merge ${summary}`,
+      confirm: true,
+      binding: { args: { entity: info.name, keepId: args.keepId, mergeIds, fields: args.fields ?? null }, state: stateOf(recs, attributes) },
+      preview: (token?: { token: string; expiresAt: string }) => {
+        const structured = { ...base, status: 'planned' as const, ...(token ? { confirmToken: token.token, expiresAt: token.expiresAt } : {}), problems: [], notes };
         return { structured, text: planText(structured) };
+      },
+    };
+  },
+  async apply(m, ctx) {
+    const { plan } = m;
+    try {
+      await records.merge(ctx.writer, m.entity, plan.targetId, plan.sourceIds, plan.attributes, { auth: recordAuth(ctx.tenant), signal: ctx.signal });
+      return { notes: [] };
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      // The merge failed or its answer was lost: find out what happened before saying anything.
+      const state = await check(ctx, m.entity, plan).catch(() => undefined);
+      const gone = state?.verification.sourcesGone.filter((s) => s.gone).length ?? -1;
+      if (gone !== plan.sourceIds.length) {
+        const what =
+          gone === 0
+            ? 'Nothing was merged (checked: every record is still there).'
+            : gone > 0
+              ? `Only ${gone} of ${plan.sourceIds.length} records were merged (checked); see find_duplicates for the rest.`
+              : 'Whether anything was merged could not be checked.';
+        const later = mayStillComplete(err) ? ' EspoCRM may still finish the merge it received: check the records before planning again.' : ' Plan again (a new token) to retry.';
+        throw new WriteFailure(`Merge failed: ${describeError(err)} ${what}${later}`, 'merge_failed', gone > 0 ? 'partial' : 'failed', `merge ${m.summary} failed`);
       }
-
-      const check = ctx.confirms.verify(args.confirm, binding);
-      if (!check.ok) throw new ToolError(`Not merged: ${check.message}.`, `confirm_${check.reason}`);
-      ctx.confirms.consume(args.confirm);
-      await guardWrite(ctx);
-      try {
-        await records.merge(ctx.tenant.client(), info.name, plan.targetId, plan.sourceIds, plan.attributes, { auth: recordAuth(ctx), signal: ctx.signal });
-      } catch (err) {
-        if (ctx.signal.aborted) throw err;
-        // The merge failed or its answer was lost: find out what happened before saying anything.
-        const state = await verify(ctx, info.name, plan).catch(() => undefined);
-        const gone = state?.verification.sourcesGone.filter((s) => s.gone).length ?? -1;
-        if (gone !== plan.sourceIds.length) {
-          const what =
-            gone === 0
-              ? 'Nothing was merged (checked: every record is still there).'
-              : gone > 0
-                ? `Only ${gone} of ${plan.sourceIds.length} records were merged (checked); see find_duplicates for the rest.`
-                : 'Whether anything was merged could not be checked.';
-          const later = mayStillComplete(err) ? ' EspoCRM may still finish the merge it received: check the records before planning again.' : ' Plan again (a new token) to retry.';
-          const e = new ToolError(`Merge failed: ${describeError(err)} ${what}${later}`, 'merge_failed');
-          recordWrite(ctx, { tool: TOOL, args, outcome: gone > 0 ? 'partial' : 'failed', summary: `merge ${summary} failed`, error: e.message });
-          throw alreadyRecorded(e);
-        }
-        notes.push(`EspoCRM's answer to the merge was lost (${describeError(err)}), but the merge took place: checked by reading the records back.`);
-      }
-      const { verification, problems } = await verify(ctx, info.name, plan);
-      recordWrite(ctx, {
-        tool: TOOL,
-        args,
-        outcome: problems.length ? 'partial' : 'applied',
-        summary: `merged ${summary} (not undoable)`,
-        ...(problems.length ? { error: problems.join(' ') } : {}),
-      });
-      const structured = { ...base, status: 'merged' as const, verification, problems, notes };
-      return { structured, text: doneText(structured) };
-    });
+      return { notes: [`EspoCRM's answer to the merge was lost (${describeError(err)}), but the merge took place: checked by reading the records back.`] };
+    }
+  },
+  async verify(m, applied, ctx) {
+    const { verification, problems } = await check(ctx, m.entity, m.plan);
+    return {
+      outcome: problems.length ? ('partial' as const) : ('applied' as const),
+      summary: `merged ${m.summary} (not undoable)`,
+      // Not undoable: no change record (merged records cannot be restored through the API).
+      changes: [],
+      ...(problems.length ? { error: problems.join(' ') } : {}),
+      result: () => {
+        const structured = { ...m.base, status: 'merged' as const, verification, problems, notes: [...m.notes, ...applied.notes] };
+        return { structured, text: doneText(structured) };
+      },
+    };
   },
 });
+
+interface Merge {
+  entity: string;
+  plan: MergePlan;
+  base: Omit<Out, 'problems' | 'verification' | 'confirmToken' | 'expiresAt'> & { tenant: string; attributes: Record<string, unknown>; undoable: false };
+  notes: string[];
+  summary: string;
+}
 
 type Out = {
   entity: string;

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { annotationsFor, defineTool, type ToolContext } from './define.js';
-import { describeError, tenantArg } from './common.js';
-import { dryRunArg, guardWrite, recordWrite } from './write.js';
-import { alreadyRecorded, auditedWrite, isRecord, readMeta, tenantProfile } from './fieldSupport.js';
+import { annotationsFor, defineWriteTool, type ToolContext } from './define.js';
+import { dryRunArg, tenantArg } from './args.js';
+import { isRecord } from '../core/values.js';
 import { admin, getAppUser } from '../espo/api/index.js';
-import { ToolError } from '../errors.js';
+import { describeError } from '../errors.js';
+import { WriteFailure } from '../pipeline/failure.js';
 
 const TOOL = 'rebuild';
 
@@ -19,6 +19,9 @@ type StepT = z.infer<typeof Step>;
 /** Up to this many recent field changes of the tenant are checked against the metadata after the rebuild. */
 const RECENT_CHANGES = 10;
 
+/** Progress steps of a rebuild. */
+const TOTAL = 4;
+
 interface RecentChange {
   kind: 'field_create' | 'field_update' | 'field_delete';
   entity: string;
@@ -27,7 +30,7 @@ interface RecentChange {
 
 /** The latest applied field change per field (this server's audit log), newest first, undone ones left out. */
 function recentFieldChanges(ctx: ToolContext): RecentChange[] {
-  const entries = ctx.audit.read().filter((e) => e.tenant === ctx.tenant.id);
+  const entries = ctx.history.ofTenant(ctx.tenant.id);
   const undone = new Set(entries.flatMap((e) => (e.change?.kind === 'undo' && e.outcome === 'applied' && e.change.undoes ? [e.change.undoes] : [])));
   const out = new Map<string, RecentChange>();
   for (const e of [...entries].reverse()) {
@@ -51,7 +54,7 @@ async function timed(fn: () => Promise<string>): Promise<{ ok: boolean; message:
   }
 }
 
-export const rebuildTool = defineTool({
+export const rebuildTool = defineWriteTool({
   name: TOOL,
   title: 'Rebuild and clear the cache',
   description:
@@ -80,97 +83,105 @@ export const rebuildTool = defineTool({
     problems: z.array(z.string()),
   },
   annotations: annotationsFor('write', { idempotent: true }),
-  async handler(args, ctx) {
-    return auditedWrite(ctx, TOOL, args, async () => {
-      const started = performance.now();
-      const clear = args.clearCache !== false;
-      if (args.dryRun === true) {
+  async plan(args, ctx) {
+    const started = performance.now();
+    const clear = args.clearCache !== false;
+    return {
+      action: 'write' as const,
+      value: { started, clear },
+      summary: 'plan: rebuild',
+      confirm: false,
+      preview: () => {
         const steps: StepT[] = [
           { step: 'rebuild', status: 'planned', message: 'POST Admin/rebuild: clear the cache, rebuild metadata, soft-rebuild the database schema (adds, never drops)' },
           clear ? { step: 'clearCache', status: 'planned', message: 'POST Admin/clearCache' } : { step: 'clearCache', status: 'skipped', message: 'clearCache: false' },
           { step: 'crmAnswers', status: 'planned', message: 'GET App/user as the admin' },
           { step: 'metadata', status: 'planned', message: 'reload the metadata and check the recent field changes made through this server' },
         ];
-        recordWrite(ctx, { tool: TOOL, args, outcome: 'dry_run', summary: 'plan: rebuild' });
         const structured = { tenant: ctx.tenant.id, status: 'planned' as const, steps, durationMs: Math.round(performance.now() - started), checkedChanges: [], problems: [] };
         return { structured, text: ['PLAN (dry run, nothing run):', ...steps.map((s) => `- ${s.step}: ${s.message}`)].join('\n') };
-      }
-
-      await guardWrite(ctx);
-      const client = ctx.tenant.client();
-      const total = 4;
-      const steps: StepT[] = [];
-      const problems: string[] = [];
-
-      await ctx.progress(0, total, 'rebuilding (metadata and database schema)');
-      const rb = await timed(async () => ((await admin.rebuild(client, { signal: ctx.signal })) ? 'EspoCRM rebuilt' : 'EspoCRM answered without true'));
-      steps.push({ step: 'rebuild', status: rb.ok ? 'ok' : 'failed', message: rb.message, durationMs: rb.durationMs });
-      if (!rb.ok) {
-        // A rebuild is idempotent: whether or not this one ran on the server, running it again is safe.
-        const err = new ToolError(`The rebuild of tenant "${ctx.tenant.id}" failed after ${rb.durationMs} ms: ${rb.message} Nothing else was run; running rebuild again is safe.`, 'rebuild_failed');
-        recordWrite(ctx, { tool: TOOL, args, outcome: 'failed', summary: 'rebuild failed', error: err.message });
-        throw alreadyRecorded(err);
-      }
-
-      await ctx.progress(1, total, clear ? 'clearing the cache' : 'cache clear skipped');
-      if (clear) {
-        const cc = await timed(async () => ((await admin.clearCache(client, { signal: ctx.signal })) ? 'cache cleared' : 'EspoCRM answered without true'));
-        steps.push({ step: 'clearCache', status: cc.ok ? 'ok' : 'failed', message: cc.message, durationMs: cc.durationMs });
-        if (!cc.ok) problems.push(`Clearing the cache failed: ${cc.message}`);
-      } else {
-        steps.push({ step: 'clearCache', status: 'skipped', message: 'clearCache: false' });
-      }
-      ctx.tenant.metadata.invalidate();
-
-      await ctx.progress(2, total, 'checking that the CRM answers');
-      let version: string | undefined;
-      const who = await timed(async () => {
-        const me = await getAppUser(client, 'admin', { signal: ctx.signal });
-        version = typeof me.settings.version === 'string' ? me.settings.version : undefined;
-        if (me.user.type !== 'admin' && me.user.type !== 'super-admin') throw new Error(`the admin login is now a user of type "${me.user.type}"`);
-        return `the CRM answers; "${me.user.userName}" is an admin${version ? `, EspoCRM ${version}` : ''}`;
-      });
-      steps.push({ step: 'crmAnswers', status: who.ok ? 'ok' : 'failed', message: who.message, durationMs: who.durationMs });
-      if (!who.ok) problems.push(`The CRM does not answer properly after the rebuild: ${who.message}`);
-
-      await ctx.progress(3, total, 'checking the metadata');
-      const checkedChanges: string[] = [];
-      const md = await timed(async () => {
-        await tenantProfile(ctx);
-        const scopes = await readMeta<Record<string, unknown>>(ctx, 'scopes');
-        if (!isRecord(scopes) || !Object.values(scopes).some((s) => isRecord(s) && s.entity === true)) throw new Error('the metadata has no entity types');
-        for (const c of recentFieldChanges(ctx)) {
-          const def = await readMeta<unknown>(ctx, `entityDefs.${c.entity}.fields.${c.field}`);
-          const shouldExist = c.kind !== 'field_delete';
-          const ok = isRecord(def) === shouldExist;
-          checkedChanges.push(`${c.entity}.${c.field} ${isRecord(def) ? 'present' : 'absent'}${ok ? '' : ` (expected ${shouldExist ? 'present' : 'absent'} after ${c.kind})`}`);
-          if (!ok) problems.push(`The metadata does not reflect the last ${c.kind} of ${c.entity}.${c.field}.`);
-        }
-        return `metadata reloaded (${Object.keys(scopes).length} scopes)${checkedChanges.length ? `; ${checkedChanges.length} recent field change(s) checked` : ''}`;
-      });
-      steps.push({ step: 'metadata', status: md.ok ? 'ok' : 'failed', message: md.message, durationMs: md.durationMs });
-      if (!md.ok) problems.push(`Reading the metadata after the rebuild failed: ${md.message}`);
-      await ctx.progress(4, total, 'done');
-
-      const healthy = problems.length === 0;
-      const durationMs = Math.round(performance.now() - started);
-      recordWrite(ctx, { tool: TOOL, args, outcome: 'applied', summary: `rebuild${clear ? ' + clear cache' : ''} in ${durationMs} ms; ${healthy ? 'healthy' : problems.join(' ')}` });
-      const structured = {
-        tenant: ctx.tenant.id,
-        status: healthy ? ('rebuilt' as const) : ('unhealthy' as const),
-        steps,
-        durationMs,
-        healthy,
-        ...(version ? { version } : {}),
-        checkedChanges,
-        problems,
-      };
-      const text = [
-        `${healthy ? 'Rebuilt' : 'Rebuilt, but a check FAILED'}: tenant ${ctx.tenant.id} in ${durationMs} ms.`,
-        ...steps.map((s) => `- ${s.step}: ${s.status}, ${s.message}${s.durationMs !== undefined ? ` (${s.durationMs} ms)` : ''}`),
-        ...problems.map((p) => `problem: ${p}`),
-      ].join('\n');
-      return { structured, text };
+      },
+    };
+  },
+  async apply({ clear }, ctx) {
+    const steps: StepT[] = [];
+    const problems: string[] = [];
+    await ctx.progress(0, TOTAL, 'rebuilding (metadata and database schema)');
+    const rb = await timed(async () => ((await admin.rebuild(ctx.writer, { signal: ctx.signal })) ? 'EspoCRM rebuilt' : 'EspoCRM answered without true'));
+    steps.push({ step: 'rebuild', status: rb.ok ? 'ok' : 'failed', message: rb.message, durationMs: rb.durationMs });
+    if (!rb.ok) {
+      // A rebuild is idempotent: whether or not this one ran on the server, running it again is safe.
+      throw new WriteFailure(`The rebuild of tenant "${ctx.tenant.id}" failed after ${rb.durationMs} ms: ${rb.message} Nothing else was run; running rebuild again is safe.`, 'rebuild_failed', 'failed', 'rebuild failed');
+    }
+    await ctx.progress(1, TOTAL, clear ? 'clearing the cache' : 'cache clear skipped');
+    if (clear) {
+      const cc = await timed(async () => ((await admin.clearCache(ctx.writer, { signal: ctx.signal })) ? 'cache cleared' : 'EspoCRM answered without true'));
+      steps.push({ step: 'clearCache', status: cc.ok ? 'ok' : 'failed', message: cc.message, durationMs: cc.durationMs });
+      if (!cc.ok) problems.push(`Clearing the cache failed: ${cc.message}`);
+    } else {
+      steps.push({ step: 'clearCache', status: 'skipped', message: 'clearCache: false' });
+    }
+    ctx.tenant.metadata.invalidate();
+    return { steps, problems };
+  },
+  async verify({ started, clear }, applied, ctx) {
+    const steps = [...applied.steps];
+    const problems = [...applied.problems];
+    await ctx.progress(2, TOTAL, 'checking that the CRM answers');
+    let version: string | undefined;
+    const who = await timed(async () => {
+      const me = await getAppUser(ctx.tenant.client(), 'admin', { signal: ctx.signal });
+      version = typeof me.settings.version === 'string' ? me.settings.version : undefined;
+      if (me.user.type !== 'admin' && me.user.type !== 'super-admin') throw new Error(`the admin login is now a user of type "${me.user.type}"`);
+      return `the CRM answers; "${me.user.userName}" is an admin${version ? `, EspoCRM ${version}` : ''}`;
     });
+    steps.push({ step: 'crmAnswers', status: who.ok ? 'ok' : 'failed', message: who.message, durationMs: who.durationMs });
+    if (!who.ok) problems.push(`The CRM does not answer properly after the rebuild: ${who.message}`);
+
+    await ctx.progress(3, TOTAL, 'checking the metadata');
+    const checkedChanges: string[] = [];
+    const md = await timed(async () => {
+      await ctx.tenant.profile.get(ctx.signal);
+      const scopes = await ctx.tenant.metadata.get<Record<string, unknown>>('scopes', ctx.signal);
+      if (!isRecord(scopes) || !Object.values(scopes).some((s) => isRecord(s) && s.entity === true)) throw new Error('the metadata has no entity types');
+      for (const c of recentFieldChanges(ctx)) {
+        const def = await ctx.tenant.metadata.get<unknown>(`entityDefs.${c.entity}.fields.${c.field}`, ctx.signal);
+        const shouldExist = c.kind !== 'field_delete';
+        const ok = isRecord(def) === shouldExist;
+        checkedChanges.push(`${c.entity}.${c.field} ${isRecord(def) ? 'present' : 'absent'}${ok ? '' : ` (expected ${shouldExist ? 'present' : 'absent'} after ${c.kind})`}`);
+        if (!ok) problems.push(`The metadata does not reflect the last ${c.kind} of ${c.entity}.${c.field}.`);
+      }
+      return `metadata reloaded (${Object.keys(scopes).length} scopes)${checkedChanges.length ? `; ${checkedChanges.length} recent field change(s) checked` : ''}`;
+    });
+    steps.push({ step: 'metadata', status: md.ok ? 'ok' : 'failed', message: md.message, durationMs: md.durationMs });
+    if (!md.ok) problems.push(`Reading the metadata after the rebuild failed: ${md.message}`);
+    await ctx.progress(4, TOTAL, 'done');
+
+    const healthy = problems.length === 0;
+    const durationMs = Math.round(performance.now() - started);
+    return {
+      // The rebuild ran: an unhealthy check afterwards is reported in the result, not as a failed write.
+      outcome: 'applied' as const,
+      summary: `rebuild${clear ? ' + clear cache' : ''} in ${durationMs} ms; ${healthy ? 'healthy' : problems.join(' ')}`,
+      changes: [],
+      result: () => {
+        const structured = {
+          tenant: ctx.tenant.id,
+          status: healthy ? ('rebuilt' as const) : ('unhealthy' as const),
+          steps,
+          durationMs,
+          healthy,
+          ...(version ? { version } : {}),
+          checkedChanges,
+          problems,
+        };
+        const text = [
+          `${healthy ? 'Rebuilt' : 'Rebuilt, but a check FAILED'}: tenant ${ctx.tenant.id} in ${durationMs} ms.`,
+          ...steps.map((s) => `- ${s.step}: ${s.status}, ${s.message}${s.durationMs !== undefined ? ` (${s.durationMs} ms)` : ''}`),
+          ...problems.map((p) => `problem: ${p}`),
+        ].join('\n');
+        return { structured, text };
+      },
+    };
   },
 });

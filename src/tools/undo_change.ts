@@ -1,13 +1,14 @@
 import { z } from 'zod';
-import { annotationsFor, defineTool, type ToolContext } from './define.js';
-import { tenantArg } from './common.js';
-import { confirmArg, dryRunArg, guardWrite, recordWrite } from './write.js';
+import { annotationsFor, defineWriteTool, type ApplyContext, type ToolContext } from './define.js';
+import { confirmArg, dryRunArg, tenantArg } from './args.js';
 import { ToolError } from '../errors.js';
 import type { AuditEntry, ChangeRecord } from '../audit/log.js';
 import { fingerprint } from '../core/confirm.js';
 import { applyLayoutOps, diffLayouts, layoutFingerprint } from '../core/layout/index.js';
 import { fieldManager } from '../espo/api/index.js';
-import { countFilled, fieldsInLayout, isRecord, loadFieldContext, readLayout, readMetaFresh, saveLayout } from './fieldSupport.js';
+import { countFilled, fieldsInLayout, loadFieldContext, readLayout } from '../reads/index.js';
+import { isRecord } from '../core/values.js';
+import { saveLayout } from '../pipeline/steps.js';
 
 const TOOL = 'undo_change';
 
@@ -39,11 +40,11 @@ function sameJson(a: unknown, b: unknown): boolean {
 
 /** The change this id names on this tenant, or a clear error listing the recent ones. */
 function findChange(ctx: ToolContext, changeId: string): { entry: AuditEntry; change: ChangeRecord } {
-  const entry = ctx.audit.findChange(changeId);
+  const entry = ctx.history.findChange(changeId);
   if (!entry || entry.tenant !== ctx.tenant.id || !entry.change) {
-    const recent = ctx.audit
-      .read()
-      .filter((e) => e.tenant === ctx.tenant.id && e.changeId && e.change && e.change.kind !== 'undo' && (e.outcome === 'applied' || e.outcome === 'partial'))
+    const recent = ctx.history
+      .ofTenant(ctx.tenant.id)
+      .filter((e) => e.changeId && e.change && e.change.kind !== 'undo' && (e.outcome === 'applied' || e.outcome === 'partial'))
       .slice(-5)
       .reverse()
       .map((e) => `${e.changeId} (${e.tool}: ${e.summary ?? ''})`);
@@ -56,7 +57,7 @@ function findChange(ctx: ToolContext, changeId: string): { entry: AuditEntry; ch
   if (entry.change.kind === 'undo') {
     throw new ToolError(`"${changeId}" is itself an undo. To redo the original change, run its tool again with the same arguments.`, 'cannot_undo_undo');
   }
-  if (ctx.audit.isUndone(changeId)) throw new ToolError(`Change "${changeId}" was already undone.`, 'already_undone');
+  if (ctx.history.isUndone(changeId)) throw new ToolError(`Change "${changeId}" was already undone.`, 'already_undone');
   return { entry, change: entry.change };
 }
 
@@ -77,7 +78,7 @@ function restoreBody(before: Record<string, unknown>, after: Record<string, unkn
 async function layoutSteps(ctx: ToolContext, entity: string, items: Array<{ layout: string; before: unknown; after: unknown }>): Promise<Step[]> {
   const steps: Step[] = [];
   for (const item of items) {
-    const current = (await readLayout(ctx, entity, item.layout)) ?? null;
+    const current = (await readLayout(ctx.tenant, entity, item.layout, ctx.signal)) ?? null;
     steps.push({ kind: 'layout', entity, layout: item.layout, restore: item.before, expect: item.after, current, drifted: !sameJson(current, item.after) });
   }
   return steps;
@@ -96,7 +97,7 @@ async function planUndo(ctx: ToolContext, changeId: string): Promise<Plan> {
   } else if (change.kind === 'field_update') {
     const before = FieldState.parse(change.before ?? {});
     const after = FieldState.parse(change.after ?? {});
-    const fc = await loadFieldContext(ctx, change.entity);
+    const fc = await loadFieldContext(ctx.tenant, change.entity, ctx.signal);
     const current = fc.fields[change.field!] as Record<string, unknown> | undefined;
     if (!current) blockers.push(`the field ${change.entity}.${change.field} no longer exists`);
     const expected = after.definition ?? {};
@@ -104,16 +105,16 @@ async function planUndo(ctx: ToolContext, changeId: string): Promise<Plan> {
     steps.push({ kind: 'field_restore', entity: change.entity, field: change.field!, body: restoreBody(before.definition ?? {}, after.definition, before), current, drifted });
   } else if (change.kind === 'field_create') {
     destructive = true;
-    const fc = await loadFieldContext(ctx, change.entity);
+    const fc = await loadFieldContext(ctx.tenant, change.entity, ctx.signal);
     const def = fc.fields[change.field!];
     if (!def) {
       blockers.push(`the field ${change.entity}.${change.field} no longer exists (deleted since)`);
     } else {
-      const filled = await countFilled(ctx, change.entity, change.field!, def);
+      const filled = await countFilled(ctx.tenant, change.entity, change.field!, def, ctx.signal);
       const count = filled.count === null ? (filled.any ? 'some records' : 'no record') : `${filled.count} record(s)`;
       // Layouts first: where the layout is still as the change left it, put the old one back; where it changed since, only take the field out.
       for (const r of related) {
-        const current = (await readLayout(ctx, change.entity, r.layout)) ?? null;
+        const current = (await readLayout(ctx.tenant, change.entity, r.layout, ctx.signal)) ?? null;
         if (sameJson(current, r.after)) steps.push({ kind: 'layout', entity: change.entity, layout: r.layout, restore: r.before, expect: r.after, current, drifted: false });
         else if (fieldsInLayout(r.layout, current).includes(change.field!)) steps.push({ kind: 'layout_remove_field', entity: change.entity, layout: r.layout, field: change.field!, current });
       }
@@ -122,7 +123,7 @@ async function planUndo(ctx: ToolContext, changeId: string): Promise<Plan> {
     }
   } else if (change.kind === 'field_delete') {
     const before = FieldState.parse(change.before ?? {});
-    const fc = await loadFieldContext(ctx, change.entity);
+    const fc = await loadFieldContext(ctx.tenant, change.entity, ctx.signal);
     const exists = change.field! in fc.fields;
     if (exists) blockers.push(`a field named ${change.field} exists again on ${change.entity}`);
     if (!before.createBody) blockers.push('the change record has no definition to re-create the field from');
@@ -167,14 +168,14 @@ function planState(plan: Plan): string {
   return fingerprint(plan.steps.map((s) => ('current' in s ? s.current ?? null : s.kind)));
 }
 
-async function applyStep(ctx: ToolContext, s: Step): Promise<void> {
-  const client = ctx.tenant.client();
+async function applyStep(ctx: ApplyContext, s: Step): Promise<void> {
+  const client = ctx.writer;
   switch (s.kind) {
     case 'layout':
       await saveLayout(ctx, s.entity, s.layout, s.restore);
       return;
     case 'layout_remove_field': {
-      const fc = await loadFieldContext(ctx, s.entity);
+      const fc = await loadFieldContext(ctx.tenant, s.entity, ctx.signal);
       const edited = applyLayoutOps(s.layout, s.current, [{ op: 'remove_field', field: s.field }], { entityType: s.entity, fields: fc.fields, links: fc.links, fieldTypes: fc.fieldTypes });
       await saveLayout(ctx, s.entity, s.layout, edited.layout);
       return;
@@ -193,11 +194,11 @@ async function applyStep(ctx: ToolContext, s: Step): Promise<void> {
   }
 }
 
-async function verify(ctx: ToolContext, plan: Plan): Promise<string[]> {
+async function readBack(ctx: ToolContext, plan: Plan): Promise<string[]> {
   const problems: string[] = [];
   const { change } = plan;
   if (change.field) {
-    const def = await readMetaFresh<Record<string, unknown>>(ctx, `entityDefs.${change.entity}.fields.${change.field}`);
+    const def = await ctx.tenant.metadata.fresh<Record<string, unknown>>(`entityDefs.${change.entity}.fields.${change.field}`, ctx.signal);
     if (change.kind === 'field_create' && def !== undefined) problems.push(`${change.entity}.${change.field} still exists`);
     if (change.kind === 'field_delete' && def === undefined) problems.push(`${change.entity}.${change.field} was not re-created`);
     if (change.kind === 'field_update' && isRecord(def)) {
@@ -208,13 +209,13 @@ async function verify(ctx: ToolContext, plan: Plan): Promise<string[]> {
   }
   for (const s of plan.steps) {
     if (s.kind !== 'layout') continue;
-    const now = await readLayout(ctx, s.entity, s.layout);
+    const now = await readLayout(ctx.tenant, s.entity, s.layout, ctx.signal);
     if (layoutFingerprint(now ?? null) !== layoutFingerprint(s.restore)) problems.push(`the ${s.entity} ${s.layout} layout does not read back as restored`);
   }
   return problems;
 }
 
-export const undoChange = defineTool({
+export const undoChange = defineWriteTool({
   name: TOOL,
   title: 'Undo a change',
   description:
@@ -247,49 +248,55 @@ export const undoChange = defineTool({
   },
   // Idempotent: an undone change cannot be undone again, so a repeat changes nothing.
   annotations: annotationsFor('destructive', { idempotent: true }),
-  async handler(args, ctx) {
+  refusal: 'Undo refused',
+  async plan(args, ctx) {
     const plan = await planUndo(ctx, args.changeId);
     const base = { tenant: ctx.tenant.id, undoes: args.changeId, tool: plan.entry.tool, notes: plan.notes };
     const stepsText = plan.steps.map(describeStep);
     if (plan.blockers.length) {
-      recordWrite(ctx, { tool: TOOL, args, outcome: 'refused', summary: `undo ${args.changeId} refused`, error: plan.blockers.join('; ') });
       throw new ToolError(`Cannot undo ${args.changeId}: ${plan.blockers.join('; ')}. Nothing was changed.`, 'undo_blocked');
     }
-    const binding = { tenant: ctx.tenant.id, tool: TOOL, args: { changeId: args.changeId }, state: planState(plan) };
-    if (args.dryRun) {
-      return { structured: { ...base, outcome: 'dry_run' as const, steps: stepsText }, text: `Dry run: undoing ${args.changeId} (${plan.entry.tool}) would:\n- ${stepsText.join('\n- ')}` };
-    }
-    if (plan.destructive) {
-      if (!args.confirm) {
-        const { token, expiresAt } = ctx.confirms.issue(binding);
-        recordWrite(ctx, { tool: TOOL, args, outcome: 'planned', summary: `undo ${args.changeId} planned` });
+    const value: Undo = { changeId: args.changeId, plan, base, stepsText };
+    return {
+      action: 'write' as const,
+      value,
+      summary: `undo ${args.changeId} planned`,
+      // Undoing a field creation deletes a field: that needs the confirm token of its plan.
+      confirm: plan.destructive && args.dryRun !== true,
+      binding: { args: { changeId: args.changeId }, state: planState(plan) },
+      preview: (token?: { token: string; expiresAt: string }) => {
+        if (!token) {
+          return {
+            structured: { ...base, outcome: 'dry_run' as const, steps: stepsText },
+            text: `Dry run: undoing ${args.changeId} (${plan.entry.tool}) would:\n- ${stepsText.join('\n- ')}`,
+          };
+        }
         return {
-          structured: { ...base, outcome: 'planned' as const, steps: stepsText, confirmToken: token, expiresAt },
-          text: `Undoing ${args.changeId} (${plan.entry.tool}) deletes data and cannot itself be undone here. It would:\n- ${stepsText.join('\n- ')}\n` +
-            `To apply, call undo_change again with the same changeId and "confirm": "${token}" (valid until ${expiresAt}).`,
+          structured: { ...base, outcome: 'planned' as const, steps: stepsText, confirmToken: token.token, expiresAt: token.expiresAt },
+          text:
+            `Undoing ${args.changeId} (${plan.entry.tool}) deletes data and cannot itself be undone here. It would:\n- ${stepsText.join('\n- ')}\n` +
+            `To apply, call undo_change again with the same changeId and "confirm": "${token.token}" (valid until ${token.expiresAt}).`,
         };
-      }
-      const check = ctx.confirms.verify(args.confirm, binding);
-      if (!check.ok) {
-        recordWrite(ctx, { tool: TOOL, args, outcome: 'refused', summary: `undo ${args.changeId}: confirm refused`, error: check.message });
-        throw new ToolError(`Undo refused: ${check.message}.`, `confirm_${check.reason}`);
-      }
-      ctx.confirms.consume(args.confirm);
-    }
-    await guardWrite(ctx);
+      },
+    };
+  },
+  async apply(u, ctx) {
     const done: string[] = [];
     const problems: string[] = [];
-    for (const [i, step] of plan.steps.entries()) {
+    for (const [i, step] of u.plan.steps.entries()) {
       try {
         await applyStep(ctx, step);
-        done.push(stepsText[i]!);
+        done.push(u.stepsText[i]!);
       } catch (err) {
-        problems.push(`step ${i + 1} failed (${stepsText[i]!.split('\n')[0]}): ${err instanceof Error ? err.message : String(err)}`);
+        problems.push(`step ${i + 1} failed (${u.stepsText[i]!.split('\n')[0]}): ${err instanceof Error ? err.message : String(err)}`);
         break;
       }
     }
-    if (!problems.length) problems.push(...(await verify(ctx, plan)));
-    const outcome = problems.length ? ('partial' as const) : ('applied' as const);
+    return { done, problems };
+  },
+  async verify(u, { done, problems: failed }, ctx) {
+    const { plan, changeId: undoes } = u;
+    const problems = failed.length ? failed : await readBack(ctx, plan);
     const change: ChangeRecord = {
       kind: 'undo',
       entity: plan.change.entity,
@@ -297,19 +304,28 @@ export const undoChange = defineTool({
       ...(plan.change.field ? { field: plan.change.field } : {}),
       before: plan.change.after,
       after: plan.change.before,
-      undoes: args.changeId,
+      undoes,
     };
-    const changeId = recordWrite(ctx, {
-      tool: TOOL,
-      args,
+    const outcome = problems.length ? ('partial' as const) : ('applied' as const);
+    const summary = `undo ${undoes} (${plan.entry.tool})${problems.length ? `: ${problems.join('; ')}` : ''}`;
+    return {
       outcome,
-      summary: `undo ${args.changeId} (${plan.entry.tool})${problems.length ? `: ${problems.join('; ')}` : ''}`,
-      change,
+      summary,
+      changes: [{ summary, change }],
       ...(problems.length ? { error: problems.join('; ') } : {}),
-    });
-    const text = problems.length
-      ? `Undo of ${args.changeId} is incomplete. Done:\n- ${done.join('\n- ') || '(nothing)'}\nProblems:\n- ${problems.join('\n- ')}`
-      : `Undid ${args.changeId} (${plan.entry.tool}):\n- ${done.join('\n- ')}`;
-    return { structured: { ...base, outcome, steps: done, ...(changeId ? { changeId } : {}), ...(problems.length ? { problems } : {}) }, text };
+      result: ([changeId]: string[]) => {
+        const text = problems.length
+          ? `Undo of ${undoes} is incomplete. Done:\n- ${done.join('\n- ') || '(nothing)'}\nProblems:\n- ${problems.join('\n- ')}`
+          : `Undid ${undoes} (${plan.entry.tool}):\n- ${done.join('\n- ')}`;
+        return { structured: { ...u.base, outcome, steps: done, ...(changeId ? { changeId } : {}), ...(problems.length ? { problems } : {}) }, text };
+      },
+    };
   },
 });
+
+interface Undo {
+  changeId: string;
+  plan: Plan;
+  base: { tenant: string; undoes: string; tool: string; notes: string[] };
+  stepsText: string[];
+}

@@ -1,14 +1,14 @@
 import { fenceUntrusted } from '../core/fence.js';
 import { z } from 'zod';
-import { annotationsFor, defineTool } from './define.js';
-import { tenantArg } from './common.js';
-import { dryRunArg, guardWrite, recordWrite } from './write.js';
-import { alreadyRecorded, auditedWrite, existingField, loadFieldContext, readLabels, readMetaFresh, specError, withoutKeys } from './fieldSupport.js';
-import { compareDefinition, fieldUpdateShape, planFieldUpdate, type FieldDef } from '../core/fieldSpec/index.js';
+import { annotationsFor, defineWriteTool } from './define.js';
+import { dryRunArg, tenantArg, withoutKeys } from './args.js';
+import { existingField, loadFieldContext, readLabels, specError, type FieldLabels } from '../reads/index.js';
+import { compareDefinition, fieldUpdateShape, planFieldUpdate, type FieldDef, type FieldUpdatePlan } from '../core/fieldSpec/index.js';
 import { fieldManager } from '../espo/api/index.js';
-import { describeError, mayStillComplete } from './common.js';
-import { ToolError } from '../errors.js';
+import { mayStillComplete } from '../espo/outcome.js';
+import { describeError } from '../errors.js';
 import { EspoError } from '../espo/errors.js';
+import { WriteFailure } from '../pipeline/failure.js';
 
 const TOOL = 'update_custom_field';
 
@@ -17,7 +17,7 @@ const isLabelKey = (key: string): boolean => key === 'label' || key === 'tooltip
 
 const DiffEntry = z.object({ key: z.string(), before: z.unknown().optional(), after: z.unknown().optional() });
 
-export const updateCustomField = defineTool({
+export const updateCustomField = defineWriteTool({
   name: TOOL,
   title: 'Update a field',
   description:
@@ -50,104 +50,130 @@ export const updateCustomField = defineTool({
   },
   // Destructive: it overwrites the current definition (removed options, narrower limits); undo_change restores it.
   annotations: annotationsFor('write', { idempotent: true, destructive: true }),
-  async handler(args, ctx) {
-    return auditedWrite(ctx, TOOL, args, async () => {
-      // A write plans on the CRM as it is now, not on a cached view (the CRM may have changed outside this server).
-      if (args.dryRun !== true) ctx.tenant.metadata.invalidate();
-      const fc = await loadFieldContext(ctx, args.entity);
-      const { stored, def: current, notes: nameNotes } = existingField(fc, args.name);
-      const labels = (await readLabels(ctx, fc.entity)).of(stored);
-      const patch = withoutKeys(args, ['tenant', 'dryRun']);
-      const i18n = { ...(labels.optionLabels ? { optionLabels: labels.optionLabels } : {}), ...(labels.tooltip !== undefined ? { tooltip: labels.tooltip } : {}) };
-      const planned = planFieldUpdate(current, labels.label, patch, fc.meta, i18n);
-      if (!planned.ok) throw specError(planned.errors);
-      const plan = planned.plan;
-      const notes = [...fc.notes, ...nameNotes, ...plan.notes];
-      if (current.isCustom !== true) notes.push(`"${stored}" is a built-in field: the change is kept as a customisation (EspoCRM can reset it to default).`);
-      const base = { tenant: ctx.tenant.id, entity: fc.entity, field: stored };
+  refusal: 'Not updated',
+  async plan(args, ctx) {
+    // A write plans on the CRM as it is now, not on a cached view (the CRM may have changed outside this server).
+    if (args.dryRun !== true) ctx.tenant.metadata.invalidate();
+    const fc = await loadFieldContext(ctx.tenant, args.entity, ctx.signal);
+    const { stored, def: current, notes: nameNotes } = existingField(fc, args.name);
+    const labels = (await readLabels(ctx.tenant, fc.entity, ctx.signal)).of(stored);
+    const patch = withoutKeys(args, ['tenant', 'dryRun']);
+    const i18n = { ...(labels.optionLabels ? { optionLabels: labels.optionLabels } : {}), ...(labels.tooltip !== undefined ? { tooltip: labels.tooltip } : {}) };
+    const planned = planFieldUpdate(current, labels.label, patch, fc.meta, i18n);
+    if (!planned.ok) throw specError(planned.errors);
+    const plan = planned.plan;
+    const notes = [...fc.notes, ...nameNotes, ...plan.notes];
+    if (current.isCustom !== true) notes.push(`"${stored}" is a built-in field: the change is kept as a customisation (EspoCRM can reset it to default).`);
+    const base = { tenant: ctx.tenant.id, entity: fc.entity, field: stored };
 
-      if (!plan.changed) {
-        recordWrite(ctx, { tool: TOOL, args, outcome: 'unchanged', summary: `${fc.entity}.${stored}: nothing to change` });
-        const structured = { ...base, status: 'unchanged' as const, diff: [], warnings: [], definition: current as Record<string, unknown>, verified: true, notes, problems: [] };
-        return { structured, text: `Unchanged: ${fc.entity}.${stored} already is as asked; nothing was written.${notes.map((n) => `\nnote: ${n}`).join('')}` };
-      }
-      if (args.dryRun === true) {
-        recordWrite(ctx, { tool: TOOL, args, outcome: 'dry_run', summary: `plan: update ${fc.entity}.${stored}` });
+    if (!plan.changed) {
+      const structured = { ...base, status: 'unchanged' as const, diff: [], warnings: [], definition: current as Record<string, unknown>, verified: true, notes, problems: [] };
+      return {
+        action: 'final' as const,
+        outcome: 'unchanged' as const,
+        summary: `${fc.entity}.${stored}: nothing to change`,
+        result: { structured, text: `Unchanged: ${fc.entity}.${stored} already is as asked; nothing was written.${notes.map((n) => `\nnote: ${n}`).join('')}` },
+      };
+    }
+    const value: Update = { entity: fc.entity, stored, current, labels, plan, notes, base };
+    return {
+      action: 'write' as const,
+      value,
+      summary: `plan: update ${fc.entity}.${stored}`,
+      confirm: false,
+      preview: () => {
         const structured = { ...base, status: 'planned' as const, diff: plan.diff, warnings: plan.warnings, body: plan.body, definition: { ...current, ...plan.body }, notes, problems: [] };
         return { structured, text: text('PLAN (dry run, nothing written)', structured) };
+      },
+    };
+  },
+  async apply(u, ctx) {
+    try {
+      await fieldManager.update(ctx.writer, u.entity, u.stored, u.plan.body as { type: string }, { signal: ctx.signal });
+    } catch (err) {
+      if (!(err instanceof EspoError)) throw err;
+      // Sent but refused or not confirmed: read back what the CRM holds now; never re-send blindly.
+      const now = await ctx.tenant.metadata.fresh<FieldDef>(`entityDefs.${u.entity}.fields.${u.stored}`, ctx.signal).catch(() => undefined);
+      const expected = Object.fromEntries(u.plan.diff.filter((d) => !isLabelKey(d.key)).map((d) => [d.key, d.after]));
+      const checkable = now !== undefined && Object.keys(expected).length > 0; // labels are not in the metadata
+      const applied = checkable && compareDefinition(expected, now).equal;
+      if (!applied) {
+        const pending = mayStillComplete(err);
+        const state =
+          !checkable
+            ? 'Its state could not be confirmed: check it with describe_entity before trying again.'
+            : pending
+              ? `Right after, ${u.entity}.${u.stored} still had its former definition, but an update the CRM received may still complete: check with describe_entity before trying again.`
+              : `${u.entity}.${u.stored} is unchanged (checked by reading it back).`;
+        const message =
+          `Updating ${u.entity}.${u.stored} ${pending ? 'was not confirmed' : 'failed'}: ${describeError(err)} ${state} ` +
+          'Calling update_custom_field again with the same arguments is safe (it answers "unchanged" when the change is in place).';
+        throw new WriteFailure(message, pending ? 'update_not_confirmed' : 'update_failed', 'failed', `update ${u.entity}.${u.stored} ${pending ? 'not confirmed' : 'failed'}`);
       }
-
-      await guardWrite(ctx);
-      try {
-        await fieldManager.update(ctx.tenant.client(), fc.entity, stored, plan.body as { type: string }, { signal: ctx.signal });
-      } catch (err) {
-        if (!(err instanceof EspoError)) throw err;
-        // Sent but refused or not confirmed: read back what the CRM holds now; never re-send blindly.
-        const now = await readMetaFresh<FieldDef>(ctx, `entityDefs.${fc.entity}.fields.${stored}`).catch(() => undefined);
-        const expected = Object.fromEntries(plan.diff.filter((d) => !isLabelKey(d.key)).map((d) => [d.key, d.after]));
-        const checkable = now !== undefined && Object.keys(expected).length > 0; // labels are not in the metadata
-        const applied = checkable && compareDefinition(expected, now).equal;
-        if (!applied) {
-          const pending = mayStillComplete(err);
-          const state =
-            !checkable
-              ? 'Its state could not be confirmed: check it with describe_entity before trying again.'
-              : pending
-                ? `Right after, ${fc.entity}.${stored} still had its former definition, but an update the CRM received may still complete: check with describe_entity before trying again.`
-                : `${fc.entity}.${stored} is unchanged (checked by reading it back).`;
-          const message =
-            `Updating ${fc.entity}.${stored} ${pending ? 'was not confirmed' : 'failed'}: ${describeError(err)} ${state} ` +
-            'Calling update_custom_field again with the same arguments is safe (it answers "unchanged" when the change is in place).';
-          recordWrite(ctx, { tool: TOOL, args, outcome: 'failed', summary: `update ${fc.entity}.${stored} ${pending ? 'not confirmed' : 'failed'}`, error: message });
-          throw alreadyRecorded(new ToolError(message, pending ? 'update_not_confirmed' : 'update_failed'));
-        }
-      }
-
-      // Read back: the changed definition keys from metadata, the labels from I18n.
-      const problems: string[] = [];
-      let after: FieldDef | undefined;
-      let afterLabels: ReturnType<Awaited<ReturnType<typeof readLabels>>['of']> = {};
-      try {
-        after = await readMetaFresh<FieldDef>(ctx, `entityDefs.${fc.entity}.fields.${stored}`);
-        afterLabels = (await readLabels(ctx, fc.entity)).of(stored);
-        const expected = Object.fromEntries(plan.diff.filter((d) => !isLabelKey(d.key)).map((d) => [d.key, d.after]));
-        const cmp = compareDefinition(expected, after);
-        if (!cmp.equal) problems.push(`The stored definition differs from what was sent: ${cmp.differences.join('; ')}.`);
-        const newLabel = plan.diff.find((d) => d.key === 'label')?.after;
-        if (typeof newLabel === 'string' && afterLabels.label !== newLabel) problems.push(`The stored label is ${JSON.stringify(afterLabels.label ?? null)}, not "${newLabel}".`);
-      } catch (err) {
-        problems.push(`The update was sent, but reading it back failed: ${describeError(err)}.`);
-      }
-      const verified = problems.length === 0;
-      const changeId = recordWrite(ctx, {
-        tool: TOOL,
-        args,
-        outcome: verified ? 'applied' : 'partial',
-        summary: `updated ${fc.entity}.${stored}: ${plan.diff.map((d) => d.key).join(', ')}`,
-        change: {
-          kind: 'field_update',
-          entity: fc.entity,
-          field: stored,
-          before: { definition: current, ...labels },
-          after: { definition: after ?? plan.body, ...afterLabels },
+    }
+  },
+  async verify(u, _applied, ctx) {
+    // Read back: the changed definition keys from metadata, the labels from I18n.
+    const { plan } = u;
+    const problems: string[] = [];
+    let after: FieldDef | undefined;
+    let afterLabels: FieldLabels = {};
+    try {
+      after = await ctx.tenant.metadata.fresh<FieldDef>(`entityDefs.${u.entity}.fields.${u.stored}`, ctx.signal);
+      afterLabels = (await readLabels(ctx.tenant, u.entity, ctx.signal)).of(u.stored);
+      const expected = Object.fromEntries(plan.diff.filter((d) => !isLabelKey(d.key)).map((d) => [d.key, d.after]));
+      const cmp = compareDefinition(expected, after);
+      if (!cmp.equal) problems.push(`The stored definition differs from what was sent: ${cmp.differences.join('; ')}.`);
+      const newLabel = plan.diff.find((d) => d.key === 'label')?.after;
+      if (typeof newLabel === 'string' && afterLabels.label !== newLabel) problems.push(`The stored label is ${JSON.stringify(afterLabels.label ?? null)}, not "${newLabel}".`);
+    } catch (err) {
+      problems.push(`The update was sent, but reading it back failed: ${describeError(err)}.`);
+    }
+    const verified = problems.length === 0;
+    const summary = `updated ${u.entity}.${u.stored}: ${plan.diff.map((d) => d.key).join(', ')}`;
+    return {
+      outcome: verified ? ('applied' as const) : ('partial' as const),
+      summary,
+      changes: [
+        {
+          summary,
+          change: {
+            kind: 'field_update' as const,
+            entity: u.entity,
+            field: u.stored,
+            before: { definition: u.current, ...u.labels },
+            after: { definition: after ?? plan.body, ...afterLabels },
+          },
         },
-      });
-      const structured = {
-        ...base,
-        status: verified ? ('updated' as const) : ('partial' as const),
-        diff: plan.diff,
-        warnings: plan.warnings,
-        body: plan.body,
-        definition: (after ?? plan.body) as Record<string, unknown>,
-        verified,
-        notes,
-        problems,
-        ...(changeId ? { changeId } : {}),
-      };
-      return { structured, text: text(verified ? `Updated ${fc.entity}.${stored}; verified by reading it back` : `PARTIAL: ${fc.entity}.${stored} was sent, but the read-back differs`, structured) };
-    });
+      ],
+      result: ([changeId]: string[]) => {
+        const structured = {
+          ...u.base,
+          status: verified ? ('updated' as const) : ('partial' as const),
+          diff: plan.diff,
+          warnings: plan.warnings,
+          body: plan.body,
+          definition: (after ?? plan.body) as Record<string, unknown>,
+          verified,
+          notes: u.notes,
+          problems,
+          ...(changeId ? { changeId } : {}),
+        };
+        return { structured, text: text(verified ? `Updated ${u.entity}.${u.stored}; verified by reading it back` : `PARTIAL: ${u.entity}.${u.stored} was sent, but the read-back differs`, structured) };
+      },
+    };
   },
 });
+
+interface Update {
+  entity: string;
+  stored: string;
+  current: FieldDef;
+  labels: FieldLabels;
+  plan: FieldUpdatePlan;
+  notes: string[];
+  base: { tenant: string; entity: string; field: string };
+}
 
 function text(head: string, s: { diff: Array<{ key: string; before?: unknown; after?: unknown }>; warnings: string[]; notes: string[]; problems: string[]; changeId?: string }): string {
   const show = (v: unknown): string => (v === undefined ? '(none)' : JSON.stringify(v));

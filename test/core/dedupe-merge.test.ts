@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planMerge, type DedupeRecord } from '../../src/core/dedupe/index.js';
-import { ToolError } from '../../src/errors.js';
+import { CoreError } from '../../src/core/errors.js';
 
 const target: DedupeRecord = {
   id: 't', firstName: 'Jean', lastName: 'Dupont', title: null, accountId: null, accountName: null,
@@ -62,7 +62,7 @@ describe('planMerge', () => {
   });
 
   it('refuses a keepId that is not among the records, and fewer than two records', () => {
-    expect(() => planMerge([target, s1], 'zz', FIELDS)).toThrow(ToolError);
+    expect(() => planMerge([target, s1], 'zz', FIELDS)).toThrow(CoreError);
     expect(() => planMerge([target, s1], 'zz', FIELDS)).toThrow(/not one of the records to merge: t, s1/);
     expect(() => planMerge([target, { ...target }], 't', FIELDS)).toThrow(/at least two different records/);
   });

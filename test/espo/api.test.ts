@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { EspoClient } from '../../src/espo/client.js';
+import { writeAccess, type WriteClient } from '../../src/espo/writeAccess.js';
 import { EspoConflictError, EspoForbiddenError, EspoNotFoundError, EspoServerError } from '../../src/espo/errors.js';
 import {
   admin,
@@ -15,7 +16,7 @@ import {
 } from '../../src/espo/api/index.js';
 
 let sb: Sandbox;
-let client: EspoClient;
+let client: WriteClient;
 
 async function errorOf(p: Promise<unknown>): Promise<unknown> {
   try {
@@ -28,12 +29,12 @@ async function errorOf(p: Promise<unknown>): Promise<unknown> {
 
 beforeAll(async () => {
   sb = await startSandbox({ leads: 20, contacts: 2, accounts: 2, seed: 7 });
-  client = new EspoClient({
+  client = writeAccess(new EspoClient({
     tenantId: 'api-test',
     url: sb.apiUrl,
     apiKey: async () => sb.credentials.apiKey,
     admin: { username: sb.credentials.admin.username, password: async () => sb.credentials.admin.password },
-  });
+  }));
 });
 afterAll(async () => {
   await client.close();

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { pino } from 'pino';
 import { startSandbox, type Sandbox, type SandboxRequestLogEntry } from '../../src/sandbox/index.js';
 import { EspoClient, type EspoClientOptions } from '../../src/espo/client.js';
+import { writeAccess, type WriteClient } from '../../src/espo/writeAccess.js';
 import {
   EspoAuthError,
   EspoCancelledError,
@@ -19,7 +20,8 @@ import { admin, destroyToken, fieldManager, getAbout, getAppUser, getMetadata, r
 let sb: Sandbox;
 const clients: EspoClient[] = [];
 
-function clientFor(over: Partial<EspoClientOptions> = {}): EspoClient {
+/** A client the tests may write with (the API module's writes take a WriteClient). */
+function clientFor(over: Partial<EspoClientOptions> = {}): WriteClient {
   const c = new EspoClient({
     tenantId: 'acme',
     url: sb.url,
@@ -29,7 +31,7 @@ function clientFor(over: Partial<EspoClientOptions> = {}): EspoClient {
     ...over,
   });
   clients.push(c);
-  return c;
+  return writeAccess(c);
 }
 
 /** Requests the sandbox logged since `mark` (its log grows as requests finish). */

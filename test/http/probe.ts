@@ -1,17 +1,21 @@
 /**
- * A test-only write tool, added to the catalogue with `vi.mock` by the HTTP tests: it passes the
- * instance guard, creates a Lead in the tenant's CRM (a real write, visible in the sandbox), reports
- * progress (streamed over SSE) and records an audit line, like every write tool does.
+ * A test-only write tool, added to the catalogue with `vi.mock` by the HTTP tests: it creates a Lead
+ * in the tenant's CRM (a real write, visible in the sandbox) and reports progress (streamed over SSE);
+ * the write pipeline gives it the instance guard and the audit line, as it does every write tool.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { annotationsFor, defineTool, type ToolDefinition } from '../../src/tools/define.js';
-import { tenantArg } from '../../src/tools/common.js';
-import { guardWrite, recordWrite } from '../../src/tools/write.js';
+import { annotationsFor, defineWriteTool, type ToolDefinition } from '../../src/tools/define.js';
+import { tenantArg } from '../../src/tools/args.js';
+import { records } from '../../src/espo/api/index.js';
 
 export const PROBE_WRITE = 'probe_write';
 
-export const probeWrite = defineTool({
+/**
+ * Written the obvious way: a plan, an apply that writes through the client it is handed, a verify.
+ * Guard, audit (and a confirm token, for a destructive tool) come from the write pipeline.
+ */
+export const probeWrite = defineWriteTool({
   name: PROBE_WRITE,
   title: 'Probe write (test only)',
   description: 'Creates a Lead named after `label` in the tenant CRM. Test only.',
@@ -20,20 +24,24 @@ export const probeWrite = defineTool({
   input: { tenant: tenantArg, label: z.string().max(60).optional() },
   output: { tenant: z.string(), id: z.string(), siteUrl: z.string() },
   annotations: annotationsFor('write'),
-  async handler(args, ctx) {
-    await guardWrite(ctx);
+  async plan(args) {
+    // a unique name: EspoCRM refuses a create that looks like a duplicate
+    const lastName = `${args.label ?? 'Probe'} ${randomUUID().slice(0, 8)}`;
+    return { action: 'write', value: lastName, summary: `plan: create Lead ${lastName}`, confirm: false, preview: () => ({ structured: { tenant: '', id: '', siteUrl: '' } }) };
+  },
+  async apply(lastName, ctx) {
     await ctx.progress(1, 2, 'instance guard passed');
-    const res = await ctx.tenant.client().request<{ id: string }>({
-      method: 'POST',
-      path: 'Lead',
-      // a unique name: EspoCRM refuses a create that looks like a duplicate
-      body: { lastName: `${args.label ?? 'Probe'} ${randomUUID().slice(0, 8)}` },
-      auth: 'admin',
-      signal: ctx.signal,
-    });
+    const created = await records.create(ctx.writer, 'Lead', { lastName }, { auth: 'admin', signal: ctx.signal });
     await ctx.progress(2, 2, 'written');
-    recordWrite(ctx, { tool: PROBE_WRITE, args, outcome: 'applied', summary: `created Lead ${res.body.id}` });
-    return { structured: { tenant: ctx.tenant.id, id: res.body.id, siteUrl: ctx.tenant.guard.expected() } };
+    return String(created.id);
+  },
+  async verify(_lastName, id, ctx) {
+    return {
+      outcome: 'applied',
+      summary: `created Lead ${id}`,
+      changes: [],
+      result: () => ({ structured: { tenant: ctx.tenant.id, id, siteUrl: ctx.tenant.guard.expected() } }),
+    };
   },
 }) as unknown as ToolDefinition;
 

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/inmemory.js';
 import { findDuplicates } from '../../src/tools/find_duplicates.js';
 import { LOCAL_PRINCIPAL } from '../../src/tenants/policy.js';
-import { ConfirmTokens } from '../../src/core/confirm.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { ToolContext } from '../../src/tools/define.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
@@ -126,8 +125,7 @@ describe('find_duplicates', () => {
       signal: abort.signal,
       logger: silentLogger(),
       server: { readOnly: false },
-      audit: h.audit,
-      confirms: new ConfirmTokens(),
+      history: h.audit,
       async progress(p) {
         if (p > 0) abort.abort();
       },

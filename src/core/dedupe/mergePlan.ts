@@ -3,7 +3,7 @@
  * and field by field which value wins. The kept record's value wins; where it is empty, the first
  * non-empty value among the other records (in the order given) fills it.
  */
-import { ToolError } from '../../errors.js';
+import { CoreError } from '../errors.js';
 import { isEmptyValue } from './profile.js';
 import type { DedupeRecord } from './types.js';
 
@@ -75,16 +75,16 @@ function addresses(records: readonly DedupeRecord[], single: 'emailAddress' | 'p
 
 /**
  * Plans merging `records` (full attributes) into the one with id `keepId`, over `fields`.
- * Throws a ToolError when `keepId` is not among the records or fewer than two distinct records are given.
+ * Throws a CoreError when `keepId` is not among the records or fewer than two distinct records are given.
  */
 export function planMerge(records: readonly DedupeRecord[], keepId: string, fields: readonly string[]): MergePlan {
   const byId = new Map<string, DedupeRecord>();
   for (const r of records) if (!byId.has(r.id)) byId.set(r.id, r);
   const target = byId.get(keepId);
   if (!target) {
-    throw new ToolError(`The record to keep (${keepId}) is not one of the records to merge: ${[...byId.keys()].join(', ')}.`);
+    throw new CoreError(`The record to keep (${keepId}) is not one of the records to merge: ${[...byId.keys()].join(', ')}.`);
   }
-  if (byId.size < 2) throw new ToolError('A merge needs at least two different records.');
+  if (byId.size < 2) throw new CoreError('A merge needs at least two different records.');
   const sources = [...byId.values()].filter((r) => r.id !== keepId);
   const ordered = [target, ...sources];
   const fieldSet = new Set(fields);

@@ -1,6 +1,6 @@
 /** Layout errors are user-input errors: their messages say what is wrong and how to fix it. */
 
-import { ToolError } from '../../errors.js';
+import { CoreError } from '../errors.js';
 import type { LayoutIssue } from './types.js';
 
 const MAX_LISTED_ISSUES = 8;
@@ -13,7 +13,7 @@ export function formatIssues(issues: readonly LayoutIssue[], max = MAX_LISTED_IS
 }
 
 /** The JSON does not have the shape its layout name needs (a detail layout that is not an array, ...). */
-export class LayoutParseError extends ToolError {
+export class LayoutParseError extends CoreError {
   constructor(
     readonly layoutName: string,
     readonly issues: LayoutIssue[],
@@ -24,7 +24,7 @@ export class LayoutParseError extends ToolError {
 }
 
 /** A layout that must not be saved: `issues` are its errors (and warnings). */
-export class LayoutValidationError extends ToolError {
+export class LayoutValidationError extends CoreError {
   constructor(
     readonly layoutName: string,
     readonly issues: LayoutIssue[],
@@ -39,7 +39,7 @@ export class LayoutValidationError extends ToolError {
 }
 
 /** An edit that cannot be made (placing a field outside an operation list). */
-export class LayoutEditError extends ToolError {
+export class LayoutEditError extends CoreError {
   constructor(
     message: string,
     readonly reason: string,

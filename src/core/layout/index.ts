@@ -33,3 +33,5 @@ export { diffLayouts } from './diff.js';
 export type { LayoutDiff } from './diff.js';
 export { layoutFingerprint } from './fingerprint.js';
 export { LayoutParseError, LayoutValidationError, LayoutEditError, LayoutOpError, formatIssues } from './errors.js';
+export { FIELD_LAYOUT_TARGETS, placementTargets, introducedErrors, planPlacement } from './placement.js';
+export type { Placement, PlacementLayout, PlacementTarget } from './placement.js';

@@ -17,9 +17,7 @@ export function segment(value: string, what: string): string {
   return encodeURIComponent(value);
 }
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+export { isRecord } from '../../core/values.js';
 
 export function callOptions(opts: CallOptions | undefined): CallOptions {
   return { signal: opts?.signal, timeoutMs: opts?.timeoutMs };

@@ -1,4 +1,5 @@
 import type { EspoClient } from '../client.js';
+import type { WriteClient } from '../writeAccess.js';
 import { callOptions, isRecord, segment, type CallOptions } from './common.js';
 import { unexpected } from './app.js';
 
@@ -23,7 +24,7 @@ export async function read(client: EspoClient, entityType: string, field: string
  * non-custom entity types) and does not say the final name in the answer.
  */
 export async function create(
-  client: EspoClient,
+  client: WriteClient,
   entityType: string,
   definition: { name: string; type: string; label?: string; [param: string]: unknown },
   opts?: CallOptions,
@@ -36,7 +37,7 @@ export async function create(
 
 /** `PUT Admin/fieldManager/{Entity}/{field}` with the stored name. Always include `type`. */
 export async function update(
-  client: EspoClient,
+  client: WriteClient,
   entityType: string,
   field: string,
   definition: { type: string; [param: string]: unknown },
@@ -49,7 +50,7 @@ export async function update(
 }
 
 /** `DELETE Admin/fieldManager/{Entity}/{field}`: true (also for a field that does not exist). */
-async function remove(client: EspoClient, entityType: string, field: string, opts?: CallOptions): Promise<boolean> {
+async function remove(client: WriteClient, entityType: string, field: string, opts?: CallOptions): Promise<boolean> {
   const res = await client.request({
     method: 'DELETE', path: `Admin/fieldManager/${segment(entityType, 'entityType')}/${segment(field, 'field')}`, auth: 'admin', ...callOptions(opts),
   });
@@ -58,7 +59,7 @@ async function remove(client: EspoClient, entityType: string, field: string, opt
 export { remove as delete };
 
 /** `POST FieldManager/action/resetToDefault`: drops the customisations of a core field. */
-export async function resetToDefault(client: EspoClient, entityType: string, field: string, opts?: CallOptions): Promise<boolean> {
+export async function resetToDefault(client: WriteClient, entityType: string, field: string, opts?: CallOptions): Promise<boolean> {
   const res = await client.request({
     method: 'POST', path: 'FieldManager/action/resetToDefault', body: { scope: entityType, name: field }, auth: 'admin', ...callOptions(opts),
   });

@@ -1,4 +1,5 @@
 import type { EspoClient } from '../client.js';
+import type { WriteClient } from '../writeAccess.js';
 import { callOptions, segment, type AuthCallOptions, type CallOptions } from './common.js';
 
 /** Layout JSON as EspoCRM stores it: an array (detail, list, filters...) or an object (side panels). */
@@ -17,7 +18,7 @@ export async function get(client: EspoClient, entityType: string, name: string, 
  * before). Returns what EspoCRM stored.
  */
 export async function put(
-  client: EspoClient,
+  client: WriteClient,
   entityType: string,
   name: string,
   layout: LayoutData,
@@ -34,7 +35,7 @@ export async function put(
 /** `POST Layout/action/resetToDefault`: removes the custom layout; returns the one that now applies
  *  (`false` when the name has no default). */
 export async function resetToDefault(
-  client: EspoClient,
+  client: WriteClient,
   entityType: string,
   name: string,
   opts?: CallOptions & { setId?: string },

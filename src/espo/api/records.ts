@@ -1,4 +1,5 @@
 import type { EspoClient } from '../client.js';
+import type { WriteClient } from '../writeAccess.js';
 import { listQuery, type ListParams } from '../query.js';
 import { callOptions, isRecord, segment, type AuthCallOptions } from './common.js';
 import { unexpected } from './app.js';
@@ -64,7 +65,7 @@ export async function read<T extends RecordData = RecordData>(client: EspoClient
 
 /** `POST {Entity}`. A likely duplicate is an EspoConflictError with the matches, unless `skipDuplicateCheck`. */
 export async function create<T extends RecordData = RecordData>(
-  client: EspoClient,
+  client: WriteClient,
   entityType: string,
   attributes: RecordData,
   opts?: AuthCallOptions & { skipDuplicateCheck?: boolean },
@@ -78,7 +79,7 @@ export async function create<T extends RecordData = RecordData>(
 
 /** `PUT {Entity}/{id}` (a partial update). With `versionNumber`, a concurrent change is a 409 `modified`. */
 export async function update<T extends RecordData = RecordData>(
-  client: EspoClient,
+  client: WriteClient,
   entityType: string,
   id: string,
   attributes: RecordData,
@@ -91,7 +92,7 @@ export async function update<T extends RecordData = RecordData>(
   return asRecord<T>(client, entityType, res.body);
 }
 
-async function remove(client: EspoClient, entityType: string, id: string, opts?: AuthCallOptions): Promise<boolean> {
+async function remove(client: WriteClient, entityType: string, id: string, opts?: AuthCallOptions): Promise<boolean> {
   const res = await client.request({ method: 'DELETE', path: `${segment(entityType, 'entityType')}/${segment(id, 'id')}`, ...auth(opts) });
   return res.body === true;
 }
@@ -102,7 +103,7 @@ export { remove as delete };
  * `attributes` are the final values written to the target. Returns the target.
  */
 export async function merge<T extends RecordData = RecordData>(
-  client: EspoClient,
+  client: WriteClient,
   entityType: string,
   targetId: string,
   sourceIds: string[],

@@ -1,5 +1,5 @@
 /**
- * Shared steps of the data hygiene tools (find_duplicates, merge_duplicates, find_unused_fields):
+ * Reading records for the data hygiene tools (find_duplicates, merge_duplicates, find_unused_fields):
  * which user the record calls run as, entity metadata, bounded parallel work that stops on
  * cancellation, counting, paging through every record of an entity, the attributes behind a field,
  * and how CRM record values are shown to the model (as JSON data, never as prose).
@@ -8,8 +8,9 @@ import { records } from '../espo/api/index.js';
 import type { WhereItem } from '../espo/query.js';
 import { ToolError } from '../errors.js';
 import { resolveEntityName, type FieldDef, type ScopeDefs } from '../core/fieldSpec/index.js';
-import type { ToolContext } from './define.js';
-import { isRecord, readMeta, specError } from './fieldSupport.js';
+import type { TenantContext } from '../tenants/registry.js';
+import { isRecord } from '../core/values.js';
+import { readScopes, specError } from './entities.js';
 
 /** EspoCRM's largest page (`maxSize` above 200 is a 403). */
 export const PAGE_SIZE = 200;
@@ -17,13 +18,13 @@ export const PAGE_SIZE = 200;
 export type RecordAuth = 'admin' | 'api';
 
 /** Record reads and merges run as the admin when there is one: ACL then hides no record and allows the merge. */
-export function recordAuth(ctx: ToolContext): RecordAuth {
-  return ctx.tenant.config.admin ? 'admin' : 'api';
+export function recordAuth(tenant: TenantContext): RecordAuth {
+  return tenant.config.admin ? 'admin' : 'api';
 }
 
 /** Requests this tenant's CRM may receive at once (`limits.concurrency`, default 4). */
-export function tenantConcurrency(ctx: ToolContext): number {
-  const n = ctx.tenant.config.limits?.concurrency;
+export function tenantConcurrency(tenant: TenantContext): number {
+  const n = tenant.config.limits?.concurrency;
   return typeof n === 'number' && Number.isInteger(n) && n >= 1 ? n : 4;
 }
 
@@ -38,17 +39,12 @@ export interface EntityInfo {
   notes: string[];
 }
 
-export async function readScopes(ctx: ToolContext): Promise<Record<string, ScopeDefs>> {
-  const scopes = await readMeta<Record<string, ScopeDefs>>(ctx, 'scopes');
-  return isRecord(scopes) ? (scopes as Record<string, ScopeDefs>) : {};
-}
-
 /** Resolves an entity name ("lead" -> "Lead") and reads its field definitions. */
-export async function loadEntity(ctx: ToolContext, input: string, scopes?: Record<string, ScopeDefs>): Promise<EntityInfo> {
-  const all = scopes ?? (await readScopes(ctx));
+export async function loadEntity(tenant: TenantContext, input: string, scopes?: Record<string, ScopeDefs>, signal?: AbortSignal): Promise<EntityInfo> {
+  const all = scopes ?? (await readScopes(tenant, signal));
   const resolved = resolveEntityName(input, all);
   if (!resolved.ok) throw specError([resolved.error]);
-  const fields = await readMeta<Record<string, FieldDef>>(ctx, `entityDefs.${resolved.name}.fields`);
+  const fields = await tenant.metadata.get<Record<string, FieldDef>>(`entityDefs.${resolved.name}.fields`, signal);
   return { name: resolved.name, scope: all[resolved.name] ?? {}, fields: isRecord(fields) ? (fields as Record<string, FieldDef>) : {}, notes: resolved.notes };
 }
 
@@ -107,11 +103,11 @@ export async function mapLimit<T, R>(
 
 /**
  * Records matching `where` (all records without it), with `maxSize=0`. null when the CRM does not
- * count this entity (`countDisabled`, API.md §10.1); then `any` comes from one row.
+ * count this entity (`countDisabled`, docs/espocrm.md, "Records, lists and counts"); then `any` comes from one row.
  */
-export async function countRecords(ctx: ToolContext, entity: string, where: WhereItem[] | undefined, signal: AbortSignal): Promise<{ count: number | null; any: boolean }> {
-  const client = ctx.tenant.client();
-  const auth = recordAuth(ctx);
+export async function countRecords(tenant: TenantContext, entity: string, where: WhereItem[] | undefined, signal: AbortSignal): Promise<{ count: number | null; any: boolean }> {
+  const client = tenant.client();
+  const auth = recordAuth(tenant);
   const res = await records.list(client, entity, { maxSize: 0, ...(where ? { where } : {}) }, { auth, signal });
   if (res.total >= 0) return { count: res.total, any: res.total > 0 };
   const one = await records.list(client, entity, { maxSize: 1, select: ['id'], ...(where ? { where } : {}) }, { auth, signal });
@@ -142,14 +138,14 @@ export interface ScanPage {
  * (records were deleted; pages asked for past it meanwhile come back empty).
  */
 export async function scanPages(
-  ctx: ToolContext,
+  tenant: TenantContext,
   plans: readonly ScanPlan[],
   concurrency: number,
   signal: AbortSignal,
   onPage: (page: ScanPage) => number | Promise<number>,
 ): Promise<void> {
-  const client = ctx.tenant.client();
-  const auth = recordAuth(ctx);
+  const client = tenant.client();
+  const auth = recordAuth(tenant);
   const cursors = plans.map((plan) => ({ plan, next: 0, end: plan.total === null ? Number.POSITIVE_INFINITY : Math.ceil(plan.total / PAGE_SIZE) }));
   let current = 0;
   const take = (): { cursor: (typeof cursors)[number]; page: number } | undefined => {

@@ -1,0 +1,6 @@
+/** Small checks on JSON values, shared by every layer. */
+
+/** A plain JSON object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

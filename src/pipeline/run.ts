@@ -1,0 +1,95 @@
+/**
+ * The write pipeline: how every write tool runs, whatever it writes. In this order:
+ *
+ *   policy (server.ts, before this) → plan → confirm token (issue with the plan, or check and consume)
+ *   → instance guard → apply → verify → audit
+ *
+ * A write tool supplies plan, apply and verify; it gets the `WriteClient` its writes need only here,
+ * after the guard, and never writes an audit line itself. Every call leaves exactly one audit line
+ * (refused, planned, dry run, unchanged, failed), plus one per change it made.
+ */
+import type { AuditLog } from '../audit/log.js';
+import type { ConfirmTokens } from '../core/confirm.js';
+import { writeAccess } from '../espo/writeAccess.js';
+import { ToolError, describeError, isUserError } from '../errors.js';
+import type { ApplyContext, ToolContext, ToolResult, WriteToolDefinition } from '../tools/define.js';
+import { recordLine, type RecordScope } from './record.js';
+import { WriteFailure } from './failure.js';
+
+export interface PipelineDeps {
+  audit: AuditLog;
+  confirms: ConfirmTokens;
+  /** Tells resource subscribers that a resource changed. */
+  changed?(uri: string): void;
+  /** Observes each step as it starts (tests check the order with it). */
+  onStep?(step: PipelineStep, tool: string): void;
+}
+
+export type PipelineStep = 'plan' | 'confirm' | 'guard' | 'apply' | 'verify' | 'audit';
+
+export async function runWriteTool(
+  tool: WriteToolDefinition,
+  args: Record<string, unknown>,
+  ctx: ToolContext,
+  deps: PipelineDeps,
+): Promise<ToolResult<Record<string, unknown>>> {
+  const scope: RecordScope = { audit: deps.audit, tenant: ctx.tenant, principal: ctx.principal, tool: tool.name, args, ...(deps.changed ? { changed: deps.changed } : {}) };
+  const step = (s: PipelineStep) => deps.onStep?.(s, tool.name);
+  let recorded = false;
+  const record = (entry: Parameters<typeof recordLine>[1]) => {
+    recorded = true;
+    step('audit');
+    return recordLine(scope, entry);
+  };
+  try {
+    step('plan');
+    const plan = await tool.plan(args as never, ctx);
+    if (plan.action === 'final') {
+      record({ outcome: plan.outcome, summary: plan.summary });
+      return plan.result;
+    }
+    const dryRun = args.dryRun === true;
+    const confirm = typeof args.confirm === 'string' ? args.confirm : undefined;
+    if (plan.confirm) {
+      step('confirm');
+      const binding = { tenant: ctx.tenant.id, tool: tool.name, args: plan.binding?.args ?? {}, state: plan.binding?.state ?? '' };
+      if (confirm === undefined || dryRun) {
+        const token = plan.blocked === undefined ? deps.confirms.issue(binding) : undefined;
+        record({ outcome: 'planned', summary: plan.summary });
+        return plan.preview(token);
+      }
+      const check = deps.confirms.verify(confirm, binding);
+      if (!check.ok) throw new ToolError(`${tool.refusal ?? 'Refused'}: ${check.message}.`, `confirm_${check.reason}`);
+      if (plan.blocked !== undefined) throw new ToolError(`${tool.refusal ?? 'Refused'}: ${plan.blocked}`, 'blocked');
+      deps.confirms.consume(confirm);
+    } else if (dryRun) {
+      record({ outcome: 'dry_run', summary: plan.summary });
+      return plan.preview();
+    }
+
+    step('guard');
+    await ctx.tenant.guard.assertWritable(ctx.signal);
+    const applyCtx: ApplyContext = { ...ctx, writer: writeAccess(ctx.tenant.client()) };
+
+    step('apply');
+    const applied = await tool.apply(plan.value, applyCtx);
+    step('verify');
+    const verdict = await tool.verify(plan.value, applied, applyCtx);
+
+    step('audit');
+    recorded = true;
+    const ids = verdict.changes.map((c) => recordLine(scope, { outcome: verdict.outcome, summary: c.summary, change: c.change, ...(verdict.error ? { error: verdict.error } : {}) })!);
+    if (ids.length === 0) recordLine(scope, { outcome: verdict.outcome, summary: verdict.summary, ...(verdict.error ? { error: verdict.error } : {}) });
+    return verdict.result(ids);
+  } catch (err) {
+    if (!recorded) {
+      if (err instanceof WriteFailure) {
+        record({ outcome: err.outcome, summary: err.summary, error: err.message, ...(err.change ? { change: err.change.change } : {}) });
+      } else {
+        const outcome = isUserError(err) ? 'refused' : 'failed';
+        record({ outcome, summary: `${tool.name} ${outcome}`, error: describeError(err) });
+      }
+    }
+    throw err;
+  }
+}
