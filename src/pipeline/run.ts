@@ -50,7 +50,8 @@ export async function runWriteTool(
     }
     const dryRun = args.dryRun === true;
     const confirm = typeof args.confirm === 'string' ? args.confirm : undefined;
-    if (plan.confirm) {
+    // A destructive tool confirms unless its plan says this change needs no confirmation.
+    if (plan.confirm ?? tool.kind === 'destructive') {
       step('confirm');
       const binding = { tenant: ctx.tenant.id, tool: tool.name, args: plan.binding?.args ?? {}, state: plan.binding?.state ?? '' };
       if (confirm === undefined || dryRun) {

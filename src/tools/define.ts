@@ -89,10 +89,11 @@ export type WritePlan<P, O> =
       /** The audit summary of the plan (dry run or confirmation plan). */
       summary: string;
       /**
-       * True: applying needs the confirm token this plan returns (destructive changes). The token binds
-       * the tenant, the tool, `binding.args` and `binding.state` (a fingerprint of what the plan read).
+       * True: applying needs the confirm token this plan returns. Default: true for a destructive tool,
+       * false for a write. The token binds the tenant, the tool, `binding.args` and `binding.state` (a
+       * fingerprint of what the plan read).
        */
-      confirm: boolean;
+      confirm?: boolean;
       binding?: { args: Record<string, unknown>; state: string };
       /** Why this plan cannot be applied as things are (shown in the plan; no token is issued). */
       blocked?: string;
