@@ -4,6 +4,7 @@
  * the facts every status mapping (`responseErrors.ts`, `refusalErrors.ts`) reads, worked out once.
  */
 import type { EspoMessageTranslation, RequestContext } from './errors.js';
+import { isRecord } from '../core/values.js';
 
 export interface ErrorResponse {
   status: number;
@@ -45,9 +46,7 @@ export function responseFacts(res: ErrorResponse, ctx: RequestContext): Response
   };
 }
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+export { isRecord } from '../core/values.js';
 
 function messageTranslation(body: unknown): EspoMessageTranslation | undefined {
   if (!isRecord(body) || !isRecord(body.messageTranslation)) return undefined;

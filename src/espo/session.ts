@@ -8,6 +8,7 @@ import type { EspoAuthMode, EspoResponse } from './types.js';
 import type { EspoUrl } from './url.js';
 import { hmacAuthorization } from './hmac.js';
 import { LazySecret } from './secret.js';
+import { isRecord } from '../core/values.js';
 import { deadlineTimer, raceAbort, type Attempt } from './attempt.js';
 import type { EspoTransport } from './transport.js';
 import {
@@ -260,8 +261,4 @@ export class EspoSession {
 
 function base64(s: string): string {
   return Buffer.from(s, 'utf8').toString('base64');
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -26,7 +26,11 @@ export interface ResolvedEntity {
 
 /** The entity type a call names, resolved against the tenant's scopes, or a clear error. */
 export async function resolveEntity(tenant: TenantContext, input: string, signal?: AbortSignal): Promise<ResolvedEntity> {
-  const scopes = await readScopes(tenant, signal);
+  return resolveIn(await readScopes(tenant, signal), input);
+}
+
+/** As `resolveEntity`, against scopes already read (for calls that resolve many names). */
+export function resolveIn(scopes: Record<string, ScopeDefs>, input: string): ResolvedEntity {
   const r = resolveEntityName(input, scopes);
   if (!r.ok) throw specError([r.error]);
   const scope = scopes[r.name];

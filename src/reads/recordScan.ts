@@ -7,10 +7,10 @@
 import { records } from '../espo/api/index.js';
 import type { WhereItem } from '../espo/query.js';
 import { ToolError } from '../errors.js';
-import { resolveEntityName, type FieldDef, type ScopeDefs } from '../core/fieldSpec/index.js';
+import type { FieldDef, ScopeDefs } from '../core/fieldSpec/index.js';
 import type { TenantContext } from '../tenants/registry.js';
 import { isRecord } from '../core/values.js';
-import { readScopes, specError } from './entities.js';
+import { readScopes, resolveIn } from './entities.js';
 
 /** EspoCRM's largest page (`maxSize` above 200 is a 403). */
 export const PAGE_SIZE = 200;
@@ -42,10 +42,9 @@ export interface EntityInfo {
 /** Resolves an entity name ("lead" -> "Lead") and reads its field definitions. */
 export async function loadEntity(tenant: TenantContext, input: string, scopes?: Record<string, ScopeDefs>, signal?: AbortSignal): Promise<EntityInfo> {
   const all = scopes ?? (await readScopes(tenant, signal));
-  const resolved = resolveEntityName(input, all);
-  if (!resolved.ok) throw specError([resolved.error]);
+  const resolved = resolveIn(all, input);
   const fields = await tenant.metadata.get<Record<string, FieldDef>>(`entityDefs.${resolved.name}.fields`, signal);
-  return { name: resolved.name, scope: all[resolved.name] ?? {}, fields: isRecord(fields) ? (fields as Record<string, FieldDef>) : {}, notes: resolved.notes };
+  return { ...resolved, fields: isRecord(fields) ? (fields as Record<string, FieldDef>) : {} };
 }
 
 // ---------------------------------------------------------------------------------------------

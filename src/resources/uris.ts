@@ -1,6 +1,6 @@
 /**
  * The resource URIs and which of them a change touches. Write tools report their changes through
- * `recordWrite`; these URIs are what `notifications/resources/updated` names for subscribers.
+ * the write pipeline (`src/pipeline/record.ts`); these URIs are what `notifications/resources/updated` names for subscribers.
  */
 import type { ChangeRecord } from '../audit/log.js';
 
