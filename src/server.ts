@@ -16,7 +16,7 @@ import { runWriteTool, type PipelineStep } from './pipeline/run.js';
 import { allTools, writeTools } from './tools/catalog.js';
 import { allResources, type ResourceDefinition, type ResourceScope } from './resources/catalog.js';
 import { allPrompts, type PromptDefinition } from './prompts/catalog.js';
-import { neutralizeText } from './core/fence.js';
+import { neutralizeText, withFenceNotice } from './core/fence.js';
 import { EspoError } from './espo/errors.js';
 import type { AuditLog } from './audit/log.js';
 import type { ConfirmTokens } from './core/confirm.js';
@@ -204,10 +204,10 @@ function registerTool(server: McpServer, tool: ToolDefinition, opts: ServerOptio
         const result: { structured: unknown; text?: string } = tenant && opts.limits ? await opts.limits.run(tenant, extra.signal, run) : await run();
         return {
           structuredContent: result.structured as Record<string, unknown>,
-          content: [{ type: 'text', text: result.text ?? JSON.stringify(result.structured, null, 2) }],
+          content: [{ type: 'text', text: withFenceNotice(result.text ?? JSON.stringify(result.structured, null, 2)) }],
         };
       } catch (err) {
-        return { isError: true, content: [{ type: 'text', text: publicErrorMessage(err, tool.name, log) }] };
+        return { isError: true, content: [{ type: 'text', text: withFenceNotice(publicErrorMessage(err, tool.name, log)) }] };
       }
     },
   );

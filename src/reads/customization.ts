@@ -34,5 +34,5 @@ export function customizationOf(history: ChangeHistory, tenant: string, entity: 
       note: `${undone ? 'a reset to the default by this server was undone' : `reset to EspoCRM's default by this server (${reset.ts})`}; ${unknown}`,
     };
   }
-  return { customized: null, note: `unknown: ${unknown}, and this server has no edit of it on record` };
+  return { customized: null, note: `${unknown}, and this server has no edit of it on record` };
 }

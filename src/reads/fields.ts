@@ -117,3 +117,36 @@ export async function readLabels(tenant: TenantContext, entity: string, signal?:
     },
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Options that live on another field (`optionsReference`, e.g. Lead.industry -> "Account.industry")
+
+export interface FieldOptions {
+  options: string[];
+  /** Option value -> label as stored (`_empty_` is the option ""). */
+  optionLabels?: Record<string, string>;
+  /** "Account.industry" when the options are another field's. */
+  reference?: string;
+}
+
+/**
+ * The options of an enum-like field and their labels: its own, or those of the field its
+ * `optionsReference` names (EspoCRM keeps none on the referring field). Undefined when it has none.
+ */
+export async function fieldOptions(
+  tenant: TenantContext,
+  def: FieldDef,
+  own: FieldLabels,
+  signal?: AbortSignal,
+): Promise<FieldOptions | undefined> {
+  const listOf = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.filter((o): o is string => typeof o === 'string') : undefined);
+  const options = listOf(def.options);
+  if (options) return { options, ...(own.optionLabels ? { optionLabels: own.optionLabels } : {}) };
+  const ref = def.optionsReference;
+  if (typeof ref !== 'string' || !/^[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/.test(ref)) return undefined;
+  const [entity, field] = ref.split('.') as [string, string];
+  const referred = listOf(await tenant.metadata.get<unknown>(`entityDefs.${entity}.fields.${field}.options`, signal));
+  if (!referred) return undefined;
+  const labels = (await readLabels(tenant, entity, signal)).of(field).optionLabels;
+  return { options: referred, reference: ref, ...(labels ? { optionLabels: labels } : {}) };
+}

@@ -7,7 +7,7 @@ import type { CompletionContext, ResourceDefinition, ResourceListing, ResourceSc
 import { entityUri, layoutUri, oneVar } from './uris.js';
 import { KNOWN_LAYOUT_NAMES } from '../core/layout/index.js';
 import { fenceJson, newFence } from '../core/fence.js';
-import { entityNames, loadFieldContext, readLabels } from '../reads/index.js';
+import { entityNames, fieldOptions, loadFieldContext, readLabels } from '../reads/index.js';
 import type { TenantContext } from '../tenants/registry.js';
 
 /** The layouts `resources/list` names for each entity; completion offers every known layout name. */
@@ -87,20 +87,20 @@ export const entityResource: ResourceDefinition = {
     const signal = args.signal ?? AbortSignal.timeout(60_000);
     const fc = await loadFieldContext(tenant, oneVar(args.vars.entity) ?? '', signal);
     const labels = await readLabels(tenant, fc.entity, signal);
-    const fields = Object.entries(fc.fields).map(([name, def]) => {
+    const fields = await Promise.all(Object.entries(fc.fields).map(async ([name, def]) => {
       const l = labels.of(name);
       const out: Record<string, unknown> = { name, type: String(def.type), custom: def.isCustom === true, required: def.required === true };
       if (l.label !== undefined) out.label = l.label;
-      if (OPTION_TYPES.has(String(def.type)) && Array.isArray(def.options)) {
-        out.options = def.options
-          .filter((o): o is string => typeof o === 'string')
-          .map((value) => {
-            const label = l.optionLabels?.[value === '' ? '_empty_' : value];
-            return label !== undefined && label !== value ? { value, label } : { value };
-          });
+      const opts = OPTION_TYPES.has(String(def.type)) ? await fieldOptions(tenant, def, l, signal) : undefined;
+      if (opts) {
+        out.options = opts.options.map((value) => {
+          const label = opts.optionLabels?.[value === '' ? '_empty_' : value];
+          return label !== undefined && label !== value ? { value, label } : { value };
+        });
+        if (opts.reference) out.optionsFrom = opts.reference;
       }
       return out;
-    });
+    }));
     const fence = newFence();
     return {
       tenant: tenant.id,

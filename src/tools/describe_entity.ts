@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { annotationsFor, defineTool } from './define.js';
 import { tenantArg } from './args.js';
-import { FIELD_LAYOUTS, existingField, fieldsInLayout, loadFieldContext, readLabels, readLayout } from '../reads/index.js';
+import { FIELD_LAYOUTS, existingField, fieldOptions, fieldsInLayout, loadFieldContext, readLabels, readLayout } from '../reads/index.js';
 import { isUserError, ToolError } from '../errors.js';
 import { fenceUntrusted } from '../core/fence.js';
 
@@ -16,6 +16,7 @@ const FieldOut = z.object({
   readOnly: z.boolean().optional(),
   disabled: z.boolean().optional(),
   options: z.array(OptionOut).optional().describe('enum, multiEnum, checklist, array: the options with their labels.'),
+  optionsFrom: z.string().optional().describe('The options are those of this field (optionsReference, e.g. "Account.industry"): change them there.'),
   default: z.unknown().optional(),
   maxLength: z.number().optional(),
   min: z.number().optional(),
@@ -98,31 +99,31 @@ export const describeEntity = defineTool({
       }
     }
 
-    const fields: FieldOutT[] = names.map((name) => {
+    const fields: FieldOutT[] = await Promise.all(names.map(async (name) => {
       const def = fc.fields[name]!;
       const l = labels.of(name);
       const out: FieldOutT = { name, type: String(def.type), custom: def.isCustom === true, required: def.required === true };
       if (l.label !== undefined) out.label = l.label;
       if (def.readOnly === true) out.readOnly = true;
       if (def.disabled === true) out.disabled = true;
-      if (OPTION_TYPES.includes(String(def.type)) && Array.isArray(def.options)) {
-        out.options = def.options
-          .filter((o): o is string => typeof o === 'string')
-          .map((value) => {
-            const label = l.optionLabels?.[value === '' ? '_empty_' : value];
-            return label !== undefined && label !== value ? { value, label } : { value };
-          });
+      const opts = OPTION_TYPES.includes(String(def.type)) ? await fieldOptions(ctx.tenant, def, l, ctx.signal) : undefined;
+      if (opts) {
+        out.options = opts.options.map((value) => {
+          const label = opts.optionLabels?.[value === '' ? '_empty_' : value];
+          return label !== undefined && label !== value ? { value, label } : { value };
+        });
+        if (opts.reference) out.optionsFrom = opts.reference;
       }
       if (def.default !== undefined && def.default !== null && def.default !== '') out.default = def.default;
       for (const k of ['maxLength', 'min', 'max'] as const) if (typeof def[k] === 'number') out[k] = def[k] as number;
       if (l.tooltip !== undefined && l.tooltip !== '') out.tooltip = l.tooltip;
       if (includeLayouts) out.layouts = shownIn.get(name) ?? [];
       return out;
-    });
+    }));
 
     const { profile } = fc;
     const listing = fields.map((f) => {
-      const opts = f.options ? ` [${f.options.map((o) => (o.label ? `${o.value}="${o.label}"` : o.value)).join(', ')}]` : '';
+      const opts = f.options ? ` [${f.optionsFrom ? `options of ${f.optionsFrom}: ` : ''}${f.options.map((o) => (o.label ? `${o.value}="${o.label}"` : o.value)).join(', ')}]` : '';
       const where = f.layouts ? ` layouts: ${f.layouts.length ? f.layouts.join(', ') : '(none)'}` : '';
       return `- ${f.name} (${f.type}${f.custom ? ', custom' : ''}${f.required ? ', required' : ''}) "${f.label ?? f.name}"${opts}${where}`;
     });

@@ -44,12 +44,16 @@ export const getLayout = defineTool({
     const custom = customizationOf(ctx.history, ctx.tenant.id, entity, name);
     const kind = layoutKind(name);
     const text = [
-      `${entity} ${name} layout on tenant "${ctx.tenant.id}" (${kindDescription(kind)}):`,
+      `${entity} ${name} layout on tenant "${ctx.tenant.id}", ${kindDescription(kind)}:`,
       // Panel labels and notes are typed in the CRM by third parties: the rendering is fenced as data.
-      fenceUntrusted(rendering, `the ${name} layout of ${entity} as rendered (panel labels and notes included)`),
-      ...(issues.length ? [`Problems (${issues.length}):`, ...issueLines(issues).map(neutralizeText)] : ['No problems found.']),
-      `Customised: ${custom.customized ? 'yes' : 'unknown'} (${custom.note}).`,
-      `Fingerprint: ${fingerprint}`,
+      fenceUntrusted(rendering, `the ${name} layout of ${entity} as rendered`),
+      ...(issues.length
+        ? [`Problems (${issues.length}; edit_layout saves no layout with errors, so fix them in the same edit or reset_layout):`, ...issueLines(issues).map(neutralizeText)]
+        : ['No problems found.']),
+      custom.customized
+        ? `Customised by this server: ${custom.note}; undo_change with that changeId, or reset_layout, brings back what was there before.`
+        : `Customised: not known (${custom.note}). reset_layout shows in its plan the layout a reset would drop.`,
+      `Fingerprint ${fingerprint}: pass it to edit_layout as "baseFingerprint" so an edit made on this version is refused if the layout changes in between.`,
       ...notes,
     ].join('\n');
     return {

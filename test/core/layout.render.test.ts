@@ -54,7 +54,7 @@ describe('renderLayout', () => {
 
   it('shows a malformed layout with its problem instead of failing', () => {
     expect(renderLayout('list', 'not a layout')).toBe(
-      'Layout "list" is malformed: columns: expected an array for a list layout (columns), found the string "not a layout"; replace the layout or reset it\n"not a layout"',
+      'Layout "list" is malformed: columns: expected an array for list columns, found the string "not a layout"; replace the layout or reset it\n"not a layout"',
     );
   });
 });

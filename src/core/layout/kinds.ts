@@ -99,17 +99,17 @@ export const SIDE_PANEL_SYSTEM_FIELDS: readonly string[] = ['createdAt', 'modifi
 export function kindDescription(kind: LayoutKind): string {
   switch (kind) {
     case 'panels':
-      return 'a panel layout (panels with rows of fields)';
+      return 'panels with rows of fields';
     case 'columns':
-      return 'a list layout (columns)';
+      return 'list columns';
     case 'fieldList':
       return 'a list of field names';
     case 'cells':
-      return 'the default side panel (a list of fields)';
+      return 'the fields of the default side panel';
     case 'panelMap':
-      return 'a side/bottom panel map (panels keyed by name)';
+      return 'side or bottom panels keyed by name';
     case 'linkList':
-      return 'a list of relationship panels (link names)';
+      return 'relationship panels (link names)';
     case 'opaque':
       return 'a layout name EspoCRM does not use';
   }

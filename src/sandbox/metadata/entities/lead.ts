@@ -1,5 +1,5 @@
 import { crmRecordDefs, crmScope, type EntityBundle } from '../bundle.js';
-import { addressFields, contactChannelFields, enumField, industryOptions, link, linkMultiple, personNameFields, systemFields, systemLinks, text, varchar } from '../fieldKit.js';
+import { addressFields, contactChannelFields, enumField, link, linkMultiple, personNameFields, systemFields, systemLinks, text, varchar } from '../fieldKit.js';
 
 const statusOptions = ['New', 'Assigned', 'In Process', 'Converted', 'Recycled', 'Dead'];
 const sourceOptions = ['', 'Call', 'Email', 'Existing Customer', 'Partner', 'Public Relations', 'Web Site', 'Campaign', 'Other'];
@@ -19,7 +19,8 @@ export function leadBundle(): EntityBundle {
           notActualOptions: ['Converted', 'Recycled', 'Dead'], customizationOptionsReferenceDisabled: true,
         }),
         source: enumField(sourceOptions, { customizationOptionsReferenceDisabled: true }),
-        industry: enumField(industryOptions, { isSorted: true }),
+        // As in EspoCRM: Lead's industry has no options of its own, it reuses Account's.
+        industry: { type: 'enum', view: 'crm:views/lead/fields/industry', customizationOptionsDisabled: true, optionsReference: 'Account.industry', isSorted: true },
         opportunityAmount: { type: 'currency', min: 0, decimal: false, audited: true },
         opportunityAmountCurrency: enumField(['USD'], { layoutDetailDisabled: true, layoutListDisabled: true }),
         opportunityAmountConverted: { type: 'currencyConverted', readOnly: true },
