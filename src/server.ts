@@ -1,12 +1,24 @@
 /**
- * Builds the MCP server from the tool and resource catalogues. This is the one module that touches the
- * SDK's server API, so a later move to SDK v2 changes this file only.
+ * Builds the MCP server from the tool and resource catalogues, and serves it over stdio and HTTP. This
+ * is the one module that touches the SDK's server API (SDK v2: both protocol eras, 2026-07-28 and
+ * 2024-11-05…2025-11-25, from one factory).
  */
 import { randomUUID } from 'node:crypto';
-import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  McpServer,
+  ResourceTemplate,
+  ProtocolError,
+  ProtocolErrorCode,
+  completable,
+  createMcpHandler,
+  type CallToolResult,
+  type McpRequestContext,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
+import { serveStdio as sdkServeStdio } from '@modelcontextprotocol/server/stdio';
+import { toNodeHandler } from '@modelcontextprotocol/node';
 import { z } from 'zod';
-import { ErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ToolError, describeError, isUserError } from './errors.js';
 import type { Logger } from './log/logger.js';
 import { decideTool, type Principal } from './tenants/policy.js';
@@ -35,10 +47,14 @@ export interface ServerOptions {
   /** Per-tenant concurrency and rate limits, shared by every request (HTTP mode); none when absent. */
   limits?: TenantLimits;
   /**
-   * Offer `resources/subscribe` (default true). False where the server cannot reach the client after
-   * the request that subscribed (stateless HTTP: one server per request).
+   * Offer resource subscriptions (default true). False where the server cannot reach the client after
+   * the request that subscribed (stateless HTTP in the 2025 era: one server per request).
    */
   resourceSubscriptions?: boolean;
+  /** The protocol era of the connection or request (SDK v2): 'modern' is 2026-07-28, 'legacy' before. */
+  era?: 'legacy' | 'modern';
+  /** Delivers a resource update to every listening client (HTTP: the handler's notify); else this connection does. */
+  notifyResourceUpdated?(uri: string): void;
   /** Observes the write pipeline's steps (tests check their order with it). */
   onWriteStep?(step: PipelineStep, tool: string): void;
 }
@@ -63,29 +79,47 @@ export function serverInstructions(opts: ServerOptions): string {
   ].join('\n');
 }
 
+/** How long a client may reuse a list (2026-07-28 caching hints): what the lists show changes only with the configuration. */
+const LIST_TTL_MS = 5 * 60_000;
+
 export function buildServer(opts: ServerOptions): McpServer {
+  // Resource subscriptions: on a connection (stdio) in both eras; over stateless HTTP only in the 2026
+  // era, where the HTTP handler delivers them on the client's listen stream.
+  const subscribe = opts.resourceSubscriptions !== false;
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION, title: 'EspoCRM admin (multi-tenant)' },
     {
+      // Honest capabilities: nothing here changes while the server runs, so no list_changed.
       capabilities: {
-        tools: {},
-        resources: { subscribe: opts.resourceSubscriptions !== false, listChanged: false },
+        tools: { listChanged: false },
+        resources: { subscribe, listChanged: false },
         prompts: { listChanged: false },
         completions: {},
         logging: {},
       },
       instructions: serverInstructions(opts),
       maxToolInputElements: 10_000,
-    } as ConstructorParameters<typeof McpServer>[1],
+      cacheHints: {
+        'tools/list': { ttlMs: LIST_TTL_MS, cacheScope: 'private' },
+        'prompts/list': { ttlMs: LIST_TTL_MS, cacheScope: 'private' },
+        'resources/templates/list': { ttlMs: LIST_TTL_MS, cacheScope: 'private' },
+        'resources/list': { ttlMs: 60_000, cacheScope: 'private' },
+      },
+    },
   );
-  // Subscriptions live as long as this server instance (one connection); tool calls report what they changed.
-  const subscriptions = opts.resourceSubscriptions === false ? undefined : new ResourceSubscriptions();
+  // Legacy-era subscriptions live as long as this server instance (one connection); in the 2026 era the
+  // serving entry matches updates against the client's listen filter itself.
+  const subscriptions = subscribe && opts.era !== 'modern' ? new ResourceSubscriptions() : undefined;
+  const send = (uri: string) =>
+    server.server.sendResourceUpdated({ uri }).catch((err: unknown) => opts.logger.warn({ err, uri }, 'resource update notification not sent'));
   const changed = (uri: string) => {
-    for (const subscribed of subscriptions?.matching(uri) ?? []) {
-      server.server.sendResourceUpdated({ uri: subscribed }).catch((err: unknown) => opts.logger.warn({ err, uri: subscribed }, 'resource update notification not sent'));
-    }
+    // Over HTTP the long-lived handler delivers updates to listen streams; on stdio this connection does.
+    if (opts.notifyResourceUpdated) return opts.notifyResourceUpdated(uri);
+    if (subscribe && opts.era === 'modern') void send(uri);
+    for (const subscribed of subscriptions?.matching(uri) ?? []) void send(subscribed);
   };
   const visible = opts.registry.visible(opts.principal);
+  const offered: ToolDefinition[] = [];
   for (const tool of allTools()) {
     // A write tool that no visible tenant allows is not offered at all.
     if (tool.kind !== 'read' && tool.tenantScoped) {
@@ -93,21 +127,116 @@ export function buildServer(opts: ServerOptions): McpServer {
       if (!anyAllowed) continue;
     }
     registerTool(server, tool, opts, changed);
+    offered.push(tool);
   }
+  // tools/list from a cache: the definitions are converted to JSON Schema once per process.
+  const toolList = toolListOf(offered);
+  server.server.setRequestHandler('tools/list', () => toolList as never);
   const scope = resourceScope(opts);
-  for (const resource of allResources()) registerResource(server, resource, opts, scope);
+  const resources = allResources();
+  for (const resource of resources) registerResource(server, resource, opts, scope);
+  // resources/list: paginated, and never waits on a CRM (listings come from the configuration).
+  server.server.setRequestHandler('resources/list', (req) => listResourcesPage(resources, scope, req.params?.cursor));
   for (const prompt of allPrompts()) registerPrompt(server, prompt, opts, scope);
   if (subscriptions) {
-    server.server.setRequestHandler(SubscribeRequestSchema, async (req) => {
-      if (!subscriptions.add(req.params.uri)) throw new McpError(ErrorCode.InvalidParams, `At most ${MAX_SUBSCRIPTIONS} resource subscriptions per connection.`);
+    server.server.setRequestHandler('resources/subscribe', async (req) => {
+      if (!subscriptions.add(req.params.uri)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `At most ${MAX_SUBSCRIPTIONS} resource subscriptions per connection.`);
       return {};
     });
-    server.server.setRequestHandler(UnsubscribeRequestSchema, async (req) => {
+    server.server.setRequestHandler('resources/unsubscribe', async (req) => {
       subscriptions.delete(req.params.uri);
       return {};
     });
   }
   return server;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tool definitions, converted once
+
+interface ListedTool {
+  name: string;
+  title: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+  outputSchema: Record<string, unknown>;
+  annotations: Record<string, unknown>;
+}
+
+const inputSchemas = new WeakMap<ToolDefinition, z.ZodObject>();
+const listedTools = new WeakMap<ToolDefinition, ListedTool>();
+const toolLists = new Map<string, { tools: ListedTool[] }>();
+
+/**
+ * Unknown argument names are errors, never silently dropped (a typo like "maxlength" must not create a
+ * field with the default length). Tools whose core reports unknown keys itself, with a "did you
+ * mean", take them loosely and check them there.
+ */
+function inputSchemaOf(tool: ToolDefinition): z.ZodObject {
+  let schema = inputSchemas.get(tool);
+  if (!schema) {
+    schema = tool.looseInput ? z.looseObject(tool.input) : z.strictObject(tool.input);
+    inputSchemas.set(tool, schema);
+  }
+  return schema;
+}
+
+/**
+ * A schema as JSON Schema (draft 2020-12, the MCP default, so no `$schema`), with the pieces a tool uses
+ * more than once (a field name, a panel reference, a width) defined once under `$defs`.
+ */
+function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io, reused: 'ref', unrepresentable: 'any' }) as Record<string, unknown>;
+  delete json.$schema;
+  return json.type === undefined ? { type: 'object', ...json } : json;
+}
+
+function listedTool(tool: ToolDefinition): ListedTool {
+  let listed = listedTools.get(tool);
+  if (!listed) {
+    listed = {
+      name: tool.name,
+      title: tool.title,
+      description: tool.description,
+      inputSchema: jsonSchemaOf(inputSchemaOf(tool), 'input'),
+      outputSchema: jsonSchemaOf(z.object(tool.output), 'output'),
+      annotations: { title: tool.title, ...tool.annotations },
+    };
+    listedTools.set(tool, Object.freeze(listed));
+  }
+  return listed;
+}
+
+/** The tools/list result for this set of tools, built once per set (the same object every time). */
+function toolListOf(tools: readonly ToolDefinition[]): { tools: ListedTool[] } {
+  const key = tools.map((t) => t.name).join(',');
+  let list = toolLists.get(key);
+  if (!list) {
+    list = Object.freeze({ tools: Object.freeze(tools.map(listedTool)) as ListedTool[] });
+    toolLists.set(key, list);
+  }
+  return list;
+}
+
+// ---------------------------------------------------------------------------------------------
+// resources/list, by pages
+
+const RESOURCE_PAGE = 100;
+
+function listResourcesPage(resources: readonly ResourceDefinition[], scope: ResourceScope, cursor: string | undefined) {
+  const all = resources.flatMap((r) =>
+    r.template
+      ? (r.list?.(scope) ?? [])
+      : [{ uri: r.uri, name: r.name, title: r.title, description: r.description }],
+  );
+  let start = 0;
+  if (cursor !== undefined) {
+    const n = /^o(\d{1,9})$/.exec(cursor);
+    if (!n || Number(n[1]) > all.length) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid cursor: pass the nextCursor of the previous resources/list answer, or none to start over.');
+    start = Number(n[1]);
+  }
+  const page = all.slice(start, start + RESOURCE_PAGE).map((r) => ({ mimeType: 'application/json', ...r }));
+  return { resources: page, ...(start + RESOURCE_PAGE < all.length ? { nextCursor: `o${start + RESOURCE_PAGE}` } : {}) };
 }
 
 const MAX_SUBSCRIPTIONS = 1000;
@@ -157,21 +286,30 @@ function resourceScope(opts: ServerOptions): ResourceScope {
   return { registry: opts.registry, principal: opts.principal, readOnly: opts.readOnly, history: opts.audit, writeTools: writeTools() };
 }
 
+const outputSchemas = new WeakMap<ToolDefinition, z.ZodObject>();
+
+function outputSchemaOf(tool: ToolDefinition): z.ZodObject {
+  let schema = outputSchemas.get(tool);
+  if (!schema) {
+    schema = z.object(tool.output);
+    outputSchemas.set(tool, schema);
+  }
+  return schema;
+}
+
 function registerTool(server: McpServer, tool: ToolDefinition, opts: ServerOptions, changed: (uri: string) => void): void {
   server.registerTool(
     tool.name,
     {
       title: tool.title,
       description: tool.description,
-      // Unknown argument names are errors, never silently dropped (a typo like "maxlength" must not
-      // create a field with the default length). Tools whose core reports unknown keys itself, with a
-      // "did you mean", take them loosely and check them there.
-      inputSchema: tool.looseInput ? z.looseObject(tool.input) : z.strictObject(tool.input),
-      outputSchema: tool.output,
+      inputSchema: inputSchemaOf(tool),
+      outputSchema: outputSchemaOf(tool),
       annotations: { title: tool.title, ...tool.annotations },
     },
-    async (args: Record<string, unknown>, extra): Promise<CallToolResult> => {
+    async (args: Record<string, unknown>, extra: ServerContext): Promise<CallToolResult> => {
       const log = opts.logger.child({ tool: tool.name, principal: opts.principal.name });
+      const signal = extra.mcpReq.signal;
       try {
         const tenantId = typeof args.tenant === 'string' ? args.tenant : undefined;
         const tenant = tool.tenantScoped ? opts.registry.resolve(tenantId, opts.principal) : undefined;
@@ -179,18 +317,18 @@ function registerTool(server: McpServer, tool: ToolDefinition, opts: ServerOptio
           const decision = decideTool(tool, tenant.config, opts.principal, { readOnly: opts.readOnly });
           if (!decision.allowed) throw new ToolError(`"${tool.name}" is not allowed: ${decision.reason}.`, 'forbidden');
         }
-        const progressToken = extra._meta?.progressToken;
+        const progressToken = extra.mcpReq._meta?.progressToken;
         const ctx: ToolContext = {
           registry: opts.registry,
           principal: opts.principal,
           tenant: tenant!,
-          signal: extra.signal,
+          signal,
           logger: tenant ? log.child({ tenant: tenant.id }) : log,
           server: { readOnly: opts.readOnly },
           history: opts.audit,
           async progress(progress, total, message) {
             if (progressToken === undefined) return;
-            await extra.sendNotification({
+            await extra.mcpReq.notify({
               method: 'notifications/progress',
               params: { progressToken, progress, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) },
             });
@@ -201,7 +339,7 @@ function registerTool(server: McpServer, tool: ToolDefinition, opts: ServerOptio
           tool.kind === 'read'
             ? () => tool.handler(args as never, ctx)
             : () => runWriteTool(tool, args, ctx, { audit: opts.audit, confirms: opts.confirms, changed, ...(opts.onWriteStep ? { onStep: opts.onWriteStep } : {}) });
-        const result: { structured: unknown; text?: string } = tenant && opts.limits ? await opts.limits.run(tenant, extra.signal, run) : await run();
+        const result: { structured: unknown; text?: string } = tenant && opts.limits ? await opts.limits.run(tenant, signal, run) : await run();
         return {
           structuredContent: result.structured as Record<string, unknown>,
           content: [{ type: 'text', text: withFenceNotice(result.text ?? JSON.stringify(result.structured, null, 2)) }],
@@ -224,9 +362,9 @@ export function publicErrorMessage(err: unknown, toolName: string, log: Logger):
 }
 
 /** A resource or prompt failure as a JSON-RPC error: our own messages as they are, anything else as a reference. */
-function requestError(err: unknown, what: string, log: Logger): McpError {
-  if (err instanceof McpError) return err;
-  return new McpError(isUserError(err) ? ErrorCode.InvalidParams : ErrorCode.InternalError, publicErrorMessage(err, what, log));
+function requestError(err: unknown, what: string, log: Logger): ProtocolError {
+  if (err instanceof ProtocolError) return err;
+  return new ProtocolError(isUserError(err) ? ProtocolErrorCode.InvalidParams : ProtocolErrorCode.InternalError, publicErrorMessage(err, what, log));
 }
 
 function registerResource(server: McpServer, resource: ResourceDefinition, opts: ServerOptions, scope: ResourceScope): void {
@@ -244,7 +382,7 @@ function registerResource(server: McpServer, resource: ResourceDefinition, opts:
   };
   const meta = { title: resource.title, description: resource.description, mimeType: 'application/json' };
   if (!resource.template) {
-    server.registerResource(resource.name, resource.uri, meta, (uri, extra) => read(uri, {}, extra.signal));
+    server.registerResource(resource.name, resource.uri, meta, (uri, extra) => read(uri, {}, extra.mcpReq.signal));
     return;
   }
   const complete: Record<string, (value: string, context?: { arguments?: Record<string, string> }) => Promise<string[]>> = {};
@@ -254,12 +392,10 @@ function registerResource(server: McpServer, resource: ResourceDefinition, opts:
   }
   server.registerResource(
     resource.name,
-    new ResourceTemplate(resource.uri, {
-      list: async () => ({ resources: resource.list ? await resource.list(scope) : [] }),
-      complete,
-    }),
+    // The listing comes from the resources/list handler above (paginated); the template keeps completion.
+    new ResourceTemplate(resource.uri, { list: undefined, complete }),
     meta,
-    (uri, vars, extra) => read(uri, vars as Record<string, string | string[]>, extra.signal),
+    (uri, vars, extra) => read(uri, vars as Record<string, string | string[]>, extra.mcpReq.signal),
   );
 }
 
@@ -268,17 +404,13 @@ function registerPrompt(server: McpServer, prompt: PromptDefinition, opts: Serve
   const shape: Record<string, z.ZodType<string | undefined>> = {};
   for (const arg of prompt.arguments) {
     const complete = arg.complete;
-    // `describe` makes a new schema, so it comes before `completable` marks one. The SDK looks for the
-    // completer on the argument's own schema when completing, and inside an optional when listing.
+    // `describe` makes a new schema, so it comes before `completable` marks one; an optional argument
+    // is the completable schema made optional (the SDK finds the completer inside the optional).
     const described = z.string().describe(arg.description);
-    const base = complete ? completable(described, (value) => complete(value, scope)) : described;
-    if (arg.required) shape[arg.name] = base;
-    else {
-      const optional = base.optional().describe(arg.description);
-      shape[arg.name] = complete ? completable(optional, (value) => complete(value ?? '', scope)) : optional;
-    }
+    const base = complete ? completable(described, (value) => complete(value ?? '', scope)) : described;
+    shape[arg.name] = arg.required ? base : base.optional();
   }
-  server.registerPrompt(prompt.name, { title: prompt.title, description: prompt.description, argsSchema: shape }, (args) => {
+  server.registerPrompt(prompt.name, { title: prompt.title, description: prompt.description, argsSchema: z.object(shape) }, (args) => {
     try {
       const rendered = prompt.render(args as Record<string, string | undefined>, scope);
       return {
@@ -289,4 +421,61 @@ function registerPrompt(server: McpServer, prompt: PromptDefinition, opts: Serve
       throw requestError(err, `the ${prompt.name} prompt`, log);
     }
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serving: stdio and HTTP (both eras from one factory)
+
+export interface StdioServing {
+  close(): Promise<void>;
+}
+
+/** MCP over this process's stdin/stdout: one server per connection, in the era its first message picks. */
+export function serveMcpStdio(opts: ServerOptions): StdioServing {
+  return sdkServeStdio((ctx: McpRequestContext) => buildServer({ ...opts, era: ctx.era }), {
+    onerror: (err: unknown) => opts.logger.warn({ err }, 'MCP over stdio'),
+  });
+}
+
+/** The caller of one HTTP request, authenticated before MCP runs; handed to the server factory. */
+export interface HttpCaller {
+  principal: Principal;
+  /** Per-request options (limits shared by every request). */
+  options: Omit<ServerOptions, 'principal' | 'era' | 'resourceSubscriptions' | 'notifyResourceUpdated'>;
+}
+
+export interface HttpMcpHandler {
+  /** Serves one authenticated request. */
+  handle(req: IncomingMessage, res: ServerResponse, caller: HttpCaller): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * MCP over Streamable HTTP, stateless: each request gets its own server, built for the caller the
+ * transport authenticated. 2026-07-28 requests are served natively (resource updates reach the
+ * clients' listen streams through the handler); 2025-era clients through the SDK's stateless legacy leg.
+ */
+export function createHttpMcpHandler(log: Logger): HttpMcpHandler {
+  const handler = createMcpHandler(
+    (ctx: McpRequestContext) => {
+      const caller = (ctx.authInfo?.extra as { caller?: HttpCaller } | undefined)?.caller;
+      if (!caller) throw new Error('an HTTP MCP request reached the server without an authenticated caller');
+      return buildServer({
+        ...caller.options,
+        principal: caller.principal,
+        era: ctx.era,
+        resourceSubscriptions: ctx.era === 'modern',
+        notifyResourceUpdated: (uri) => handler.notify.resourceUpdated(uri),
+      });
+    },
+    { legacy: 'stateless', onerror: (err: unknown) => log.debug({ err }, 'MCP over HTTP') },
+  );
+  const node = toNodeHandler(handler, { onerror: (err: unknown) => log.debug({ err }, 'MCP over HTTP') });
+  return {
+    async handle(req, res, caller) {
+      (req as IncomingMessage & { auth?: unknown }).auth = { token: '(checked)', clientId: caller.principal.name, scopes: [], extra: { caller } };
+      await node(req, res);
+    },
+    close: () => handler.close(),
+  };
 }

@@ -6,8 +6,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 
 type CallResult = { isError?: boolean; content?: Array<{ type: string; text?: string }>; structuredContent?: Record<string, unknown> };
@@ -76,7 +76,8 @@ export async function runDemo(opts: { cliPath: string }): Promise<number> {
       env: { ...(process.env as Record<string, string>), ...env, LOG_LEVEL: 'warn' },
       stderr: 'pipe',
     });
-    client = new Client({ name: 'espocrm-admin-mcp-demo', version: '1.0.0' });
+    // The current protocol revision (2026-07-28, stateless); 2025-era clients are served too.
+    client = new Client({ name: 'espocrm-admin-mcp-demo', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
     await client.connect(transport);
     const c = client;
 

@@ -43,6 +43,14 @@ export function hostAllowed(hostHeader: string | undefined, allowed: readonly st
   return allowed.some((entry) => entry === hostname || entry === withPort);
 }
 
+/**
+ * The origins of this server itself when it is bound to loopback: a page it serves on its own port
+ * (`http://localhost:3000` for a server on 127.0.0.1:3000) is not a cross-site request.
+ */
+export function ownOrigins(bindHost: string, port: number): string[] {
+  return isLoopbackAddress(bindHost) ? LOOPBACK_HOSTNAMES.map((h) => `http://${h}:${port}`) : [];
+}
+
 /** No `Origin` is a non-browser client and fine; a browser must be on the allow-list, exactly. */
 export function originAllowed(origin: string | undefined, allowed: readonly string[]): boolean {
   return origin === undefined || allowed.includes(origin);

@@ -37,8 +37,12 @@ export interface ResourceDefinition {
   title: string;
   description: string;
   variables?: string[];
-  /** The concrete resources of a template, for `resources/list`: only what the caller may see. */
-  list?(scope: ResourceScope): ResourceListing[] | Promise<ResourceListing[]>;
+  /**
+   * The concrete resources of a template, for `resources/list`: only what the caller may see, from
+   * the configuration (synchronous: a listing never waits on a CRM). Templates without it are
+   * discovered through resources/templates/list and completion.
+   */
+  list?(scope: ResourceScope): ResourceListing[];
   /** Values for one variable starting with `value` (case-insensitive), given the other variables chosen. */
   complete?(variable: string, value: string, scope: ResourceScope, context: CompletionContext): string[] | Promise<string[]>;
   read(args: { uri: URL; vars: Record<string, string | string[]>; signal?: AbortSignal } & ResourceScope): Promise<unknown>;

@@ -3,14 +3,14 @@
  * custom, required, options), read from the tenant's metadata cache and its labels. Labels and option
  * values are CRM content, so they come fenced as untrusted data.
  */
-import type { CompletionContext, ResourceDefinition, ResourceListing, ResourceScope } from './catalog.js';
-import { entityUri, layoutUri, oneVar } from './uris.js';
+import type { CompletionContext, ResourceDefinition, ResourceScope } from './catalog.js';
+import { layoutUri, oneVar } from './uris.js';
 import { KNOWN_LAYOUT_NAMES } from '../core/layout/index.js';
 import { fenceJson, newFence } from '../core/fence.js';
 import { entityNames, fieldOptions, loadFieldContext, readLabels } from '../reads/index.js';
 import type { TenantContext } from '../tenants/registry.js';
 
-/** The layouts `resources/list` names for each entity; completion offers every known layout name. */
+/** The layouts an entity resource points to; completion offers every known layout name. */
 export const COMMON_LAYOUTS = ['detail', 'detailSmall', 'list', 'listSmall', 'filters', 'massUpdate'] as const;
 
 /** Listing and completion read a CRM: a tenant that does not answer in time is left out, not waited on. */
@@ -53,21 +53,6 @@ export async function completeVariable(variable: string, value: string, scope: R
   return [];
 }
 
-/** Each visible tenant's entities, for listings; tenants that fail to answer are skipped. */
-export async function listPerEntity(scope: ResourceScope, make: (tenant: TenantContext, entity: string) => ResourceListing[]): Promise<ResourceListing[]> {
-  const perTenant = await Promise.all(
-    scope.registry.visible(scope.principal).map(async (tenant) => {
-      try {
-        const names = await entityNames(tenant, AbortSignal.timeout(LOOKUP_TIMEOUT_MS));
-        return names.flatMap((e) => make(tenant, e.name));
-      } catch {
-        return [];
-      }
-    }),
-  );
-  return perTenant.flat();
-}
-
 export const entityResource: ResourceDefinition = {
   name: 'entity',
   uri: 'espocrm://tenants/{tenant}/entities/{entity}',
@@ -77,10 +62,6 @@ export const entityResource: ResourceDefinition = {
     "The fields of one entity type of a tenant's EspoCRM (name, type, label, custom, required, options), from the tenant's metadata " +
     'cache, and the URIs of its common layouts. Labels and option values are CRM content, fenced as untrusted data.',
   variables: ['tenant', 'entity'],
-  list: (scope) =>
-    listPerEntity(scope, (tenant, entity) => [
-      { uri: entityUri(tenant.id, entity), name: `${tenant.id}/${entity}`, title: `${entity} fields (${tenant.config.name})` },
-    ]),
   complete: completeVariable,
   async read(args) {
     const tenant = args.registry.resolve(oneVar(args.vars.tenant), args.principal);

@@ -1,20 +1,19 @@
 /**
- * MCP over Streamable HTTP, for chat hosts. Stateless: every POST gets its own McpServer and transport,
- * built for the principal its bearer token names, so replicas behind a load balancer share nothing but
- * the config (GET and DELETE, which only sessions use, answer 405). Progress notifications stream in the
- * POST's response when the client accepts `text/event-stream`.
+ * MCP over Streamable HTTP, for chat hosts. Stateless: every POST gets its own McpServer, built for the
+ * principal its bearer token names (GET and DELETE, which only sessions use, answer 405). Both protocol
+ * eras: 2026-07-28 natively, 2025-era clients through the SDK's stateless legacy leg. Progress
+ * notifications stream in the POST's response.
  *
  * Each request passes, in order: Host check (DNS rebinding), Origin check (browsers), authentication
  * (401 + `WWW-Authenticate` pointing at the protected-resource metadata), the `X-Tenant` pin, then MCP.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { buildServer, type ServerOptions } from '../server.js';
+import { createHttpMcpHandler, type HttpMcpHandler, type ServerOptions } from '../server.js';
 import { DEFAULT_RATE_PER_MINUTE, httpAuthConfigured, type HttpConfig } from '../config/http.js';
 import { ToolError } from '../errors.js';
 import { Authenticator } from '../http/auth.js';
-import { allowedHostsFor, hostAllowed, isLoopbackAddress, originAllowed } from '../http/guards.js';
+import { allowedHostsFor, hostAllowed, isLoopbackAddress, originAllowed, ownOrigins } from '../http/guards.js';
 import { MCP_PATH, METADATA_PATHS, protectedResourceMetadata, publicBase, wwwAuthenticate } from '../http/metadata.js';
 import { sendJson, sendJsonRpcError } from '../http/respond.js';
 import { pinTenant } from '../http/tenantHeader.js';
@@ -42,7 +41,7 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
-const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, Accept, X-Tenant, Mcp-Protocol-Version, Mcp-Session-Id, Last-Event-ID';
+const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, Accept, X-Tenant, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Mcp-Session-Id, Last-Event-ID';
 const CORS_EXPOSE_HEADERS = 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version';
 
 /** Refuses what would expose every tenant to the network, then listens. */
@@ -66,7 +65,8 @@ export async function startHttpServer(opts: HttpServeOptions): Promise<RunningHt
     ratePerMinute: opts.http?.limits.perTenantRatePerMinute ?? DEFAULT_RATE_PER_MINUTE,
   });
 
-  const handler = new RequestHandler(opts, auth, hosts, limits, host);
+  const mcp = createHttpMcpHandler(opts.logger);
+  const handler = new RequestHandler(opts, auth, hosts, limits, host, mcp);
   const server = createServer((req, res) => {
     handler.handle(req, res).catch((err: unknown) => {
       opts.logger.error({ err }, 'HTTP request failed');
@@ -75,6 +75,7 @@ export async function startHttpServer(opts: HttpServeOptions): Promise<RunningHt
   });
   await listen(server, port, host);
   const address = server.address() as AddressInfo;
+  handler.origins = [...(opts.http?.allowedOrigins ?? []), ...ownOrigins(host, address.port)];
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}${MCP_PATH}`;
   opts.logger.info({ url, auth: auth.required ? 'required' : 'none', readOnly: opts.readOnly }, 'serving MCP over Streamable HTTP');
@@ -83,11 +84,13 @@ export async function startHttpServer(opts: HttpServeOptions): Promise<RunningHt
     host: address.address,
     port: address.port,
     limits,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await mcp.close().catch(() => undefined);
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }
 
@@ -119,13 +122,19 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 }
 
 class RequestHandler {
+  /** The origins a browser may call from: the configured ones, and this server's own on loopback. */
+  origins: readonly string[];
+
   constructor(
     private readonly opts: HttpServeOptions,
     private readonly auth: Authenticator,
     private readonly hosts: readonly string[] | 'any',
     private readonly limits: TenantLimits,
     private readonly bindHost: string,
-  ) {}
+    private readonly mcp: HttpMcpHandler,
+  ) {
+    this.origins = opts.http?.allowedOrigins ?? [];
+  }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const log = this.opts.logger;
@@ -135,7 +144,7 @@ class RequestHandler {
       return sendJsonRpcError(res, 403, 'Forbidden: this Host is not allowed (DNS rebinding protection); add it to "http.allowedHosts".');
     }
     const origin = req.headers.origin;
-    if (!originAllowed(origin, this.opts.http?.allowedOrigins ?? [])) {
+    if (!originAllowed(origin, this.origins)) {
       log.warn({ origin, remote: req.socket.remoteAddress }, 'refused: Origin not allowed');
       return sendJsonRpcError(res, 403, 'Forbidden: this Origin is not allowed; add it to "http.allowedOrigins".');
     }
@@ -187,15 +196,7 @@ class RequestHandler {
 
   private async serveMcp(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
     const { registry, readOnly, logger, audit, confirms } = this.opts;
-    // Stateless: one server per request, so it can never deliver a subscription notification later.
-    const server = buildServer({ registry, principal, readOnly, logger, audit, confirms, limits: this.limits, resourceSubscriptions: false });
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('finish', () => logger.debug({ principal: principal.name, tenants: principal.tenants, status: res.statusCode }, 'MCP request'));
-    res.on('close', () => {
-      void transport.close().catch(() => undefined);
-      void server.close().catch(() => undefined);
-    });
-    await server.connect(transport);
-    await transport.handleRequest(req, res);
+    await this.mcp.handle(req, res, { principal, options: { registry, readOnly, logger, audit, confirms, limits: this.limits } });
   }
 }
