@@ -182,13 +182,67 @@ function inputSchemaOf(tool: ToolDefinition): z.ZodObject {
 }
 
 /**
- * A schema as JSON Schema (draft 2020-12, the MCP default, so no `$schema`), with the pieces a tool uses
- * more than once (a field name, a panel reference, a width) defined once under `$defs`.
+ * A schema as JSON Schema (draft 2020-12, the MCP default, so no `$schema`), compacted: zod's bounds
+ * that say nothing (an integer's ±2^53) dropped, and a piece used more than once (a field name, a
+ * panel reference, a layout target, with its description) defined once under `$defs`.
  */
 function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io, reused: 'ref', unrepresentable: 'any' }) as Record<string, unknown>;
+  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Record<string, unknown>;
   delete json.$schema;
-  return json.type === undefined ? { type: 'object', ...json } : json;
+  return hoistRepeats(json.type === undefined ? { type: 'object', ...json } : json);
+}
+
+/** Subschemas at least this long (as JSON) that occur twice or more go to `$defs`. */
+const HOIST_MIN_CHARS = 80;
+
+function hoistRepeats(root: Record<string, unknown>): Record<string, unknown> {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const strip = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(strip);
+    if (!isObject(v)) return v;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      if ((k === 'maximum' && x === Number.MAX_SAFE_INTEGER) || (k === 'minimum' && x === Number.MIN_SAFE_INTEGER)) continue;
+      out[k] = strip(x);
+    }
+    return out;
+  };
+  const compact = strip(root) as Record<string, unknown>;
+  // Count every subschema (not the root, not the property maps themselves) by its JSON.
+  const counts = new Map<string, number>();
+  const visit = (v: unknown, isSchema: boolean): void => {
+    if (Array.isArray(v)) return v.forEach((x) => visit(x, isSchema));
+    if (!isObject(v)) return;
+    if (isSchema && v !== compact) {
+      const key = JSON.stringify(v);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    for (const [k, x] of Object.entries(v)) visit(x, isSchema ? k !== 'properties' && k !== 'enum' && k !== 'const' && k !== 'default' && k !== 'examples' : true);
+  };
+  visit(compact, true);
+  const defs: Record<string, unknown> = {};
+  const names = new Map<string, string>();
+  const replace = (v: unknown, isSchema: boolean): unknown => {
+    if (Array.isArray(v)) return v.map((x) => replace(x, isSchema));
+    if (!isObject(v)) return v;
+    if (isSchema && v !== compact) {
+      const key = JSON.stringify(v);
+      if (key.length >= HOIST_MIN_CHARS && (counts.get(key) ?? 0) >= 2) {
+        let name = names.get(key);
+        if (!name) {
+          name = `d${names.size}`;
+          names.set(key, name);
+          defs[name] = v;
+        }
+        return { $ref: `#/$defs/${name}` };
+      }
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = replace(x, isSchema ? k !== 'properties' && k !== 'enum' && k !== 'const' && k !== 'default' && k !== 'examples' : true);
+    return out;
+  };
+  const result = replace(compact, true) as Record<string, unknown>;
+  return names.size ? { ...result, $defs: defs } : result;
 }
 
 function listedTool(tool: ToolDefinition): ListedTool {
