@@ -5,8 +5,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { startSandbox } from '../dist/sandbox/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -15,7 +15,8 @@ const runs = Number(process.env.BENCH_RUNS ?? 15);
 async function once(command, args, env, cwd) {
   const t0 = performance.now();
   const transport = new StdioClientTransport({ command, args, env: { PATH: process.env.PATH ?? '', ...env }, cwd, stderr: 'ignore' });
-  const client = new Client({ name: 'bench', version: '1' });
+  // Both servers in the same era: the current revision (2026-07-28), pinned (no probe, no initialize).
+  const client = new Client({ name: 'bench', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
   await client.connect(transport);
   const init = performance.now() - t0;
   await client.listTools();

@@ -6,7 +6,7 @@
 import module from 'node:module';
 import { Command, InvalidArgumentError } from 'commander';
 import path from 'node:path';
-import { SERVER_VERSION } from './server.js';
+import { SERVER_VERSION } from './version.js';
 import { ACCEPTED_VERSIONS, DEFAULT_SANDBOX_VERSION, parseSandboxVersion, SAME_ON_EVERY_VERSION, VERSION_DIFFERENCES } from './sandbox/versions.js';
 
 function intOption(name: string, min: number, max: number) {

@@ -17,7 +17,6 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import { serveStdio as sdkServeStdio } from '@modelcontextprotocol/server/stdio';
-import { toNodeHandler } from '@modelcontextprotocol/node';
 import { z } from 'zod';
 import { ToolError, describeError, isUserError } from './errors.js';
 import type { Logger } from './log/logger.js';
@@ -34,8 +33,9 @@ import type { AuditLog } from './audit/log.js';
 import type { ConfirmTokens } from './core/confirm.js';
 import type { TenantLimits } from './tenants/limits.js';
 
-export const SERVER_NAME = 'espocrm-admin-mcp';
-export const SERVER_VERSION = '0.1.0';
+import { SERVER_NAME, SERVER_VERSION } from './version.js';
+
+export { SERVER_NAME, SERVER_VERSION };
 
 export interface ServerOptions {
   registry: TenantRegistry;
@@ -59,14 +59,22 @@ export interface ServerOptions {
   onWriteStep?(step: PipelineStep, tool: string): void;
 }
 
+/** Up to this many tenants are named in the instructions; past it, list_tenants finds them. */
+const INSTRUCTIONS_TENANTS = 20;
+
 export function serverInstructions(opts: ServerOptions): string {
   const visible = opts.registry.visible(opts.principal);
-  const list = visible
+  const named = visible
+    .slice(0, INSTRUCTIONS_TENANTS)
     .map((t) => {
       const readOnly = opts.readOnly || t.config.readOnly || opts.principal.readOnly === true;
       return `"${t.id}" (${neutralizeText(t.config.name)}${readOnly ? ', read-only' : ''})`;
     })
     .join(', ');
+  const list =
+    visible.length > INSTRUCTIONS_TENANTS
+      ? `${visible.length} tenants, among them ${named}; list_tenants (with "query") finds the others`
+      : named;
   return [
     `This server administers EspoCRM instances, one per client business ("tenants"). Tenants you can use: ${list || 'none'}.`,
     visible.length === 1
@@ -509,7 +517,9 @@ export interface HttpMcpHandler {
  * transport authenticated. 2026-07-28 requests are served natively (resource updates reach the
  * clients' listen streams through the handler); 2025-era clients through the SDK's stateless legacy leg.
  */
-export function createHttpMcpHandler(log: Logger): HttpMcpHandler {
+export async function createHttpMcpHandler(log: Logger): Promise<HttpMcpHandler> {
+  // The node adapter (hono) is loaded for HTTP only: stdio start-up does without it.
+  const { toNodeHandler } = await import('@modelcontextprotocol/node');
   const handler = createMcpHandler(
     (ctx: McpRequestContext) => {
       const caller = (ctx.authInfo?.extra as { caller?: HttpCaller } | undefined)?.caller;

@@ -5,7 +5,12 @@
  * Then one request goes through as a probe: an answer closes the breaker, a failure opens it again.
  * Every tenant has its own breaker (and its own connection pool), so a dead CRM never holds up another.
  */
-import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleType, type CircuitBreakerPolicy } from 'cockatiel';
+import type { CircuitBreakerPolicy } from 'cockatiel';
+
+/** cockatiel, loaded by the first call to a CRM (not at start-up: a server with idle tenants never needs it). */
+type Cockatiel = typeof import('cockatiel');
+let cockatiel: Promise<Cockatiel> | undefined;
+const loadCockatiel = (): Promise<Cockatiel> => (cockatiel ??= import('cockatiel'));
 import type { Logger } from 'pino';
 import { EspoError } from '../espo/errors.js';
 import type { AttemptHealth, RequestGate, Settled } from '../espo/client.js';
@@ -54,7 +59,7 @@ class NeutralAttempt {
 export class TenantBreaker implements RequestGate {
   readonly threshold: number;
   readonly halfOpenAfterMs: number;
-  private readonly policy: CircuitBreakerPolicy;
+  private policy?: { lib: Cockatiel; breaker: CircuitBreakerPolicy };
   private consecutive = 0;
   private failuresWhenOpened = 0;
   private lastFailure: string | undefined;
@@ -68,25 +73,35 @@ export class TenantBreaker implements RequestGate {
   ) {
     this.threshold = Math.max(1, opts.threshold ?? DEFAULT_BREAKER.threshold);
     this.halfOpenAfterMs = Math.max(0, opts.halfOpenAfterMs ?? DEFAULT_BREAKER.halfOpenAfterMs);
-    this.policy = circuitBreaker(handleType(FailedAttempt), {
+  }
+
+  /** The cockatiel policy, built on the first attempt. */
+  private async ensurePolicy(): Promise<{ lib: Cockatiel; breaker: CircuitBreakerPolicy }> {
+    if (this.policy) return this.policy;
+    const lib = await loadCockatiel();
+    if (this.policy) return this.policy;
+    const breaker = lib.circuitBreaker(lib.handleType(FailedAttempt), {
       halfOpenAfter: this.halfOpenAfterMs,
-      breaker: new ConsecutiveBreaker(this.threshold),
+      breaker: new lib.ConsecutiveBreaker(this.threshold),
     });
-    this.policy.onBreak(() => {
+    breaker.onBreak(() => {
       this.openedAt = Date.now();
       this.failuresWhenOpened = this.consecutive;
       this.opens++;
       this.logger?.warn({ failures: this.consecutive, lastFailure: this.lastFailure, retryInMs: this.halfOpenAfterMs }, 'circuit breaker opened: calls to this CRM fail fast');
     });
-    this.policy.onHalfOpen(() => this.logger?.info('circuit breaker half-open: probing the CRM'));
-    this.policy.onReset(() => this.logger?.info('circuit breaker closed: the CRM answers again'));
+    breaker.onHalfOpen(() => this.logger?.info('circuit breaker half-open: probing the CRM'));
+    breaker.onReset(() => this.logger?.info('circuit breaker closed: the CRM answers again'));
+    this.policy = { lib, breaker };
+    return this.policy;
   }
 
   get state(): BreakerState {
-    switch (this.policy.state) {
-      case CircuitState.Closed:
+    if (!this.policy) return 'closed';
+    switch (this.policy.breaker.state) {
+      case this.policy.lib.CircuitState.Closed:
         return 'closed';
-      case CircuitState.HalfOpen:
+      case this.policy.lib.CircuitState.HalfOpen:
         return 'halfOpen';
       default:
         return 'open';
@@ -101,9 +116,10 @@ export class TenantBreaker implements RequestGate {
 
   /** Runs one attempt unless the breaker is open; `health` says whether its outcome is a CRM failure. */
   async run<T>(attempt: () => Promise<T>, health: (outcome: Settled<T>) => AttemptHealth): Promise<T> {
+    const policy = await this.ensurePolicy();
     let settled: Settled<T>;
     try {
-      settled = (await this.policy.execute(async () => {
+      settled = (await policy.breaker.execute(async () => {
         const outcome = await settle(attempt);
         const h = health(outcome);
         if (h.kind === 'failed') {
@@ -116,7 +132,7 @@ export class TenantBreaker implements RequestGate {
         return outcome;
       })) as Settled<T>;
     } catch (err) {
-      if (err instanceof BrokenCircuitError) throw this.openError();
+      if (err instanceof policy.lib.BrokenCircuitError) throw this.openError();
       if (err instanceof FailedAttempt || err instanceof NeutralAttempt) settled = err.settled as Settled<T>;
       else throw err;
     }

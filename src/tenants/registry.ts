@@ -17,21 +17,36 @@ import { TenantBreaker, type BreakerOptions } from './breaker.js';
  */
 export class TenantContext {
   private espo?: EspoClient;
-  readonly guard: InstanceGuard;
-  readonly metadata: MetadataCache;
-  /** The CRM's version and prefix setting, read once. */
-  readonly profile: ProfileCache;
-  /** Outlives the client (close/reopen), so a failing CRM stays known as failing. */
-  readonly breaker: TenantBreaker;
+  // Built on first use: a server configured with thousands of tenants holds little more than their
+  // configuration until a call reaches one.
+  private guardValue?: InstanceGuard;
+  private metadataValue?: MetadataCache;
+  private profileValue?: ProfileCache;
+  private breakerValue?: TenantBreaker;
 
   constructor(
     readonly config: TenantConfig,
     private readonly deps: { env: NodeJS.ProcessEnv; baseDir: string; logger: Logger; breaker?: BreakerOptions },
-  ) {
-    this.breaker = new TenantBreaker(config.id, deps.breaker, deps.logger.child({ tenant: config.id, component: 'breaker' }));
-    this.guard = new InstanceGuard(config, () => this.client());
-    this.profile = new ProfileCache(() => this.client(), Boolean(config.admin));
-    this.metadata = new MetadataCache(() => this.client(), Boolean(config.admin), this.profile);
+  ) {}
+
+  /** The instance guard (the CRM must report the siteUrl this tenant expects before any write). */
+  get guard(): InstanceGuard {
+    return (this.guardValue ??= new InstanceGuard(this.config, () => this.client()));
+  }
+
+  /** The CRM's version and prefix setting, read once. */
+  get profile(): ProfileCache {
+    return (this.profileValue ??= new ProfileCache(() => this.client(), Boolean(this.config.admin)));
+  }
+
+  /** Version-aware metadata reads, cached. */
+  get metadata(): MetadataCache {
+    return (this.metadataValue ??= new MetadataCache(() => this.client(), Boolean(this.config.admin), this.profile));
+  }
+
+  /** Outlives the client (close/reopen), so a failing CRM stays known as failing. */
+  get breaker(): TenantBreaker {
+    return (this.breakerValue ??= new TenantBreaker(this.config.id, this.deps.breaker, this.deps.logger.child({ tenant: this.config.id, component: 'breaker' })));
   }
 
   get id(): string {

@@ -65,7 +65,7 @@ export async function startHttpServer(opts: HttpServeOptions): Promise<RunningHt
     ratePerMinute: opts.http?.limits.perTenantRatePerMinute ?? DEFAULT_RATE_PER_MINUTE,
   });
 
-  const mcp = createHttpMcpHandler(opts.logger);
+  const mcp = await createHttpMcpHandler(opts.logger);
   const handler = new RequestHandler(opts, auth, hosts, limits, host, mcp);
   const server = createServer((req, res) => {
     handler.handle(req, res).catch((err: unknown) => {
