@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ToolError } from '../../src/errors.js';
 import { TenantLimits } from '../../src/tenants/limits.js';
-import { bearer, startHttpStack, textOf, type HttpStack } from './helpers.js';
+import { bearer, startHttpStack, textOf, type HttpStack } from '../helpers/http.js';
 
 const tenant = (id: string, concurrency?: number) => ({ id, config: { limits: concurrency === undefined ? undefined : { concurrency } } });
 const flush = async () => {
