@@ -27,9 +27,11 @@ const unit = [
   'test/reliability/samples.test.ts',
   'test/sandbox/generator/',
   'test/sandbox/records/',
+  'test/sandbox/versions.test.ts',
   'test/secrets/read-input.test.ts',
   'test/secrets/refs.test.ts',
   'test/secrets/resolve.test.ts',
+  'test/tenants/',
 ];
 
 const e2e = [
