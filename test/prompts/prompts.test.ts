@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { startHarness, type Harness } from '../helpers/inmemory.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 
 const textOf = (res: { messages: Array<{ role: string; content: { type: string; text?: string } }> }) => {
   expect(res.messages).toHaveLength(1);

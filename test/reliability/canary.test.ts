@@ -17,7 +17,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { allTools } from '../../src/tools/catalog.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { CLI, spawnServer, startSandboxes, tenantsJson, type StackTenant } from '../helpers/stack.js';
-import type { CallResult } from './harness.js';
+import type { CallResult } from '../helpers/harness.js';
 import { SAMPLES, type SampleHost } from './samples.js';
 import { recordFigures, table } from './figures.js';
 

@@ -5,7 +5,7 @@
  * no POST Action sent.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/inmemory.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 
 type Choice = { field: string; value: unknown; from: string; alternatives: Array<{ from: string; value: unknown }> };

@@ -4,7 +4,7 @@
  * printed and asserted (precision ≥ 0.98, recall ≥ 0.95).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/inmemory.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 
 type Cluster = { entity: string; ids: string[]; score: number; keep: { id: string }; records: Array<{ id: string }> };
 

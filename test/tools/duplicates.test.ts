@@ -5,7 +5,7 @@
  * as quoted data in the text.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/inmemory.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { findDuplicates } from '../../src/tools/find_duplicates.js';
 import { LOCAL_PRINCIPAL } from '../../src/tenants/policy.js';
 import { silentLogger } from '../../src/log/logger.js';

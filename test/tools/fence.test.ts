@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasHiddenCharacters } from '../../src/core/fence.js';
-import { startHarness, type Harness } from '../helpers/inmemory.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { HIDDEN, INJECTION, POISONED, fencedRegions, outsideFences } from '../helpers/fence.js';
 
 describe('CRM content carrying an injection attempt, read through the tools and resources', () => {

@@ -4,7 +4,7 @@
  * the plan, used twice), each without a reset request reaching the CRM.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/inmemory.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 
 let h: Harness;

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { startHarness, type Harness } from '../helpers/inmemory.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { validateLayout, type LayoutContext } from '../../src/core/layout/index.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 

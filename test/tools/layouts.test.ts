@@ -5,7 +5,7 @@
  * tool returned, get_layout's view and the audit line with the change id.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/inmemory.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { validateLayout, type LayoutContext } from '../../src/core/layout/index.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 

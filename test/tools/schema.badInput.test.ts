@@ -3,7 +3,7 @@
  * the sandbox's request log shows no write (no POST, PUT, PATCH or DELETE) for any of them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/inmemory.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { fails, ok, writes } from './schema.helpers.js';
 
 type Case = [label: string, tool: string, args: Record<string, unknown>, expected: RegExp[]];

@@ -5,7 +5,7 @@
  * the sandbox, and a sandbox behaving as EspoCRM 8.1 (no prefix, no Metadata?key=).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/inmemory.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { describeField, fails, ok, writes } from './schema.helpers.js';
 import { call } from '../sandbox/client.js';
 

@@ -4,7 +4,7 @@
  * nothing, tokens are single-use, dryRun never applies, and entities that do not count records.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/inmemory.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { fails, ok, writes } from './schema.helpers.js';
 
 type LayoutOut = { layout: string; status: string; change: string; diff?: string };

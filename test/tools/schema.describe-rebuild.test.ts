@@ -4,7 +4,7 @@
  * fields), and rebuild (steps, progress notifications, verification, dry run, failure).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/inmemory.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { fails, ok, writes, type FieldInfo } from './schema.helpers.js';
 
 describe('describe_entity', () => {

@@ -1,6 +1,6 @@
 /** Shared bits of the schema tool tests (create/update/delete_custom_field, describe_entity, rebuild). */
 import { expect } from 'vitest';
-import type { Harness } from '../helpers/inmemory.js';
+import type { Harness } from '../helpers/harness.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 
 export type Structured = Record<string, unknown>;

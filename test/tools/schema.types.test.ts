@@ -4,7 +4,7 @@
  * count and the layouts, then confirm), all through an MCP client against the sandbox over HTTP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/inmemory.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { SUPPORTED_FIELD_TYPES } from '../../src/core/fieldSpec/index.js';
 import { describeField, ok, writes } from './schema.helpers.js';
 

@@ -4,7 +4,7 @@
  * with the per-type condition, and the verdicts follow.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/inmemory.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 
 type FieldOut = { name: string; type: string; count: number | null; any: boolean | null; condition: string | null; layouts: string[]; verdict: string; why: string; otherThanDefault?: number | null; label?: string };
 type EntityOut = { entity: string; customFields: number; fields: FieldOut[] };

@@ -18,7 +18,7 @@
  * in parallel; the whole matrix takes a couple of seconds.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/inmemory.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 
 interface VersionCase {
