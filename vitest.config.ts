@@ -13,33 +13,33 @@ import { defineConfig } from 'vitest/config';
  * Entries ending in `/` are folders (every test file under them), the others single files.
  */
 const unit = [
-  'test/cli-add-file.test.ts',
-  'test/cli-tenants.test.ts',
+  'test/audit/',
+  'test/cli/add-file.test.ts',
+  'test/cli/tenants.test.ts',
   'test/config/',
   'test/core/',
   'test/espo/errors.test.ts',
   'test/espo/hmac.test.ts',
   'test/espo/query.test.ts',
   'test/espo/url.test.ts',
-  'test/http/config.test.ts',
   'test/http/guards.test.ts',
   'test/lint/',
   'test/reliability/samples.test.ts',
-  'test/sandbox/generator.test.ts',
-  'test/sandbox/records.test.ts',
-  'test/sandbox/records.where.property.test.ts',
+  'test/sandbox/generator/',
+  'test/sandbox/records/',
+  'test/sandbox/versions.test.ts',
   'test/secrets/read-input.test.ts',
   'test/secrets/refs.test.ts',
   'test/secrets/resolve.test.ts',
+  'test/tenants/',
 ];
 
 const e2e = [
   'test/e2e/',
   'test/packaging/',
-  'test/http/cli.test.ts',
-  'test/sandbox/cli-version.test.ts',
   'test/reliability/audit.test.ts',
   'test/reliability/canary.test.ts',
+  'test/sandbox/cli-version.test.ts',
 ];
 
 const TEST_FILE = /\.test\.ts$/;

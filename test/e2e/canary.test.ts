@@ -1,42 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { CLI, startStdioStack, type Stack } from '../helpers/stack.js';
+import { canaryTenants, newCanary } from '../helpers/canary.js';
 
 /**
  * Every secret carries a unique canary. Whatever the tools do, failed logins included, no canary may
  * appear in a tool result, an error, a resource, or the server's stderr (its log), in clear or base64.
  */
-const canary = `CANARY${randomBytes(6).toString('hex')}`;
-const secrets = {
-  goodPassword: `${canary}adm`,
-  goodKey: `${canary}key`,
-  wrongPassword: `${canary}wrongpw`,
-  wrongKey: `${canary}wrongkey`,
-};
-
-function leaks(text: string): string[] {
-  const found: string[] = [];
-  for (const [name, value] of Object.entries(secrets)) {
-    if (text.includes(value)) found.push(name);
-    for (const user of ['admin', 'mcp-admin']) {
-      const b64 = Buffer.from(`${user}:${value}`).toString('base64');
-      if (text.includes(b64)) found.push(`${name} (base64)`);
-    }
-  }
-  if (text.includes(canary)) found.push('canary');
-  return found;
-}
+const canary = newCanary();
+const { secrets, leaks } = canary;
 
 describe('secret canary over stdio', () => {
   let stack: Stack;
   const outputs: string[] = [];
   beforeAll(async () => {
-    stack = await startStdioStack([
-      { id: 'good', sandbox: { admin: { username: 'admin', password: secrets.goodPassword }, apiKey: secrets.goodKey } },
-      // the server is given wrong secrets for this tenant: every login fails
-      { id: 'bad', adminPassword: secrets.wrongPassword, apiKey: secrets.wrongKey },
-    ]);
+    // "bad": the server is given wrong secrets for this tenant, every login fails
+    stack = await startStdioStack(canaryTenants(canary));
   });
   afterAll(async () => stack?.close());
 

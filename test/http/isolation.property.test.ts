@@ -10,10 +10,10 @@ import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { unknownTenantError } from '../../src/errors.js';
-import { bearer, INIT_REQUEST, refusalMessage, startHttpStack, textOf, type HttpStack } from './helpers.js';
-import { PROBE_WRITE } from './probe.js';
+import { bearer, INIT_REQUEST, refusalMessage, startHttpStack, textOf, type HttpStack } from '../helpers/http.js';
+import { PROBE_WRITE } from '../helpers/probe.js';
 
-vi.mock('../../src/tools/catalog.js', async (original) => (await import('./probe.js')).withProbe(original));
+vi.mock('../../src/tools/catalog.js', async (original) => (await import('../helpers/probe.js')).withProbe(original));
 
 const CONFIGURED = ['alpha', 'bravo', 'charlie', 'delta', 'echo'] as const;
 /** delta excludes the probe (tools.exclude); echo is read-only (readOnly: true). */

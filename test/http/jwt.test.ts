@@ -2,10 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
-import { bearer, INIT_REQUEST, startHttpStack, textOf, type HttpStack } from './helpers.js';
-import { PROBE_WRITE } from './probe.js';
+import { bearer, INIT_REQUEST, startHttpStack, textOf, type HttpStack } from '../helpers/http.js';
+import { PROBE_WRITE } from '../helpers/probe.js';
 
-vi.mock('../../src/tools/catalog.js', async (original) => (await import('./probe.js')).withProbe(original));
+vi.mock('../../src/tools/catalog.js', async (original) => (await import('../helpers/probe.js')).withProbe(original));
 
 const ISSUER = 'https://auth.example.com';
 const AUDIENCE = 'https://mcp.example.com/mcp';

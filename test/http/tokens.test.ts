@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { bearer, INIT_REQUEST, rawRequest, refusalMessage, startHttpStack, textOf, type HttpStack } from './helpers.js';
-import { PROBE_WRITE } from './probe.js';
+import { bearer, INIT_REQUEST, rawRequest, refusalMessage, startHttpStack, textOf, type HttpStack } from '../helpers/http.js';
+import { PROBE_WRITE } from '../helpers/probe.js';
 
-vi.mock('../../src/tools/catalog.js', async (original) => (await import('./probe.js')).withProbe(original));
+vi.mock('../../src/tools/catalog.js', async (original) => (await import('../helpers/probe.js')).withProbe(original));
 
 const TOKENS = {
   ALL: 'tok-all-0123456789abcdef0123456789',

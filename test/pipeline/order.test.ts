@@ -55,11 +55,11 @@ const probeDelete = defineWriteTool({
   },
 }) as unknown as ToolDefinition;
 
-const { probeWrite } = await import('../http/probe.js');
+const { probeWrite } = await import('../helpers/probe.js');
 
 vi.mock('../../src/tools/catalog.js', async (importOriginal) => {
   const orig = await importOriginal<typeof import('../../src/tools/catalog.js')>();
-  const { probeWrite: write } = await import('../http/probe.js');
+  const { probeWrite: write } = await import('../helpers/probe.js');
   return {
     ...orig,
     allTools: () => [...orig.allTools(), write, probeDelete],

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { TenantBreaker, TenantUnavailableError } from '../../src/tenants/breaker.js';
 import type { AttemptHealth } from '../../src/espo/client.js';
 import { LOCAL_PRINCIPAL } from '../../src/tenants/policy.js';
-import { startRelHarness, type RelHarness } from './harness.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 import { recordFigures, table } from './figures.js';
 
 const failed: AttemptHealth = { kind: 'failed', what: 'HTTP 503' };
@@ -94,10 +94,10 @@ describe('a hanging tenant through the MCP server', () => {
   const HALF_OPEN_MS = 4_000;
   const SLICE_MS = 200;
   const PAIRS = 4;
-  let h: RelHarness;
+  let h: Harness;
   beforeAll(async () => {
     const small = { leads: 2, contacts: 0, accounts: 0 };
-    h = await startRelHarness(
+    h = await startHarness(
       [{ id: 'dead', sandbox: small }, { id: 'calm', sandbox: small }, { id: 'healthy', sandbox: small }],
       { breaker: { threshold: 3, halfOpenAfterMs: HALF_OPEN_MS }, tenantOverrides: { dead: { limits: { timeoutMs: 300 } } } },
     );

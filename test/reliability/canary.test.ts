@@ -6,7 +6,6 @@
  * log, or its audit log, in clear or base64.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -17,33 +16,14 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { allTools } from '../../src/tools/catalog.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { CLI, spawnServer, startSandboxes, tenantsJson, type StackTenant } from '../helpers/stack.js';
-import type { CallResult } from './harness.js';
+import { canaryTenants, newCanary } from '../helpers/canary.js';
+import type { CallResult } from '../helpers/harness.js';
 import { SAMPLES, type SampleHost } from './samples.js';
 import { recordFigures, table } from './figures.js';
 
-const canary = `CANARY${randomBytes(6).toString('hex')}`;
-const secrets = {
-  goodPassword: `${canary}adm`,
-  goodKey: `${canary}key`,
-  wrongPassword: `${canary}wrongpw`,
-  wrongKey: `${canary}wrongkey`,
-  httpToken: `${canary}httptoken0123456789abcdef`,
-};
-
-function leaks(text: string): string[] {
-  const found: string[] = [];
-  for (const [name, value] of Object.entries(secrets)) {
-    const forms = [value, Buffer.from(value).toString('base64'), encodeURIComponent(value), ...['admin'].map((u) => Buffer.from(`${u}:${value}`).toString('base64'))];
-    if (forms.some((f) => text.includes(f))) found.push(name);
-  }
-  if (text.includes(canary)) found.push('canary');
-  return found;
-}
-
-const TENANTS: StackTenant[] = [
-  { id: 'good', sandbox: { leads: 6, contacts: 2, accounts: 2, admin: { username: 'admin', password: secrets.goodPassword }, apiKey: secrets.goodKey } },
-  { id: 'bad', adminPassword: secrets.wrongPassword, apiKey: secrets.wrongKey, sandbox: { leads: 2, contacts: 0, accounts: 0 } },
-];
+const canary = newCanary();
+const { secrets, leaks } = canary;
+const TENANTS: StackTenant[] = canaryTenants(canary, { good: { leads: 6, contacts: 2, accounts: 2 }, bad: { leads: 2, contacts: 0, accounts: 0 } });
 
 interface Served {
   host: SampleHost;

@@ -5,7 +5,7 @@
  * is refused with a clear reason, and nothing is written.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRelHarness, writesIn, type CallResult, type RelHarness } from './harness.js';
+import { startHarness, writesIn, type CallResult, type Harness } from '../helpers/harness.js';
 import { uniqueName } from './samples.js';
 import { recordFigures, table } from './figures.js';
 
@@ -21,11 +21,11 @@ const REASON = {
 } as const;
 type Case = keyof typeof REASON;
 
-let h: RelHarness;
+let h: Harness;
 const tried: Record<string, Case[]> = {};
 
 beforeAll(async () => {
-  h = await startRelHarness([
+  h = await startHarness([
     { id: 'one', sandbox: { leads: 6, contacts: 2, accounts: 2 } },
     { id: 'two', sandbox: { leads: 6, contacts: 2, accounts: 2 } },
   ]);

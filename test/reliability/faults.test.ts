@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allTools } from '../../src/tools/catalog.js';
 import type { ToolDefinition } from '../../src/tools/define.js';
-import { startRelHarness, writesIn, type RelHarness } from './harness.js';
+import { startHarness, writesIn, type Harness } from '../helpers/harness.js';
 import { SAMPLES } from './samples.js';
 import { CANCEL_AFTER_MS, inject, judge, judgeCancelled, scenarioName, scenariosFor, TIMEOUT_MS, writeTarget, type Judged } from './faults.js';
 import { recordFigures, table } from './figures.js';
@@ -25,7 +25,7 @@ const KNOWN_ISSUES: Record<string, { scenarios: RegExp; issue: string }> = {
   // none: add an entry (tool name, scenarios, issue) to tolerate a known problem until it is fixed
 };
 
-let h: RelHarness;
+let h: Harness;
 const outcomesByTool: Record<string, Record<string, Judged['outcome']>> = {};
 const knownSeen: Record<string, string[]> = {};
 const runs = new Map<string, Promise<ToolRun>>();
@@ -81,7 +81,7 @@ async function runTool(tool: ToolDefinition): Promise<ToolRun> {
 
 beforeAll(async () => {
   // The breaker is left out here (threshold out of reach): this suite is about each tool's own handling.
-  h = await startRelHarness(
+  h = await startHarness(
     tools.map((t) => ({ id: tenantOf(t.name), sandbox: { leads: 10, contacts: 4, accounts: 2 } })),
     { breaker: { threshold: 1_000_000 }, tenantOverrides: Object.fromEntries(tools.map((t) => [tenantOf(t.name), { limits: { timeoutMs: TIMEOUT_MS } }])) },
   );

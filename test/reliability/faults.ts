@@ -5,7 +5,7 @@
 import type { FaultRule, Sandbox, SandboxRequestLogEntry } from '../../src/sandbox/index.js';
 import type { AuditEntry } from '../../src/audit/log.js';
 import { LOCAL_PRINCIPAL } from '../../src/tenants/policy.js';
-import { WRITE_METHODS, type CallResult, type RelHarness } from './harness.js';
+import { WRITE_METHODS, type CallResult, type Harness } from '../helpers/harness.js';
 
 export const FAULT_KINDS = ['latency', 'http500', 'http502', 'http503', 'http504', 'reset', 'hang', 'lockout'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -85,7 +85,7 @@ export interface Injected {
 }
 
 /** Puts the sandbox in the state the scenario needs. */
-export async function inject(h: RelHarness, tenant: string, s: Scenario, target?: WriteTarget): Promise<Injected> {
+export async function inject(h: Harness, tenant: string, s: Scenario, target?: WriteTarget): Promise<Injected> {
   const sb = h.sandboxes[tenant]!;
   const ctx = h.registry.resolve(tenant, LOCAL_PRINCIPAL);
   if (s.kind === 'lockout') {

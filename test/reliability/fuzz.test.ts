@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allTools } from '../../src/tools/catalog.js';
 import type { ToolDefinition } from '../../src/tools/define.js';
-import { startRelHarness, writesIn, type CallResult, type RelHarness } from './harness.js';
+import { startHarness, writesIn, type CallResult, type Harness } from '../helpers/harness.js';
 import { SAMPLES } from './samples.js';
 import { recordFigures, table } from './figures.js';
 
@@ -98,12 +98,12 @@ async function assertShort<T>(property: fc.IAsyncProperty<[T]>, params: fc.Param
   throw new Error(`property failed (seed ${details.seed}, path ${details.counterexamplePath}) on ${short(details.counterexample?.[0])}: ${cause.slice(0, 2000)}`);
 }
 
-let h: RelHarness;
+let h: Harness;
 const figures: Record<string, Record<Verdict, number> & { tried: number }> = {};
 
 beforeAll(async () => {
   process.on('unhandledRejection', onUnhandled);
-  h = await startRelHarness(tools.map((t) => ({ id: tenantOf(t.name), sandbox: { leads: 6, contacts: 2, accounts: 2 } })));
+  h = await startHarness(tools.map((t) => ({ id: tenantOf(t.name), sandbox: { leads: 6, contacts: 2, accounts: 2 } })));
 });
 afterAll(async () => {
   process.off('unhandledRejection', onUnhandled);

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allTools } from '../../src/tools/catalog.js';
-import { isPasswordAttempt, startRelHarness, type RelHarness } from './harness.js';
+import { isPasswordAttempt, startHarness, type Harness } from '../helpers/harness.js';
 import { SAMPLES } from './samples.js';
 import { recordFigures, table } from './figures.js';
 
@@ -16,10 +16,10 @@ const RUNS = 60;
 const COOLDOWN_MS = 60_000; // the client's default cooling period for a refused password
 
 describe('lockout safety', () => {
-  let h: RelHarness;
+  let h: Harness;
   const figures = { sequences: 0, calls: 0, callsOnWrongPassword: 0, passwordErrors: 0, passwordAttempts: 0, lockouts: 0 };
   beforeAll(async () => {
-    h = await startRelHarness([
+    h = await startHarness([
       // Lockout after 3 failures (EspoCRM: 10), so that any repeated attempt would show as a 403.
       { id: 'wrongpw', adminPassword: 'not-the-password', sandbox: { leads: 4, contacts: 2, accounts: 2, lockout: { maxFailed: 3, windowMs: 60_000 } } },
       { id: 'fine', sandbox: { leads: 4, contacts: 2, accounts: 2 } },

@@ -5,10 +5,10 @@
  * same call without preparation, the seed that fuzzing mutates. A tool added to the catalogue without
  * an entry here fails `samples.test.ts`.
  */
-import type { RelHarness } from './harness.js';
+import type { Harness } from '../helpers/harness.js';
 
 /** What preparing a call needs: calling tools, and the sandboxes (in-process harness or spawned server). */
-export type SampleHost = Pick<RelHarness, 'call' | 'sandboxes'>;
+export type SampleHost = Pick<Harness, 'call' | 'sandboxes'>;
 
 export interface ToolSample {
   /** The call may write to the CRM. */

@@ -5,15 +5,15 @@
  * state cannot be known yet.
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { startRelHarness, writesIn, type RelHarness } from './harness.js';
+import { startHarness, writesIn, type Harness } from '../helpers/harness.js';
 import { LATE_WRITE_MS, TIMEOUT_MS } from './faults.js';
 import { uniqueName } from './samples.js';
 
 const TENANTS = ['late-create', 'late-update', 'failed-delete', 'late-layout'];
-let h: RelHarness;
+let h: Harness;
 
 beforeAll(async () => {
-  h = await startRelHarness(
+  h = await startHarness(
     TENANTS.map((id) => ({ id, sandbox: { leads: 4, contacts: 0, accounts: 0 } })),
     { tenantOverrides: Object.fromEntries(TENANTS.map((id) => [id, { limits: { timeoutMs: TIMEOUT_MS } }])) },
   );

@@ -1,0 +1,155 @@
+/**
+ * The in-memory harness: sandbox CRMs over real HTTP on loopback, the real server built in-process, and
+ * an SDK client joined to it through the in-memory transport. Faster than spawning, same code paths.
+ * What tests control: each tenant's sandbox (`StackTenant.sandbox`: size, seed, version, credentials)
+ * and what the server is told about it (wrong secrets, `tenantOverrides` such as short timeouts), the
+ * caller (`principal`), server-wide `readOnly`, the circuit breaker's settings, the audit file, and the
+ * confirm tokens' clock; helpers over the sandboxes' request logs for fault-injection tests.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { buildServer } from '../../src/server.js';
+import { TenantRegistry } from '../../src/tenants/registry.js';
+import { LOCAL_PRINCIPAL, type Principal } from '../../src/tenants/policy.js';
+import { AuditLog } from '../../src/audit/log.js';
+import { ConfirmTokens } from '../../src/core/confirm.js';
+import { silentLogger } from '../../src/log/logger.js';
+import type { TenantConfig } from '../../src/config/types.js';
+import type { BreakerOptions } from '../../src/tenants/breaker.js';
+import type { Sandbox, SandboxRequestLogEntry } from '../../src/sandbox/index.js';
+import { startSandboxes, type StackTenant } from './stack.js';
+
+export interface CallResult {
+  isError: boolean;
+  /** The text content, joined. */
+  text: string;
+  structured: Record<string, unknown>;
+}
+
+export interface CallOptions {
+  /** Progress notifications (each one also resets the call's timeout). */
+  onprogress?: (p: { progress: number; total?: number }) => void;
+  /** Cancels the call: the client sends notifications/cancelled. */
+  signal?: AbortSignal;
+}
+
+export interface HarnessOptions {
+  /** Server-wide read-only mode (`serve --read-only`). */
+  readOnly?: boolean;
+  /** The caller; the local principal (every tenant) by default. */
+  principal?: Principal;
+  /** Per-tenant config on top of what points at the sandbox (e.g. `{ acme: { timeoutMs: 500 } }`). */
+  tenantOverrides?: Record<string, Partial<TenantConfig>>;
+  /** The circuit breaker's settings for every tenant. */
+  breaker?: BreakerOptions;
+  /** Where the audit log goes; a file in the harness's temporary folder by default. */
+  auditFile?: string;
+}
+
+export interface Harness {
+  client: Client;
+  sandboxes: Record<string, Sandbox>;
+  audit: AuditLog;
+  registry: TenantRegistry;
+  /** The confirm tokens' clock: move it forward to expire tokens. */
+  clock: { offsetMs: number };
+  /** Calls a tool and returns its structured content, text and error flag. */
+  call(name: string, args: Record<string, unknown>, opts?: CallOptions): Promise<CallResult>;
+  /** Like `call`, with raw arguments (any JSON value, e.g. a string instead of an object). */
+  callRaw(name: string, args: unknown, opts?: CallOptions): Promise<CallResult>;
+  close(): Promise<void>;
+}
+
+export const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Non-GET requests in a slice of a sandbox's request log. */
+export function writesIn(entries: SandboxRequestLogEntry[]): SandboxRequestLogEntry[] {
+  return entries.filter((r) => WRITE_METHODS.has(r.method));
+}
+
+/** A password login attempt (not a token-only request): `App/user` answered 401/403, or logged in with the password. */
+export function isPasswordAttempt(r: SandboxRequestLogEntry): boolean {
+  return r.path === 'App/user' && (r.auth === 'espo-password' || (r.auth === 'none' && (r.status === 401 || r.status === 403)));
+}
+
+/** Tenant configs pointing at sandboxes, their secrets as `env:` references, and that environment. */
+export function sandboxTenantConfigs(
+  tenants: StackTenant[],
+  sandboxes: Record<string, Sandbox>,
+  overrides: Record<string, Partial<TenantConfig>> = {},
+): { configs: TenantConfig[]; env: Record<string, string> } {
+  const env: Record<string, string> = {};
+  const configs: TenantConfig[] = tenants.map((t) => {
+    const sb = sandboxes[t.id]!;
+    const prefix = t.id.toUpperCase().replace(/-/g, '_');
+    const apiKey = t.apiKey === undefined ? sb.credentials.apiKey : t.apiKey;
+    const password = t.adminPassword === undefined ? sb.credentials.admin.password : t.adminPassword;
+    if (apiKey !== null) env[`${prefix}_KEY`] = apiKey;
+    if (password !== null) env[`${prefix}_PW`] = password;
+    return {
+      id: t.id,
+      name: t.name ?? t.id,
+      url: sb.url,
+      readOnly: false,
+      ...(apiKey !== null ? { apiKey: `env:${prefix}_KEY` } : {}),
+      ...(password !== null ? { admin: { username: sb.credentials.admin.username, password: `env:${prefix}_PW` } } : {}),
+      ...(t.extra as Partial<TenantConfig>),
+      ...overrides[t.id],
+    };
+  });
+  return { configs, env };
+}
+
+export async function startHarness(tenants: StackTenant[], opts: HarnessOptions = {}): Promise<Harness> {
+  const sandboxes = await startSandboxes(tenants);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'espocrm-mcp-harness-'));
+  const { configs, env } = sandboxTenantConfigs(tenants, sandboxes, opts.tenantOverrides);
+  const logger = silentLogger();
+  const registry = new TenantRegistry({ tenants: configs, source: 'test' }, { env, baseDir: dir, logger, ...(opts.breaker ? { breaker: opts.breaker } : {}) });
+  const audit = new AuditLog(opts.auditFile ?? path.join(dir, 'audit.jsonl'));
+  const clock = { offsetMs: 0 };
+  const server = buildServer({
+    registry,
+    principal: opts.principal ?? LOCAL_PRINCIPAL,
+    readOnly: opts.readOnly ?? false,
+    logger,
+    audit,
+    confirms: new ConfirmTokens(undefined, 10 * 60_000, () => Date.now() + clock.offsetMs),
+  });
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  const client = new Client({ name: 'harness', version: '1.0.0' });
+  await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
+  const callRaw = async (name: string, args: unknown, callOpts: CallOptions = {}): Promise<CallResult> => {
+    const res = await client.callTool({ name, arguments: args as Record<string, unknown> }, undefined, {
+      ...(callOpts.onprogress ? { onprogress: callOpts.onprogress, resetTimeoutOnProgress: true } : {}),
+      ...(callOpts.signal ? { signal: callOpts.signal } : {}),
+      timeout: 120_000,
+    });
+    const content = (res.content ?? []) as Array<{ type: string; text?: string }>;
+    return {
+      isError: Boolean(res.isError),
+      text: content.map((c) => c.text ?? '').join('\n'),
+      structured: (res.structuredContent ?? {}) as Record<string, unknown>,
+    };
+  };
+  return {
+    client,
+    sandboxes,
+    audit,
+    registry,
+    clock,
+    call: callRaw,
+    callRaw,
+    async close() {
+      await client.close().catch(() => undefined);
+      await server.close().catch(() => undefined);
+      await registry.close();
+      audit.close();
+      await Promise.all(Object.values(sandboxes).map((s) => s.close()));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * HTTP harness: sandbox CRMs on loopback, the real config validation (tenants.json content with an
+ * `http` section), the real HTTP transport on 127.0.0.1, and SDK clients over Streamable HTTP.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { request as httpRequest } from 'node:http';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { validateTenantsFile } from '../../src/config/validate.js';
+import { TenantRegistry } from '../../src/tenants/registry.js';
+import { AuditLog } from '../../src/audit/log.js';
+import { ConfirmTokens } from '../../src/core/confirm.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { startHttpServer, type RunningHttpServer } from '../../src/transports/http.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { startSandboxes, tenantsJson, type StackTenant } from './stack.js';
+
+export interface HttpStack {
+  url: string;
+  server: RunningHttpServer;
+  sandboxes: Record<string, Sandbox>;
+  registry: TenantRegistry;
+  audit: AuditLog;
+  /** An SDK client connected over Streamable HTTP with these headers (e.g. Authorization, X-Tenant). */
+  connect(headers?: Record<string, string>): Promise<Client>;
+  /** A raw JSON-RPC POST to the endpoint, for status codes and headers. */
+  post(body: unknown, headers?: Record<string, string>): Promise<RawResponse>;
+  close(): Promise<void>;
+}
+
+export const INIT_REQUEST = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
+
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+export async function startHttpStack(
+  tenants: StackTenant[],
+  opts: {
+    http?: Record<string, unknown>;
+    env?: Record<string, string>;
+    /** Files (mode 0600) in the config folder, for `file:` references. */
+    files?: Record<string, string>;
+    readOnly?: boolean;
+    tenantsExtra?: Record<string, Record<string, unknown>>;
+  } = {},
+): Promise<HttpStack> {
+  const sandboxes = await startSandboxes(tenants.map((t) => ({ ...t, sandbox: { leads: 0, contacts: 0, accounts: 0, ...t.sandbox } })));
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'espocrm-mcp-http-'));
+  for (const [name, content] of Object.entries(opts.files ?? {})) await writeFile(path.join(dir, name), content, { mode: 0o600 });
+  const { json, env } = tenantsJson(tenants, sandboxes);
+  for (const [id, extra] of Object.entries(opts.tenantsExtra ?? {})) Object.assign((json.tenants as Record<string, object>)[id]!, extra);
+  const config = validateTenantsFile({ ...json, ...(opts.http ? { http: opts.http } : {}) }, { source: 'test tenants.json', baseDir: dir });
+  const allEnv = { ...env, ...opts.env };
+  const logger = silentLogger();
+  const registry = new TenantRegistry(config, { env: allEnv, baseDir: dir, logger });
+  const audit = new AuditLog(path.join(dir, 'audit.jsonl'));
+  let server: RunningHttpServer;
+  try {
+    server = await startHttpServer({
+      registry,
+      readOnly: opts.readOnly ?? false,
+      logger,
+      audit,
+      confirms: new ConfirmTokens(),
+      http: config.http,
+      host: '127.0.0.1',
+      port: 0,
+      env: allEnv,
+      baseDir: dir,
+    });
+  } catch (err) {
+    await Promise.all(Object.values(sandboxes).map((s) => s.close()));
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const clients: Client[] = [];
+  return {
+    url: server.url,
+    server,
+    sandboxes,
+    registry,
+    audit,
+    async connect(headers = {}) {
+      const transport = new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers } });
+      const client = new Client({ name: 'http-test', version: '1.0.0' });
+      await client.connect(transport);
+      clients.push(client);
+      return client;
+    },
+    post(body, headers = {}) {
+      return rawRequest(server.url, { body, headers });
+    },
+    async close() {
+      await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+      await server.close();
+      await registry.close();
+      audit.close();
+      await Promise.all(Object.values(sandboxes).map((s) => s.close()));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The text of a tool result's content. */
+export function textOf(res: unknown): string {
+  return (((res as { content?: unknown }).content ?? []) as Array<{ text?: string }>).map((c) => c.text ?? '').join('\n');
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A request with full control of the headers (fetch would not send a forged Host). */
+export function rawRequest(url: string, opts: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<RawResponse> {
+  const target = new URL(url);
+  const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: `${target.pathname}${target.search}`,
+        method: opts.method ?? 'POST',
+        headers: {
+          ...(body !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}),
+          accept: 'application/json, text/event-stream',
+          ...opts.headers,
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The JSON-RPC error message of an HTTP-level refusal. */
+export function refusalMessage(res: RawResponse): string {
+  return (JSON.parse(res.body) as { error: { message: string } }).error.message;
+}
