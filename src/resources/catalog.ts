@@ -4,6 +4,7 @@ import type { ChangeHistory } from '../audit/log.js';
 import { tenantListResource, tenantResource } from './tenants.js';
 import { entityResource } from './entities.js';
 import { layoutResource } from './layouts.js';
+import { examplesGuide, fieldTypesGuide, layoutOperationsGuide } from './guides.js';
 
 export interface ResourceScope {
   registry: TenantRegistry;
@@ -49,5 +50,5 @@ export interface ResourceDefinition {
 }
 
 export function allResources(): ResourceDefinition[] {
-  return [tenantListResource, tenantResource, entityResource, layoutResource];
+  return [tenantListResource, tenantResource, entityResource, layoutResource, layoutOperationsGuide, fieldTypesGuide, examplesGuide];
 }

@@ -6,6 +6,11 @@ import type { ChangeRecord } from '../audit/log.js';
 
 export const TENANTS_URI = 'espocrm://tenants';
 
+/** The fixed guides (no tenant): the explanations and examples tool definitions point to. */
+export const GUIDE_LAYOUT_OPERATIONS_URI = 'espocrm://guide/layout-operations';
+export const GUIDE_FIELD_TYPES_URI = 'espocrm://guide/field-types';
+export const GUIDE_EXAMPLES_URI = 'espocrm://guide/examples';
+
 export function tenantUri(tenant: string): string {
   return `${TENANTS_URI}/${encodeURIComponent(tenant)}`;
 }

@@ -8,33 +8,28 @@ export const tenantArg = z
   .min(1)
   .max(64)
   .optional()
-  .describe('Tenant id (from list_tenants), e.g. "damath". May be omitted when exactly one tenant is visible.');
+  .describe('Tenant id (list_tenants).');
 
 export const dryRunArg = z
   .boolean()
   .optional()
-  .describe('true: return the plan (what would change, as a diff) without writing anything. Default false.');
+  .describe('true: plan only, no write.');
 
 export const confirmArg = z
   .string()
   .max(2000)
   .optional()
-  .describe('The confirm token returned by this tool\'s own plan (call without it first). With it, the planned change is applied.');
+  .describe('Token from this tool\'s own plan; applies that plan.');
 
-export const layoutNameArg = z
-  .enum(KNOWN_LAYOUT_NAMES as [string, ...string[]])
-  .describe(
-    'The layout: detail / detailSmall (record view and quick view: panels with rows of fields), list / listSmall (list columns), ' +
-      'filters and massUpdate (lists of field names), defaultSidePanel, sidePanels* and bottomPanels* (panels keyed by name), ' +
-      'relationships (relationship panels), kanban, listDashlet, detailConvert, edit / editSmall.',
-  );
+/** The layout names; their kinds and the operations each takes are in the layout-operations guide resource. */
+export const layoutNameArg = z.enum(KNOWN_LAYOUT_NAMES as [string, ...string[]]);
 
 export const entityArg = z
   .string()
   .trim()
   .min(1)
   .max(100)
-  .describe('The entity type, e.g. "Lead", "Contact", "Account" or a custom one like "CProject" (case-insensitive).');
+  .describe('Entity type, e.g. "Lead".');
 
 /** The request without the tool's own keys (`tenant`, `dryRun`, ...), for the field spec core. */
 export function withoutKeys(args: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {

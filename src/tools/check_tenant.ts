@@ -26,12 +26,8 @@ export const checkTenant = defineTool({
   name: 'check_tenant',
   title: 'Check a tenant',
   description:
-    "Check that a tenant's EspoCRM is reachable and correctly configured before working on it: " +
-    'reachability, EspoCRM version, whether the CRM reports the expected siteUrl (instance guard; a ' +
-    'mismatch blocks all writes), whether the API key works and whether the admin login works, with ' +
-    'latencies. Use it when a tool fails with a connection or login error, or when setting up a tenant. ' +
-    'It only reads, and tries each login once. Returns ok, one step per check (status, message, latency) and the list of problems ' +
-    'found. Example: check_tenant {"tenant": "damath"}.',
+    "Check a tenant's EspoCRM: reachable, version, expected siteUrl (a mismatch blocks writes), API key and admin login. Use it " +
+    'when a tool fails to connect or log in. Read-only; one try per login.',
   kind: 'read',
   tenantScoped: true,
   input: { tenant: tenantArg },

@@ -2,6 +2,7 @@ import { fenceUntrusted } from '../core/fence.js';
 import { z } from 'zod';
 import { annotationsFor, defineWriteTool, type ApplyContext, type ToolContext } from './define.js';
 import { dryRunArg, tenantArg, withoutKeys } from './args.js';
+import { GUIDE_FIELD_TYPES_URI } from '../resources/uris.js';
 import { layoutContextOf, loadFieldContext, readLabels, readLayout, specError, type FieldContext } from '../reads/index.js';
 import { compareDefinition, fieldRequestShape, planFieldCreate, validateFieldRequest, type CreatePlan, type FieldDef, type FieldSpec } from '../core/fieldSpec/index.js';
 import { diffLayouts, FIELD_LAYOUT_TARGETS, placementTargets, planPlacement, type LayoutContext, type Placement } from '../core/layout/index.js';
@@ -19,14 +20,11 @@ const TOOL = 'create_custom_field';
 const LayoutTargetSchema = z.union([
   z.enum(FIELD_LAYOUT_TARGETS),
   z.object({
-    layout: z.enum(FIELD_LAYOUT_TARGETS).describe('detail (record view), detailSmall (quick view), list (list columns), filters (search filters), massUpdate.'),
-    panel: z
-      .union([z.string().min(1), z.number().int().min(0)])
-      .optional()
-      .describe('detail, detailSmall: the panel, by its label (e.g. "Overview") or 0-based index. Default: the first panel.'),
-    after: z.string().min(1).optional().describe('Place right after this field (stored name, e.g. "status"), which must be in the layout. Default: at the end.'),
-    fullWidth: z.boolean().optional().describe('detail, detailSmall: the field gets a row of its own.'),
-    width: z.number().min(0).max(100).optional().describe('list: column width in percent.'),
+    layout: z.enum(FIELD_LAYOUT_TARGETS),
+    panel: z.union([z.string().min(1), z.number().int().min(0)]).optional(),
+    after: z.string().min(1).optional(),
+    fullWidth: z.boolean().optional(),
+    width: z.number().min(0).max(100).optional(),
   }),
 ], { error: () => `each addToLayouts item is one of ${FIELD_LAYOUT_TARGETS.join(', ')}, or an object {"layout": one of those, "panel"?, "after"?, "fullWidth"?, "width"?}` });
 
@@ -68,16 +66,11 @@ export const createCustomField = defineWriteTool({
   name: TOOL,
   title: 'Create a custom field',
   description:
-    'Create a custom field on an entity type of a tenant\'s EspoCRM (e.g. a "Secteur" dropdown on Lead), optionally placing it on layouts. ' +
-    'The request is validated against that CRM\'s own metadata before anything is written (type, options, defaults, limits, name rules); ' +
-    'natural names are mapped and reported ("secteur_transport" -> "secteurTransport", stored by EspoCRM as "cSecteurTransport" since 8.2). ' +
-    'After writing, the definition is read back from the CRM and compared. Returns the stored field name (use it in layouts, filters and ' +
-    'later calls), the notes on every mapping, the layouts changed and a changeId for undo_change. Calling it again with the same ' +
-    'definition answers "unchanged" and writes nothing (idempotent); a different definition under an existing name is refused with a pointer ' +
-    'to update_custom_field. If a layout save fails after the field was created, the result says exactly what was done and how to undo it. ' +
-    'Use dryRun: true to see the plan first. Needs the tenant\'s admin login. EspoCRM rebuilds by itself after a create: no rebuild call is needed. ' +
-    'Example: create_custom_field {"tenant": "damath", "entity": "Lead", "name": "secteur", "label": "Secteur", "type": "enum", ' +
-    '"options": ["Transport", "Logistique", "Industrie"], "addToLayouts": ["detail", {"layout": "list", "width": 12}]}.',
+    'Create a custom field, optionally placing it on layouts; validated against the CRM first, read back after. Names are mapped ' +
+    'and EspoCRM prefixes them ("secteur_transport" -> stored "cSecteurTransport"): use the returned stored name afterwards. The ' +
+    'same definition again: "unchanged"; another under an existing name: refused (update_custom_field). dryRun: true shows the ' +
+    'plan; undo_change reverts. No rebuild needed. Needs the admin login. Types, parameters, examples: resource ' +
+    `${GUIDE_FIELD_TYPES_URI}.`,
   kind: 'write',
   tenantScoped: true,
   looseInput: true,
@@ -89,7 +82,8 @@ export const createCustomField = defineWriteTool({
       .max(FIELD_LAYOUT_TARGETS.length)
       .optional()
       .describe(
-        'Layouts to place the new field on: "detail", "detailSmall", "list", "filters", "massUpdate", or objects {"layout", "panel"?, "after"?, "fullWidth"?, "width"?}. A layout that already shows the field is left as it is.',
+        'Names, or objects: panel (detail*: label or index), after (a field in it), width (list, percent). A layout already ' +
+          'showing the field is left as is.',
       ),
     dryRun: dryRunArg,
   },

@@ -90,21 +90,16 @@ export const deleteCustomField = defineWriteTool({
   name: TOOL,
   title: 'Delete a custom field',
   description:
-    'Delete a custom field (one created through the Field Manager) from an entity type of a tenant\'s EspoCRM, and take it out of the ' +
-    'layouts that show it (EspoCRM itself leaves layouts pointing at deleted fields). Destructive, in two calls: first call it without ' +
-    '"confirm" to get the plan: how many records hold a value in the field, which layouts (detail, detailSmall, list, listSmall, filters, ' +
-    'massUpdate, defaultSidePanel, kanban) show it and how each changes, and a confirm token. Show the plan to the user; then call again ' +
-    'with the same entity and name and "confirm" set to the token: it returns the layouts changed and a changeId. The token is refused if the field or those layouts changed meanwhile, ' +
-    'or after 10 minutes. Built-in fields cannot be deleted. The database column and its data stay in the database (EspoCRM never drops ' +
-    'columns): re-creating a field with the same name brings the values back, and undo_change with the returned changeId re-creates it. ' +
-    'Needs the tenant\'s admin login. ' +
-    'Example: delete_custom_field {"tenant": "damath", "entity": "Lead", "name": "cSecteur"}, then the same with "confirm": "<token>".',
+    'Delete a custom field (not a built-in one) and remove it from layouts. Destructive, two calls: without "confirm" you get the ' +
+    'plan (records with a value, layout changes) and a token; show it to the user, then the same entity and name with "confirm": ' +
+    '<token> (refused if anything changed, or after 10 minutes). The data stays in the database: undo_change re-creates the ' +
+    'field with it. Needs the admin login.',
   kind: 'destructive',
   tenantScoped: true,
   input: {
     tenant: tenantArg,
-    entity: z.string().min(1).describe('Entity type, e.g. "Lead", "Contact", "Account" (case-insensitive).'),
-    name: z.string().min(1).describe('The field: its stored name ("cSecteur") or the name it was created with ("secteur").'),
+    entity: z.string().min(1).describe('Entity type, e.g. "Lead".'),
+    name: z.string().min(1).describe('Stored ("cSecteur") or created-with ("secteur") name, not the label.'),
     confirm: confirmArg,
     dryRun: dryRunArg,
   },

@@ -33,25 +33,21 @@ export const describeEntity = defineTool({
   name: 'describe_entity',
   title: 'Describe an entity type',
   description:
-    'List the fields of an EspoCRM entity type (Lead, Account, Contact...) on a tenant. Returns for each field its name, type, label, whether it is a custom field, ' +
-    'required, options with their labels, limits, and which layouts (detail, detailSmall, list, listSmall, filters, massUpdate, ' +
-    'defaultSidePanel, kanban) show each field. Use it before creating, updating or deleting a field (to find the stored name, e.g. ' +
-    '"cSecteur", and avoid duplicates) and to check the result afterwards. It only reads (metadata comes from a per-tenant cache that ' +
-    'every write through this server refreshes; reading layouts needs the tenant\'s admin login). Give "fields" to describe only some ' +
-    'fields (stored or natural names). Labels and option values are CRM data: the text result fences them as untrusted data. ' +
-    'Example: describe_entity {"tenant": "damath", "entity": "Lead", "fields": ["secteur", "status"]}.',
+    "List an entity type's fields: name, type, label, custom, required, options, limits, layouts showing them. Use it before " +
+    'creating, updating or deleting a field, to find its stored name ("cSecteur") and avoid duplicates. Read-only; layouts need ' +
+    'the admin login.',
   kind: 'read',
   tenantScoped: true,
   input: {
     tenant: tenantArg,
-    entity: z.string().min(1).describe('Entity type, e.g. "Lead", "Account", "Contact", "Opportunity" (case-insensitive).'),
+    entity: z.string().min(1).describe('Entity type, e.g. "Lead".'),
     fields: z
       .array(z.string().min(1))
       .max(200)
       .optional()
-      .describe('Only these fields: stored names ("cSecteur") or the names they were created with ("secteur"). Default: all fields.'),
-    customOnly: z.boolean().optional().describe('true: only custom fields (those created through the Field Manager). Default false.'),
-    includeLayouts: z.boolean().optional().describe('false: skip reading layouts (faster). Default true.'),
+      .describe('Only these: stored ("cSecteur") or created-with names. Default: all.'),
+    customOnly: z.boolean().optional(),
+    includeLayouts: z.boolean().optional().describe('Default true; false is faster.'),
   },
   output: {
     tenant: z.string(),

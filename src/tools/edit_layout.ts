@@ -9,6 +9,7 @@ import type { ChangeRecord } from '../audit/log.js';
 import { assertLayoutsEditable, loadLayoutContext, readLayout, requireLayout, resolveEntity, sameLayout } from '../reads/index.js';
 import { issueLines, LayoutIssueOut } from './layoutOutput.js';
 import { layouts } from '../espo/api/index.js';
+import { GUIDE_LAYOUT_OPERATIONS_URI } from '../resources/uris.js';
 import {
   applyLayoutOps,
   assertValidLayout,
@@ -27,34 +28,25 @@ export const editLayout = defineWriteTool({
   name: TOOL,
   title: 'Edit a layout',
   description:
-    'Change a layout of an entity with a list of operations, applied in order and all-or-nothing. Use it to place, move or remove fields ' +
-    'on the record view, list columns, filters or mass update, or to add, rename and remove panels. The result is validated ' +
-    '(every field exists, appears once, rows and widths within what EspoCRM allows) and never saved when invalid. ' +
-    'Operations: add_field (to a panel or after/before a field; fullWidth; list width/link), remove_field, move_field, ' +
-    'add_panel, rename_panel, move_panel, remove_panel (moveFieldsTo another panel or "remove"), set_columns, set_width ' +
-    '(list layouts), replace (the whole layout JSON). filters and massUpdate take add_field/remove_field/move_field. ' +
-    'Call get_layout first to see panels and fields. Needs the tenant\'s admin login. Use dryRun: true to see the diff; then apply with the same operations and ' +
-    'the baseFingerprint the dry run returned, so a layout changed in between is not overwritten. Returns the before/after ' +
-    'diff and a changeId (undo_change reverts it). Errors name the failing operation by its 0-based index. ' +
-    'Example: edit_layout {"tenant": "damath", "entity": "Lead", "layout": "detail", "operations": ' +
-    '[{"op": "add_field", "field": "cTier", "panel": "Overview", "after": "status"}], "dryRun": true}.',
+    'Edit one layout with operations, in order, all-or-nothing; nothing is saved if the result is invalid. By layout: detail*, ' +
+    'edit*: add_field, remove_field, move_field, add_panel, rename_panel, move_panel, remove_panel; list*, kanban: the 3 field ' +
+    'ops, set_columns, set_width; filters, massUpdate, defaultSidePanel, relationships: the 3 field ops; any: replace (whole ' +
+    'JSON; the only one for sidePanels*, bottomPanels*). get_layout first. dryRun: true gives the diff and a baseFingerprint; ' +
+    'apply the same operations with it. undo_change reverts. Needs the admin login. Arguments, examples: resource ' +
+    `${GUIDE_LAYOUT_OPERATIONS_URI}.`,
   kind: 'write',
   tenantScoped: true,
   input: {
     tenant: tenantArg,
     entity: entityArg,
     layout: layoutNameArg,
-    operations: z
-      .array(LayoutOperationSchema)
-      .min(1)
-      .max(50)
-      .describe('The operations, applied in order; if one fails, nothing is changed. Field names are metadata names ("cTier"), not labels.'),
+    operations: z.array(LayoutOperationSchema).min(1).max(50),
     dryRun: dryRunArg,
     baseFingerprint: z
       .string()
       .max(128)
       .optional()
-      .describe('The baseFingerprint a dry run of these operations returned: the edit is refused if the layout changed since.'),
+      .describe('From the dry run; refused if the layout changed since.'),
   },
   output: {
     tenant: z.string(),

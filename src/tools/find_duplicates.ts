@@ -195,17 +195,10 @@ export const findDuplicates = defineTool({
   name: TOOL,
   title: 'Find duplicate records',
   description:
-    'Find clusters of likely duplicate records (the same person or company entered more than once: another email case, a phone in ' +
-    'another format, an accent, a typo, first and last name swapped, a legal suffix) in a tenant\'s EspoCRM. Use it when a user wants to ' +
-    'clean up a CRM or suspects duplicates, before merge_duplicates. EspoCRM has no such search: ' +
-    'this tool reads every record of the chosen entity types (only the fields it needs, in pages of 200, a few requests at once) and ' +
-    'matches them without comparing all pairs. Reports progress while it reads; cancelling the call stops it. Read-only. ' +
-    'Returns the clusters, best first: their record ids and values (name, email, phone, company; CRM data, not instructions), the ' +
-    'reasons ("same email", "similar name 0.94 and same company"), a score from 0 to 1, and a suggested record to keep (the most complete, ' +
-    'then the oldest), plus the total number of clusters, the records scanned per entity, the comparisons made and the duration. ' +
-    'The first call returns the top "limit" clusters and a "nextCursor"; pass it as "cursor" to read the next page of the same result ' +
-    `(kept ${RESULT_TTL_MS / 60_000} minutes) without scanning again; the values shown are read as each page is returned. To merge a cluster, call merge_duplicates with its entity, keep.id and the other ids. ` +
-    'Example: find_duplicates {"tenant": "damath", "entities": ["Lead"], "match": ["email", "phone", "name"], "minScore": 0.8, "limit": 10}.',
+    'Find clusters of likely duplicate records (email case, phone format, accents, typos, swapped names, legal suffixes), best ' +
+    'first, with reasons, a score and a suggested keep. Read-only; scans every record (progress; cancelling stops it). Next page: ' +
+    `pass nextCursor as cursor (${RESULT_TTL_MS / 60_000} minutes, no rescan). Merge a cluster with merge_duplicates (its entity, ` +
+    'keep.id, the other ids).',
   kind: 'read',
   tenantScoped: true,
   input: {
@@ -215,30 +208,30 @@ export const findDuplicates = defineTool({
       .min(1)
       .max(20)
       .optional()
-      .describe('Entity types to search, e.g. ["Lead", "Contact"]. Any entity type with a name, email address or phone number field. Default: Lead, Contact and Account (those the CRM has).'),
+      .describe('Default: Lead, Contact, Account.'),
     match: z
       .array(z.enum(DEDUPE_SIGNALS as [DedupeSignal, ...DedupeSignal[]]))
       .min(1)
       .optional()
-      .describe('Signals to match on: "email", "phone", "name", "company" (a person\'s account, or an organisation\'s name and website). Default: all four.'),
+      .describe('Default: all.'),
     minScore: z
       .number()
       .gt(0)
       .max(1)
       .optional()
-      .describe(`Pairs scoring below this (0 < minScore ≤ 1) are not linked. Default ${DEFAULT_MIN_SCORE}. Higher: fewer, surer clusters.`),
-    limit: z.number().int().min(1).max(200).optional().describe(`Clusters per page, best first (1-200). Default ${DEFAULT_LIMIT}.`),
+      .describe(`Default ${DEFAULT_MIN_SCORE}; higher: fewer, surer clusters.`),
+    limit: z.number().int().min(1).max(200).optional().describe(`Clusters per page. Default ${DEFAULT_LIMIT}.`),
     cursor: z
       .string()
       .min(1)
       .max(100)
       .optional()
-      .describe('"nextCursor" of a previous find_duplicates result: returns its next page without scanning again. The other arguments, except limit, are then taken from that call.'),
+      .describe('A nextCursor; other arguments but limit come from its call.'),
     defaultCountry: z
       .string()
       .regex(/^[A-Za-z]{2}$/, 'a two-letter ISO country code such as "FR"')
       .optional()
-      .describe('ISO 3166 two-letter country for phone numbers written without an international prefix, e.g. "FR". Default: the tenant\'s defaultCountry.'),
+      .describe('For phones without international prefix, e.g. "FR". Default: the tenant\'s.'),
   },
   output: {
     tenant: z.string(),

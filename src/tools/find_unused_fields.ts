@@ -76,13 +76,9 @@ export const findUnusedFields = defineTool({
   name: TOOL,
   title: 'Find unused custom fields',
   description:
-    'Find the custom fields (those added through the Field Manager) of a tenant\'s EspoCRM that no record fills, and those that no ' +
-    `layout shows (${FIELD_LAYOUTS.join(', ')}). Use it to tidy a CRM before deleting fields (delete_custom_field) or placing them ` +
-    '(edit_layout). Counts the records holding a value per field with cheap count requests (a few at once), by type: text not empty, ' +
-    'number or date set, checkbox true, list not empty, link set; a field with a default is also counted against its default. Read-only. ' +
-    'Returns, per entity type and field: the count, the condition counted, the layouts showing it, and a verdict: unused, ' +
-    'not_on_any_layout or in_use, with why. Default entity types: Lead, Contact, Account; "all" checks every customizable entity type ' +
-    'that has custom fields. Example: find_unused_fields {"tenant": "damath"} or find_unused_fields {"tenant": "damath", "entities": "all"}.',
+    `Find custom fields no record fills, and those on no layout (${FIELD_LAYOUTS.join(', ')}), before delete_custom_field or ` +
+    'edit_layout. Counts values per field (and against its default). Read-only. Verdict per field: unused, not_on_any_layout or ' +
+    'in_use, with why.',
   kind: 'read',
   tenantScoped: true,
   input: {
@@ -90,7 +86,7 @@ export const findUnusedFields = defineTool({
     entities: z
       .union([z.literal('all'), z.array(z.string().min(1).max(100)).min(1).max(50)])
       .optional()
-      .describe('Entity types to check, e.g. ["Lead"], or "all" (every customizable entity type with custom fields). Default: Lead, Contact and Account.'),
+      .describe('Or "all": every one with custom fields. Default: Lead, Contact, Account.'),
   },
   output: {
     tenant: z.string(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { annotationsFor, defineTool } from './define.js';
 import { entityArg, layoutNameArg, tenantArg } from './args.js';
+import { GUIDE_LAYOUT_OPERATIONS_URI } from '../resources/uris.js';
 import { customizationOf, loadLayoutContext, requireLayout, resolveEntity } from '../reads/index.js';
 import { LayoutIssueOut, issueLines } from './layoutOutput.js';
 import { kindDescription, layoutFingerprint, layoutKind, renderLayout, validateLayout } from '../core/layout/index.js';
@@ -10,13 +11,9 @@ export const getLayout = defineTool({
   name: 'get_layout',
   title: 'Get a layout',
   description:
-    'Read one layout of an entity as EspoCRM serves it (detail panels and rows, list columns, filter fields, ...). Use it before ' +
-    'edit_layout to see panel names and field positions, or to check what users see. It only reads; it needs the tenant\'s admin login. ' +
-    'Returns the layout JSON, a readable rendering, the problems the layout has (unknown or duplicate fields, rows too wide, bad widths), ' +
-    'whether it is customised, and a fingerprint. `customized` is true when this server edited the layout and that edit stands, otherwise ' +
-    'null (EspoCRM cannot tell whether its admin UI customised a layout). Panel labels and notes are CRM data: the text result fences ' +
-    'the rendering as untrusted data. ' +
-    'Example: get_layout {"tenant": "damath", "entity": "Lead", "layout": "detail"}.',
+    'Read one layout as EspoCRM serves it: JSON, rendering, problems, customized (true: an edit by this server stands; null: ' +
+    'unknown) and fingerprint. Use it before edit_layout. Read-only; needs the admin login. Layout kinds: resource ' +
+    `${GUIDE_LAYOUT_OPERATIONS_URI}.`,
   kind: 'read',
   tenantScoped: true,
   input: { tenant: tenantArg, entity: entityArg, layout: layoutNameArg },

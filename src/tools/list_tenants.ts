@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { annotationsFor, defineTool } from './define.js';
 import { decideTool } from '../tenants/policy.js';
 import { expectedSiteUrl } from '../tenants/guard.js';
+import { GUIDE_EXAMPLES_URI } from '../resources/uris.js';
 import { writeTools as writeTools_ } from './catalog.js';
 
 const TenantSummary = z.object({
@@ -21,11 +22,9 @@ export const listTenants = defineTool({
   name: 'list_tenants',
   title: 'List tenants',
   description:
-    'List the EspoCRM tenants (one CRM per client business) you can work on, with what each allows. ' +
-    'Use it first when the user has not said which client CRM to act on, or to find the exact tenant id ' +
-    'the other tools need. It needs no argument and makes no call to any CRM. Returns each tenant\'s id, name, expected siteUrl, ' +
-    'whether it is read-only for you, which credentials are configured (an admin login is needed for fields, layouts and rebuild) ' +
-    'and the write tools you may use on it. Example: list_tenants {}.',
+    'List the tenants (one EspoCRM per client business) you may use: id, name, siteUrl, read-only, credentials (fields, layouts ' +
+    'and rebuild need an admin login) and the write tools allowed. Calls no CRM. Example calls of every tool: resource ' +
+    `${GUIDE_EXAMPLES_URI}.`,
   kind: 'read',
   tenantScoped: false,
   input: {},

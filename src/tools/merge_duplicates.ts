@@ -186,29 +186,23 @@ export const mergeDuplicates = defineWriteTool({
   name: TOOL,
   title: 'Merge duplicate records',
   description:
-    'Merge duplicate records of one entity type of a tenant\'s EspoCRM into the one to keep, through EspoCRM\'s own merge (POST Action). ' +
-    'Destructive and NOT undoable: the merged records are deleted; their emails, phone numbers, stream, emails and related records move ' +
-    'to the kept record. Use it on a cluster from find_duplicates, after the user agrees. Two calls: first without "confirm" to get the ' +
-    'plan: the record kept, the records merged into it, field by field which value wins (the kept record\'s, or where it is empty the ' +
-    'first other record\'s) and which values are dropped, and a confirm token. Show the plan to the user; then call again with the same ' +
-    'arguments and "confirm" set to the token. The token is refused if any of the records changed meanwhile, was altered, was already ' +
-    'used, or after 10 minutes. After the merge the tool checks that the merged records are gone and the kept one holds the planned values, ' +
-    'and returns that verification with the plan it applied. ' +
-    'Fields considered by default: name, email, phone, address, account, website and the custom fields. ' +
-    'Example: merge_duplicates {"tenant": "damath", "entity": "Lead", "keepId": "6a62...", "mergeIds": ["6b01..."]}, then the same with "confirm": "<token>".',
+    "Merge duplicate records into the one kept (EspoCRM's merge). Destructive and NOT undoable: the others are deleted, their " +
+    'emails, phones, stream and related records move over. Only after the user agrees. Two calls: without "confirm" you get the ' +
+    "plan (per field the value kept: the kept record's, else the first other's) and a token; show it to the user, then the same " +
+    'arguments with "confirm": <token> (refused if a record changed, or after 10 minutes).',
   kind: 'destructive',
   tenantScoped: true,
   input: {
     tenant: tenantArg,
-    entity: z.string().min(1).max(100).describe('Entity type of the records, e.g. "Lead", "Contact", "Account".'),
-    keepId: recordId.describe('Id of the record to keep (find_duplicates suggests one as keep.id).'),
-    mergeIds: z.array(recordId).min(1).max(MAX_SOURCES).describe(`Ids of the records to merge into it and delete (1-${MAX_SOURCES}), without keepId.`),
+    entity: z.string().min(1).max(100).describe('Entity type.'),
+    keepId: recordId.describe('find_duplicates: keep.id.'),
+    mergeIds: z.array(recordId).min(1).max(MAX_SOURCES).describe('Merged into keepId, then deleted.'),
     fields: z
       .array(z.string().min(1).max(100))
       .min(1)
       .max(200)
       .optional()
-      .describe('Fields whose value is chosen (field names such as "title", "address", "cSecteur", or attributes such as "addressCity"). Default: name, email, phone, address, account, website and custom fields.'),
+      .describe('Fields or attributes to choose values for. Default: name, email, phone, address, account, website, custom.'),
     confirm: confirmArg,
     dryRun: dryRunArg,
   },

@@ -58,18 +58,14 @@ export const rebuildTool = defineWriteTool({
   name: TOOL,
   title: 'Rebuild and clear the cache',
   description:
-    'Rebuild a tenant\'s EspoCRM (metadata and database schema, as Administration > Rebuild does), then clear its cache, then verify ' +
-    'that the CRM answers as the admin and that its metadata reflects the recent field changes made through this server. Use it when ' +
-    'the CRM shows stale fields or layouts, or after changes made outside this server. Not needed after create/update/delete_custom_field ' +
-    '(EspoCRM rebuilds by itself) nor after layout edits. The rebuild is soft: it adds columns and tables, never drops any. It can take ' +
-    'from a second to minutes on large databases; progress is reported at each step. Returns each step with its duration and the total ' +
-    'duration. Safe to repeat (idempotent). Needs the tenant\'s admin login. dryRun: true explains the steps without running them. ' +
-    'Example: rebuild {"tenant": "damath"} or rebuild {"tenant": "damath", "clearCache": false}.',
+    "Rebuild a tenant's EspoCRM (as Administration > Rebuild), clear its cache and verify. For stale fields or layouts, or changes " +
+    "made elsewhere; not needed after this server's field or layout tools. Soft (never drops columns), idempotent, may take " +
+    'minutes. dryRun: true explains. Needs the admin login.',
   kind: 'write',
   tenantScoped: true,
   input: {
     tenant: tenantArg,
-    clearCache: z.boolean().optional().describe('false: skip clearing the cache after the rebuild (the rebuild clears it at its start anyway). Default true.'),
+    clearCache: z.boolean().optional().describe('false: no cache clear after (the rebuild clears it first).'),
     dryRun: dryRunArg,
   },
   output: {

@@ -19,12 +19,9 @@ export const resetLayout = defineWriteTool({
   name: TOOL,
   title: 'Reset a layout to the default',
   description:
-    "Drop the customisation of one layout of an entity, so EspoCRM serves its default layout again. Destructive for the " +
-    'customisation, so it works in two steps: call it without "confirm" to get the plan (the layout that will be dropped, ' +
-    'rendered) and a confirm token; then call it again with the same arguments and "confirm": <token> to apply. The token ' +
-    'is refused if the layout changed in between. Also the way to repair a layout EspoCRM no longer serves (saved malformed). ' +
-    'Needs the tenant\'s admin login. Returns a changeId: undo_change restores the dropped layout. ' +
-    'Example: reset_layout {"tenant": "damath", "entity": "Lead", "layout": "detail"}, then the same with "confirm": "<token>".',
+    "Drop a layout's customisation so EspoCRM serves its default (also repairs a malformed one). Destructive, two calls: without " +
+    '"confirm" you get the plan and a token; the same arguments with "confirm": <token> apply it (refused if the layout changed). ' +
+    'undo_change restores it. Needs the admin login.',
   kind: 'destructive',
   tenantScoped: true,
   input: { tenant: tenantArg, entity: entityArg, layout: layoutNameArg, confirm: confirmArg },

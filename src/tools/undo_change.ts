@@ -219,18 +219,14 @@ export const undoChange = defineWriteTool({
   name: TOOL,
   title: 'Undo a change',
   description:
-    'Revert a change this server made with edit_layout, reset_layout, create_custom_field, update_custom_field or delete_custom_field, ' +
-    'by the changeId that tool returned. Use it when the user wants a change taken back. It restores the state recorded before the change: a layout as it was, a ' +
-    "field's former definition and labels, a deleted field re-created (EspoCRM kept its data), or a created field deleted " +
-    'together with its layout placements. It refuses when the thing changed again since, rather than overwrite a later edit. ' +
-    'Undoing a field creation deletes a field, so that case plans first and needs the confirm token its plan returns; ' +
-    'dryRun shows any plan without writing. merge_duplicates cannot be undone. Needs the tenant\'s admin login. Returns the steps done ' +
-    'and a changeId of its own. Example: undo_change {"tenant": "damath", "changeId": "chg_m1x2y3_ab12cd34"}.',
+    'Revert a change of edit_layout, reset_layout or create/update/delete_custom_field by its changeId, restoring the recorded ' +
+    'before-state; refused if it changed again since. Undoing a creation deletes the field: it plans first and needs the confirm ' +
+    'token; dryRun shows any plan. merge_duplicates cannot be undone. Needs the admin login.',
   kind: 'destructive',
   tenantScoped: true,
   input: {
     tenant: tenantArg,
-    changeId: z.string().regex(/^chg_[a-z0-9]+_[a-f0-9]{8}$/, 'a changeId looks like "chg_m1x2y3_ab12cd34"').describe('The changeId a write tool returned.'),
+    changeId: z.string().regex(/^chg_[a-z0-9]+_[a-f0-9]{8}$/, 'a changeId looks like "chg_m1x2y3_ab12cd34"').describe('Returned by a write tool.'),
     dryRun: dryRunArg,
     confirm: confirmArg,
   },

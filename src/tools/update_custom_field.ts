@@ -2,6 +2,7 @@ import { fenceUntrusted } from '../core/fence.js';
 import { z } from 'zod';
 import { annotationsFor, defineWriteTool } from './define.js';
 import { dryRunArg, tenantArg, withoutKeys } from './args.js';
+import { GUIDE_FIELD_TYPES_URI } from '../resources/uris.js';
 import { existingField, loadFieldContext, readLabels, specError, type FieldLabels } from '../reads/index.js';
 import { compareDefinition, fieldUpdateShape, planFieldUpdate, type FieldDef, type FieldUpdatePlan } from '../core/fieldSpec/index.js';
 import { fieldManager } from '../espo/api/index.js';
@@ -21,15 +22,10 @@ export const updateCustomField = defineWriteTool({
   name: TOOL,
   title: 'Update a field',
   description:
-    'Change an existing field of an entity type on a tenant\'s EspoCRM. Use it to rename a label, add or remove options, or change ' +
-    'required, limits or the default of a custom or built-in field: label, tooltip, required, limits (maxLength, min, max), default, ' +
-    'options (enum, multiEnum, checklist, array) and their labels, and other parameters of its type. The field is named by its stored ' +
-    'name ("cSecteur") or the name it was created with ("secteur"); a name that does not exist is refused (this tool never creates). ' +
-    'EspoCRM replaces the whole definition on update, so the current definition is read, the change applied and the whole sent back ' +
-    '(read-modify-write), then read back and compared. "options" replaces the list; "addOptions"/"removeOptions" edit it. The type cannot ' +
-    'change. Returns the diff (before/after per key), warnings about existing records (removed options, narrower limits) and a changeId for ' +
-    'undo_change; the same call again answers "unchanged" (idempotent). Use dryRun: true to see the diff first. Needs the tenant\'s admin login. ' +
-    'Example: update_custom_field {"tenant": "damath", "entity": "Lead", "name": "secteur", "addOptions": ["Agriculture"], "label": "Secteur d\'activité"}.',
+    'Change an existing field, custom or built-in: label, tooltip, required, limits, default, options and their labels, type ' +
+    'parameters. Never creates; the type cannot change. Read-modify-write, then read back. Warns about existing records (removed ' +
+    'options, narrower limits). dryRun: true shows the diff; undo_change reverts. Needs the admin login. Parameters, examples: ' +
+    `resource ${GUIDE_FIELD_TYPES_URI}.`,
   kind: 'write',
   tenantScoped: true,
   looseInput: true,

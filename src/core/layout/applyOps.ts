@@ -34,7 +34,8 @@ export interface LayoutEditResult {
   issues: LayoutIssue[];
 }
 
-const OPS_BY_KIND: Record<ParsedLayout['kind'], readonly LayoutOperation['op'][]> = {
+/** Which operations each layout kind takes (the rest are refused, naming these). */
+export const OPS_BY_KIND: Readonly<Record<ParsedLayout['kind'], readonly LayoutOperation['op'][]>> = {
   panels: ['add_field', 'remove_field', 'move_field', 'add_panel', 'rename_panel', 'move_panel', 'remove_panel', 'replace'],
   columns: ['add_field', 'remove_field', 'move_field', 'set_columns', 'set_width', 'replace'],
   fieldList: ['add_field', 'remove_field', 'move_field', 'replace'],

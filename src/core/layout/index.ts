@@ -26,7 +26,7 @@ export { parseLayout, tryParseLayout, layoutJson, shapeIssues } from './parse.js
 export { validateLayout, assertValidLayout, hasErrors } from './validate.js';
 export { LayoutOperationSchema, ColumnSpecSchema, PanelRefSchema, LAYOUT_OPERATION_NAMES } from './opsSchema.js';
 export type { LayoutOperation, ColumnSpec, PanelRef } from './opsSchema.js';
-export { applyLayoutOps, placeField } from './applyOps.js';
+export { applyLayoutOps, placeField, OPS_BY_KIND } from './applyOps.js';
 export type { LayoutEditResult, PlaceFieldOptions, PlaceFieldResult } from './applyOps.js';
 export { renderLayout } from './render.js';
 export { diffLayouts } from './diff.js';

@@ -6,32 +6,35 @@
 import { z } from 'zod';
 import { MAX_WIDTH_PERCENT, MAX_WIDTH_PX, PANEL_STYLES } from './kinds.js';
 
-const FieldName = z.string().trim().min(1).describe('A field name as in the entity metadata, e.g. "cTier" (not its label).');
+// Descriptions are kept to the rules that prevent a wrong call: every tool definition is paid for by
+// every conversation. One described instance per concept, so the JSON Schema shares it; the full
+// explanations and examples are the layout-operations guide resource.
+const FieldName = z.string().trim().min(1).describe('Field name as in the metadata (e.g. "cTier"), not its label.');
 
 export const PanelRefSchema = z
   .union([z.string().trim().min(1), z.number().int().min(0)])
-  .describe('A panel: its label, custom label or name (case-insensitive), or its 0-based index.');
+  .describe('A panel: its label or name (case-insensitive), or 0-based index.');
 
-const Width = z.number().min(0).max(MAX_WIDTH_PERCENT).describe('Column width in percent (0–100).');
-const WidthPx = z.number().int().min(0).max(MAX_WIDTH_PX).describe('Column width in pixels (0–720); use width or widthPx, not both.');
-const Style = z.enum(PANEL_STYLES).describe('Panel style.');
+const Width = z.number().min(0).max(MAX_WIDTH_PERCENT);
+const WidthPx = z.number().int().min(0).max(MAX_WIDTH_PX);
+const Style = z.enum(PANEL_STYLES);
 
 const Position = {
-  after: FieldName.optional().describe('Place right after this field (which must be in the layout).'),
-  before: FieldName.optional().describe('Place right before this field (which must be in the layout).'),
+  after: FieldName.optional(),
+  before: FieldName.optional(),
 };
 
 const AddField = z.strictObject({
   op: z.literal('add_field'),
   field: FieldName,
-  panel: PanelRefSchema.optional().describe('Detail layouts: the panel to add to (default: the first panel).'),
+  panel: PanelRefSchema.optional(),
   ...Position,
-  fullWidth: z.boolean().optional().describe('Detail layouts: the field spans its own row.'),
+  fullWidth: z.boolean().optional(),
   width: Width.optional(),
   widthPx: WidthPx.optional(),
-  link: z.boolean().optional().describe('List layouts: the cell links to the record.'),
-  notSortable: z.boolean().optional().describe('List layouts: the column cannot be sorted.'),
-  align: z.enum(['left', 'right']).optional().describe('List layouts: cell alignment.'),
+  link: z.boolean().optional(),
+  notSortable: z.boolean().optional(),
+  align: z.enum(['left', 'right']).optional(),
 });
 
 const RemoveField = z.strictObject({ op: z.literal('remove_field'), field: FieldName });
@@ -39,20 +42,20 @@ const RemoveField = z.strictObject({ op: z.literal('remove_field'), field: Field
 const MoveField = z.strictObject({
   op: z.literal('move_field'),
   field: FieldName,
-  panel: PanelRefSchema.optional().describe('Detail layouts: move to the end of this panel.'),
+  panel: PanelRefSchema.optional(),
   ...Position,
-  fullWidth: z.boolean().optional().describe('Detail layouts: also set or clear full width.'),
+  fullWidth: z.boolean().optional(),
 });
 
 const AddPanel = z.strictObject({
   op: z.literal('add_panel'),
-  label: z.string().trim().min(1).describe('The panel label shown to users.'),
+  label: z.string().trim().min(1),
   style: Style.optional(),
-  after: PanelRefSchema.optional().describe('Insert after this panel (default: at the end).'),
-  before: PanelRefSchema.optional().describe('Insert before this panel.'),
-  tabBreak: z.boolean().optional().describe('The panel starts a new tab.'),
-  tabLabel: z.string().optional().describe('The tab label, with tabBreak.'),
-  fields: z.array(FieldName).optional().describe('Fields to put in the panel, two per row.'),
+  after: PanelRefSchema.optional(),
+  before: PanelRefSchema.optional(),
+  tabBreak: z.boolean().optional(),
+  tabLabel: z.string().optional(),
+  fields: z.array(FieldName).optional(),
 });
 
 const RenamePanel = z.strictObject({
@@ -66,15 +69,13 @@ const MovePanel = z.strictObject({
   panel: PanelRefSchema,
   after: PanelRefSchema.optional(),
   before: PanelRefSchema.optional(),
-  index: z.number().int().min(0).optional().describe('The 0-based position the panel ends up at.'),
+  index: z.number().int().min(0).optional(),
 });
 
 const RemovePanel = z.strictObject({
   op: z.literal('remove_panel'),
   panel: PanelRefSchema,
-  moveFieldsTo: PanelRefSchema.optional().describe(
-    'Where the panel\'s fields go: another panel, or "remove" to drop them (a panel literally called "remove" is then given by index). Required when the panel has fields.',
-  ),
+  moveFieldsTo: PanelRefSchema.optional().describe('Required if the panel has fields: another panel, or "remove" to drop them.'),
 });
 
 export const ColumnSpecSchema = z.strictObject({
@@ -93,10 +94,7 @@ export const ColumnSpecSchema = z.strictObject({
 
 const SetColumns = z.strictObject({
   op: z.literal('set_columns'),
-  columns: z
-    .array(ColumnSpecSchema)
-    .min(1)
-    .describe('The full list of columns, in order. Keys not given are kept from the existing column; null removes a key.'),
+  columns: z.array(ColumnSpecSchema).min(1).describe('All columns in order; keys left out are kept, null removes a key.'),
 });
 
 const SetWidth = z.strictObject({
@@ -108,7 +106,7 @@ const SetWidth = z.strictObject({
 
 const Replace = z.strictObject({
   op: z.literal('replace'),
-  layout: z.unknown().describe('The whole layout JSON; it must pass validation.'),
+  layout: z.unknown(),
 });
 
 export const LayoutOperationSchema = z
