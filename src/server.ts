@@ -492,9 +492,15 @@ export interface StdioServing {
   close(): Promise<void>;
 }
 
-/** MCP over this process's stdin/stdout: one server per connection, in the era its first message picks. */
-export function serveMcpStdio(opts: ServerOptions): StdioServing {
+type StdioTransport = NonNullable<NonNullable<Parameters<typeof sdkServeStdio>[1]>['transport']>;
+
+/**
+ * MCP over this process's stdin/stdout (or another stream transport, e.g. an in-memory pair in tests):
+ * one server per connection, in the era its first message picks.
+ */
+export function serveMcpStdio(opts: ServerOptions, serving: { transport?: StdioTransport } = {}): StdioServing {
   return sdkServeStdio((ctx: McpRequestContext) => buildServer({ ...opts, era: ctx.era }), {
+    ...(serving.transport ? { transport: serving.transport } : {}),
     onerror: (err: unknown) => opts.logger.warn({ err }, 'MCP over stdio'),
   });
 }

@@ -116,7 +116,8 @@ export class TenantBreaker implements RequestGate {
 
   /** Runs one attempt unless the breaker is open; `health` says whether its outcome is a CRM failure. */
   async run<T>(attempt: () => Promise<T>, health: (outcome: Settled<T>) => AttemptHealth): Promise<T> {
-    const policy = await this.ensurePolicy();
+    // Once loaded, no await before the attempt starts (callers rely on it starting at once).
+    const policy = this.policy ?? (await this.ensurePolicy());
     let settled: Settled<T>;
     try {
       settled = (await policy.breaker.execute(async () => {

@@ -22,7 +22,7 @@ export const confirmArg = z
   .describe('Token from this tool\'s own plan; applies that plan.');
 
 /** The layout names; their kinds and the operations each takes are in the layout-operations guide resource. */
-export const layoutNameArg = z.enum(KNOWN_LAYOUT_NAMES as [string, ...string[]]);
+export const layoutNameArg = z.enum(KNOWN_LAYOUT_NAMES as [string, ...string[]]).describe('The layout, e.g. detail, list, filters.');
 
 export const entityArg = z
   .string()

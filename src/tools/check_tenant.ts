@@ -26,8 +26,9 @@ export const checkTenant = defineTool({
   name: 'check_tenant',
   title: 'Check a tenant',
   description:
-    "Check a tenant's EspoCRM: reachable, version, expected siteUrl (a mismatch blocks writes), API key and admin login. Use it " +
-    'when a tool fails to connect or log in. Read-only; one try per login.',
+    "Check a tenant's EspoCRM. Use it when a tool fails to connect or log in, or after setting a tenant up. Returns each check " +
+    '(reachable, version, expected siteUrl: a mismatch blocks writes, API key, admin login) with its result and time. Read-only; one ' +
+    'try per login. Example: check_tenant {"tenant": "damath"}.',
   kind: 'read',
   tenantScoped: true,
   input: { tenant: tenantArg },

@@ -66,11 +66,11 @@ export const createCustomField = defineWriteTool({
   name: TOOL,
   title: 'Create a custom field',
   description:
-    'Create a custom field, optionally placing it on layouts; validated against the CRM first, read back after. Names are mapped ' +
-    'and EspoCRM prefixes them ("secteur_transport" -> stored "cSecteurTransport"): use the returned stored name afterwards. The ' +
-    'same definition again: "unchanged"; another under an existing name: refused (update_custom_field). dryRun: true shows the ' +
-    'plan; undo_change reverts. No rebuild needed. Needs the admin login. Types, parameters, examples: resource ' +
-    `${GUIDE_FIELD_TYPES_URI}.`,
+    'Create a custom field, optionally on layouts. Use it to add a field; checked first, read back after. The same ' +
+    'definition again: "unchanged"; another under an existing name: refused (update_custom_field). dryRun: true shows the plan. ' +
+    'Returns the stored name ("cSecteur": use it afterwards), layouts changed and a changeId (undo_change). No rebuild needed. ' +
+    'Needs the admin login. Example: create_custom_field {"entity": "Lead", "name": "secteur", "type": "enum", "options": ' +
+    `["Transport", "Industrie"]}. Types, parameters: resource ${GUIDE_FIELD_TYPES_URI}.`,
   kind: 'write',
   tenantScoped: true,
   looseInput: true,

@@ -90,10 +90,11 @@ export const deleteCustomField = defineWriteTool({
   name: TOOL,
   title: 'Delete a custom field',
   description:
-    'Delete a custom field (not a built-in one) and remove it from layouts. Destructive, two calls: without "confirm" you get the ' +
-    'plan (records with a value, layout changes) and a token; show it to the user, then the same entity and name with "confirm": ' +
-    '<token> (refused if anything changed, or after 10 minutes). The data stays in the database: undo_change re-creates the ' +
-    'field with it. Needs the admin login.',
+    'Delete a custom field (not a built-in one) and remove it from layouts. Use it when a field is not wanted any more. ' +
+    'Destructive, two calls: without "confirm" it returns the plan (records with a value, layout changes) and a token; show it to ' +
+    'the user, then the same entity and name with "confirm": <token> (refused if anything changed, or after 10 minutes). The data ' +
+    'stays in the database. Returns the layouts changed and a changeId: undo_change re-creates the field with its data. Needs the ' +
+    'admin login. Example: delete_custom_field {"entity": "Lead", "name": "cSecteur"}.',
   kind: 'destructive',
   tenantScoped: true,
   input: {

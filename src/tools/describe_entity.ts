@@ -33,9 +33,9 @@ export const describeEntity = defineTool({
   name: 'describe_entity',
   title: 'Describe an entity type',
   description:
-    "List an entity type's fields: name, type, label, custom, required, options, limits, layouts showing them. Use it before " +
-    'creating, updating or deleting a field, to find its stored name ("cSecteur") and avoid duplicates. Read-only; layouts need ' +
-    'the admin login.',
+    "List an entity type's fields. Use it before creating, updating or deleting a field, to find its stored name (\"cSecteur\") " +
+    'and avoid duplicates. Returns per field: name, type, label, custom, required, options, limits, the layouts showing it. ' +
+    'Read-only; layouts need the admin login. Example: describe_entity {"entity": "Lead", "fields": ["secteur"]}.',
   kind: 'read',
   tenantScoped: true,
   input: {
@@ -46,7 +46,7 @@ export const describeEntity = defineTool({
       .max(200)
       .optional()
       .describe('Only these: stored ("cSecteur") or created-with names. Default: all.'),
-    customOnly: z.boolean().optional(),
+    customOnly: z.boolean().optional().describe('true: custom fields only.'),
     includeLayouts: z.boolean().optional().describe('Default true; false is faster.'),
   },
   output: {

@@ -15,7 +15,7 @@ import {
   assertValidLayout,
   diffLayouts,
   layoutFingerprint,
-  LayoutOperationSchema,
+  LAYOUT_OPERATION_NAMES,
   LayoutValidationError,
   renderLayout,
   validateLayout,
@@ -28,19 +28,26 @@ export const editLayout = defineWriteTool({
   name: TOOL,
   title: 'Edit a layout',
   description:
-    'Edit one layout with operations, in order, all-or-nothing; nothing is saved if the result is invalid. By layout: detail*, ' +
-    'edit*: add_field, remove_field, move_field, add_panel, rename_panel, move_panel, remove_panel; list*, kanban: the 3 field ' +
-    'ops, set_columns, set_width; filters, massUpdate, defaultSidePanel, relationships: the 3 field ops; any: replace (whole ' +
-    'JSON; the only one for sidePanels*, bottomPanels*). get_layout first. dryRun: true gives the diff and a baseFingerprint; ' +
-    'apply the same operations with it. undo_change reverts. Needs the admin login. Arguments, examples: resource ' +
-    `${GUIDE_LAYOUT_OPERATIONS_URI}.`,
+    'Edit one layout with operations, in order, all-or-nothing. Use it to place, move or remove fields and panels. By layout: ' +
+    'detail*, edit*: add_field, remove_field, move_field, add_panel, rename_panel, move_panel, remove_panel; list*, kanban: the 3 ' +
+    'field ops, set_columns, set_width; filters, massUpdate, defaultSidePanel, relationships: the 3 field ops; any: replace (whole ' +
+    'JSON; the only one for sidePanels*, bottomPanels*). Nothing invalid is saved. get_layout first; dryRun: true returns the diff ' +
+    'and a baseFingerprint, then apply the same operations with it. Returns the diff and a changeId (undo_change). Needs the admin ' +
+    'login. Example: edit_layout {"entity": "Lead", "layout": "detail", "operations": [{"op": "remove_field", "field": "website"}], ' +
+    `"dryRun": true}. Arguments: resource ${GUIDE_LAYOUT_OPERATIONS_URI}.`,
   kind: 'write',
   tenantScoped: true,
   input: {
     tenant: tenantArg,
     entity: entityArg,
     layout: layoutNameArg,
-    operations: z.array(LayoutOperationSchema).min(1).max(50),
+    // Each operation's own arguments are checked by the layout core, which names a failing operation by
+    // its index; declaring only `op` here keeps the definition small (the guide resource lists them).
+    operations: z
+      .array(z.looseObject({ op: z.enum(LAYOUT_OPERATION_NAMES) }))
+      .min(1)
+      .max(50)
+      .describe('Applied in order, e.g. [{"op": "add_field", "field": "cTier", "panel": "Overview", "after": "status"}]. Field names, not labels; panels by label or 0-based index.'),
     dryRun: dryRunArg,
     baseFingerprint: z
       .string()

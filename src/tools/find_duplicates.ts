@@ -195,10 +195,10 @@ export const findDuplicates = defineTool({
   name: TOOL,
   title: 'Find duplicate records',
   description:
-    'Find clusters of likely duplicate records (email case, phone format, accents, typos, swapped names, legal suffixes), best ' +
-    'first, with reasons, a score and a suggested keep. Read-only; scans every record (progress; cancelling stops it). Next page: ' +
-    `pass nextCursor as cursor (${RESULT_TTL_MS / 60_000} minutes, no rescan). Merge a cluster with merge_duplicates (its entity, ` +
-    'keep.id, the other ids).',
+    'Find clusters of likely duplicate records (email case, phone format, accents, typos, swapped names, legal suffixes). Use it ' +
+    'to clean a CRM up. Returns clusters best first, with reasons, a score and a suggested keep. Read-only; scans every record ' +
+    `(progress; cancelling stops it). Next page: pass nextCursor as cursor (${RESULT_TTL_MS / 60_000} minutes, no rescan). Merge ` +
+    'a cluster with merge_duplicates (its entity, keep.id, the other ids). Example: find_duplicates {"entities": ["Lead"]}.',
   kind: 'read',
   tenantScoped: true,
   input: {

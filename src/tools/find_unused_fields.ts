@@ -76,9 +76,9 @@ export const findUnusedFields = defineTool({
   name: TOOL,
   title: 'Find unused custom fields',
   description:
-    `Find custom fields no record fills, and those on no layout (${FIELD_LAYOUTS.join(', ')}), before delete_custom_field or ` +
-    'edit_layout. Counts values per field (and against its default). Read-only. Verdict per field: unused, not_on_any_layout or ' +
-    'in_use, with why.',
+    `Find custom fields no record fills, and those on no layout (${FIELD_LAYOUTS.join(', ')}). Use it before delete_custom_field ` +
+    'or edit_layout. Counts values per field (and against its default). Read-only. Returns a verdict per field: unused, ' +
+    'not_on_any_layout or in_use, with why. Example: find_unused_fields {"entities": ["Lead"]}.',
   kind: 'read',
   tenantScoped: true,
   input: {

@@ -11,9 +11,9 @@ export const getLayout = defineTool({
   name: 'get_layout',
   title: 'Get a layout',
   description:
-    'Read one layout as EspoCRM serves it: JSON, rendering, problems, customized (true: an edit by this server stands; null: ' +
-    'unknown) and fingerprint. Use it before edit_layout. Read-only; needs the admin login. Layout kinds: resource ' +
-    `${GUIDE_LAYOUT_OPERATIONS_URI}.`,
+    'Read one layout as EspoCRM serves it. Use it before edit_layout. Returns the JSON, a rendering, its problems, customized ' +
+    '(true: an edit by this server stands; null: unknown) and the fingerprint. Read-only; needs the admin login. Example: ' +
+    `get_layout {"tenant": "damath", "entity": "Lead", "layout": "detail"}. Layout kinds: resource ${GUIDE_LAYOUT_OPERATIONS_URI}.`,
   kind: 'read',
   tenantScoped: true,
   input: { tenant: tenantArg, entity: entityArg, layout: layoutNameArg },

@@ -22,9 +22,9 @@ export const listTenants = defineTool({
   name: 'list_tenants',
   title: 'List tenants',
   description:
-    'List the tenants (one EspoCRM per client business) you may use: id, name, siteUrl, read-only, credentials (fields, layouts ' +
-    'and rebuild need an admin login) and the write tools allowed. Calls no CRM. Example calls of every tool: resource ' +
-    `${GUIDE_EXAMPLES_URI}.`,
+    'List the tenants (one EspoCRM per client business) you may use. Use it first when the user has not said which client CRM, ' +
+    'or to find a tenant id. Calls no CRM. Returns each tenant\'s id, name, siteUrl, read-only, credentials (fields, layouts and ' +
+    `rebuild need an admin login) and allowed write tools. Example: list_tenants {}. Every tool's examples: resource ${GUIDE_EXAMPLES_URI}.`,
   kind: 'read',
   tenantScoped: false,
   input: {},

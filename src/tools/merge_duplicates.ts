@@ -186,10 +186,11 @@ export const mergeDuplicates = defineWriteTool({
   name: TOOL,
   title: 'Merge duplicate records',
   description:
-    "Merge duplicate records into the one kept (EspoCRM's merge). Destructive and NOT undoable: the others are deleted, their " +
-    'emails, phones, stream and related records move over. Only after the user agrees. Two calls: without "confirm" you get the ' +
-    "plan (per field the value kept: the kept record's, else the first other's) and a token; show it to the user, then the same " +
-    'arguments with "confirm": <token> (refused if a record changed, or after 10 minutes).',
+    "Merge duplicate records into the one kept (EspoCRM's merge). Use it on a find_duplicates cluster, only after the user " +
+    'agrees. Destructive and NOT undoable: the others are deleted, their emails, phones, stream and related records move over. Two ' +
+    "calls: without \"confirm\" it returns the plan (per field the value kept: the kept record's, else the first other's) and a token; " +
+    'show it to the user, then the same arguments with "confirm": <token> (refused if a record changed, or after 10 minutes). ' +
+    'Returns the verification. Example: merge_duplicates {"entity": "Lead", "keepId": "6a62…", "mergeIds": ["6b01…"]}.',
   kind: 'destructive',
   tenantScoped: true,
   input: {

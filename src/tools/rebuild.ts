@@ -58,9 +58,10 @@ export const rebuildTool = defineWriteTool({
   name: TOOL,
   title: 'Rebuild and clear the cache',
   description:
-    "Rebuild a tenant's EspoCRM (as Administration > Rebuild), clear its cache and verify. For stale fields or layouts, or changes " +
-    "made elsewhere; not needed after this server's field or layout tools. Soft (never drops columns), idempotent, may take " +
-    'minutes. dryRun: true explains. Needs the admin login.',
+    "Rebuild a tenant's EspoCRM (as Administration > Rebuild), clear its cache and verify. Use it for stale fields or layouts, or " +
+    "changes made elsewhere; not needed after this server's field or layout tools. Soft (never drops columns), idempotent, may " +
+    'take minutes. dryRun: true explains. Returns each step with its duration, and problems. Needs the admin login. Example: ' +
+    'rebuild {"tenant": "damath"}.',
   kind: 'write',
   tenantScoped: true,
   input: {

@@ -19,9 +19,10 @@ export const resetLayout = defineWriteTool({
   name: TOOL,
   title: 'Reset a layout to the default',
   description:
-    "Drop a layout's customisation so EspoCRM serves its default (also repairs a malformed one). Destructive, two calls: without " +
-    '"confirm" you get the plan and a token; the same arguments with "confirm": <token> apply it (refused if the layout changed). ' +
-    'undo_change restores it. Needs the admin login.',
+    "Drop a layout's customisation so EspoCRM serves its default. Use it to undo admin-UI customisations or repair a malformed " +
+    'layout. Destructive, two calls: without "confirm" it returns the plan and a token; the same arguments with "confirm": <token> ' +
+    'apply it (refused if the layout changed). Returns the layout now in effect and a changeId (undo_change restores). Needs the ' +
+    'admin login. Example: reset_layout {"entity": "Lead", "layout": "list"}.',
   kind: 'destructive',
   tenantScoped: true,
   input: { tenant: tenantArg, entity: entityArg, layout: layoutNameArg, confirm: confirmArg },

@@ -22,9 +22,10 @@ export const updateCustomField = defineWriteTool({
   name: TOOL,
   title: 'Update a field',
   description:
-    'Change an existing field, custom or built-in: label, tooltip, required, limits, default, options and their labels, type ' +
-    'parameters. Never creates; the type cannot change. Read-modify-write, then read back. Warns about existing records (removed ' +
-    'options, narrower limits). dryRun: true shows the diff; undo_change reverts. Needs the admin login. Parameters, examples: ' +
+    'Change an existing field, custom or built-in. Use it to edit a label, tooltip, required, limits, default, options and their ' +
+    'labels, type parameters. Never creates; the type cannot change. Read-modify-write, then read back. dryRun: true shows the diff. ' +
+    'Returns the diff, warnings about existing records (removed options, narrower limits) and a changeId (undo_change). Needs the ' +
+    'admin login. Example: update_custom_field {"entity": "Lead", "name": "secteur", "addOptions": ["Agriculture"]}. Parameters: ' +
     `resource ${GUIDE_FIELD_TYPES_URI}.`,
   kind: 'write',
   tenantScoped: true,

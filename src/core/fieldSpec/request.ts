@@ -27,21 +27,21 @@ export type OptionInput = z.infer<typeof OptionInputSchema>;
 const entity = z.string().min(1).describe('Entity type, e.g. "Lead".');
 
 const common = {
-  label: z.string().optional(),
-  required: z.boolean().optional(),
-  maxLength: z.number().optional(),
+  label: z.string().optional().describe('Shown to users; any language.'),
+  required: z.boolean().optional().describe('A value is required.'),
+  maxLength: z.number().optional().describe('varchar, url: 1-255.'),
   optionLabels: z.record(z.string(), z.string()).optional().describe('By option value; key "" labels the empty option.'),
   style: z
     .record(z.string(), z.string().nullable())
     .optional()
     .describe(`Badge colour by option value (also an option's style): ${OPTION_STYLES.join('|')}.`),
-  decimalPlaces: z.number().optional(),
-  audited: z.boolean().optional(),
-  readOnly: z.boolean().optional(),
-  readOnlyAfterCreate: z.boolean().optional(),
-  isSorted: z.boolean().optional(),
-  pattern: z.string().optional().describe('A regex without slashes, or a named one like "$digits".'),
-  maxCount: z.number().optional(),
+  decimalPlaces: z.number().optional().describe('float: 0-15.'),
+  audited: z.boolean().optional().describe('Log changes in the stream.'),
+  readOnly: z.boolean().optional().describe('Users cannot edit it.'),
+  readOnlyAfterCreate: z.boolean().optional().describe('Editable on create only.'),
+  isSorted: z.boolean().optional().describe('Options shown sorted.'),
+  pattern: z.string().optional().describe('A regex without slashes, or e.g. "$digits".'),
+  maxCount: z.number().optional().describe('Most items allowed.'),
   params: z.record(z.string(), z.unknown()).optional().describe('Other parameters of the type.'),
 };
 
@@ -61,19 +61,19 @@ export const fieldRequestShape = {
     .string()
     .min(1)
     .describe(
-      'ASCII letters and digits; "secteur_transport" becomes "secteurTransport", stored by EspoCRM as "cSecteurTransport" on ' +
-        'standard entity types; "cFoo" means the stored "cFoo". Not the label.',
+      'ASCII letters, digits; "secteur_transport" becomes "secteurTransport", stored as "cSecteurTransport" on standard ' +
+        'entities; "cFoo" means stored "cFoo". Not the label.',
     ),
   type: z.string().min(1).describe(`${typeList}; aliases such as select, checkbox, number are mapped.`),
   ...common,
-  tooltip: z.string().optional().describe('Help text next to the label.'),
+  tooltip: z.string().optional().describe('Help text.'),
   options: z
     .array(OptionInputSchema)
     .optional()
     .describe('enum, multiEnum, checklist (required), array, varchar (suggestions). A leading "" in an enum allows no value.'),
   default: defaultValue,
-  min: z.number().optional(),
-  max: z.number().optional(),
+  min: z.number().optional().describe('Smallest value.'),
+  max: z.number().optional().describe('Largest value.'),
 };
 
 export const FieldRequestSchema = z.object(fieldRequestShape);
@@ -87,7 +87,7 @@ export const fieldUpdateShape = {
   ...common,
   tooltip: z.string().nullable().optional().describe('"" or null removes it.'),
   options: z.array(OptionInputSchema).optional().describe('Replaces the whole list; addOptions/removeOptions edit it.'),
-  addOptions: z.array(OptionInputSchema).optional(),
+  addOptions: z.array(OptionInputSchema).optional().describe('Options to append.'),
   removeOptions: z.array(z.string()).optional().describe('Values to remove; records holding them keep them.'),
   default: defaultValue,
   min: z.number().nullable().optional().describe('null removes it.'),
