@@ -9,9 +9,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { buildServer } from '../../src/server.js';
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
+import { serveMcpStdio } from '../../src/server.js';
 import { TenantRegistry } from '../../src/tenants/registry.js';
 import { LOCAL_PRINCIPAL, type Principal } from '../../src/tenants/policy.js';
 import { AuditLog } from '../../src/audit/log.js';
@@ -37,6 +36,8 @@ export interface CallOptions {
 }
 
 export interface HarnessOptions {
+  /** The protocol era the client speaks: 'modern' (2026-07-28, the default) or 'legacy' (2025-11-25, initialize). */
+  era?: 'modern' | 'legacy';
   /** Server-wide read-only mode (`serve --read-only`). */
   readOnly?: boolean;
   /** The caller; the local principal (every tenant) by default. */
@@ -111,19 +112,26 @@ export async function startHarness(tenants: StackTenant[], opts: HarnessOptions 
   const registry = new TenantRegistry({ tenants: configs, source: 'test' }, { env, baseDir: dir, logger, ...(opts.breaker ? { breaker: opts.breaker } : {}) });
   const audit = new AuditLog(opts.auditFile ?? path.join(dir, 'audit.jsonl'));
   const clock = { offsetMs: 0 };
-  const server = buildServer({
-    registry,
-    principal: opts.principal ?? LOCAL_PRINCIPAL,
-    readOnly: opts.readOnly ?? false,
-    logger,
-    audit,
-    confirms: new ConfirmTokens(undefined, 10 * 60_000, () => Date.now() + clock.offsetMs),
-  });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'harness', version: '1.0.0' });
-  await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
+  // The server as `serve` runs it (both eras on one stream); the client speaks 2026-07-28 unless told otherwise.
+  const serving = serveMcpStdio(
+    {
+      registry,
+      principal: opts.principal ?? LOCAL_PRINCIPAL,
+      readOnly: opts.readOnly ?? false,
+      logger,
+      audit,
+      confirms: new ConfirmTokens(undefined, 10 * 60_000, () => Date.now() + clock.offsetMs),
+    },
+    { transport: serverTransport },
+  );
+  const client = new Client(
+    { name: 'harness', version: '1.0.0' },
+    opts.era === 'legacy' ? {} : { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
+  await client.connect(clientTransport);
   const callRaw = async (name: string, args: unknown, callOpts: CallOptions = {}): Promise<CallResult> => {
-    const res = await client.callTool({ name, arguments: args as Record<string, unknown> }, undefined, {
+    const res = await client.callTool({ name, arguments: args as Record<string, unknown> }, {
       ...(callOpts.onprogress ? { onprogress: callOpts.onprogress, resetTimeoutOnProgress: true } : {}),
       ...(callOpts.signal ? { signal: callOpts.signal } : {}),
       timeout: 120_000,
@@ -145,7 +153,7 @@ export async function startHarness(tenants: StackTenant[], opts: HarnessOptions 
     callRaw,
     async close() {
       await client.close().catch(() => undefined);
-      await server.close().catch(() => undefined);
+      await serving.close().catch(() => undefined);
       await registry.close();
       audit.close();
       await Promise.all(Object.values(sandboxes).map((s) => s.close()));

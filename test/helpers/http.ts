@@ -6,8 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { request as httpRequest } from 'node:http';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { validateTenantsFile } from '../../src/config/validate.js';
 import { TenantRegistry } from '../../src/tenants/registry.js';
 import { AuditLog } from '../../src/audit/log.js';
@@ -23,8 +22,11 @@ export interface HttpStack {
   sandboxes: Record<string, Sandbox>;
   registry: TenantRegistry;
   audit: AuditLog;
-  /** An SDK client connected over Streamable HTTP with these headers (e.g. Authorization, X-Tenant). */
-  connect(headers?: Record<string, string>): Promise<Client>;
+  /**
+   * An SDK client connected over Streamable HTTP with these headers (e.g. Authorization, X-Tenant),
+   * speaking 2026-07-28 unless `era: 'legacy'` (2025-11-25, through the SDK's stateless legacy leg).
+   */
+  connect(headers?: Record<string, string>, opts?: { era?: 'modern' | 'legacy' }): Promise<Client>;
   /** A raw JSON-RPC POST to the endpoint, for status codes and headers. */
   post(body: unknown, headers?: Record<string, string>): Promise<RawResponse>;
   close(): Promise<void>;
@@ -86,9 +88,9 @@ export async function startHttpStack(
     sandboxes,
     registry,
     audit,
-    async connect(headers = {}) {
+    async connect(headers = {}, opts = {}) {
       const transport = new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers } });
-      const client = new Client({ name: 'http-test', version: '1.0.0' });
+      const client = new Client({ name: 'http-test', version: '1.0.0' }, opts.era === 'legacy' ? {} : { versionNegotiation: { mode: { pin: '2026-07-28' } } });
       await client.connect(transport);
       clients.push(client);
       return client;

@@ -6,8 +6,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport as SdkStdioClientTransport } from '@modelcontextprotocol/client/stdio';
+
+/**
+ * The SDK's stdio transport, subclassed: a subclass negotiates the protocol era in place, where the
+ * base class probes on a second, throwaway server process (one spawn per test is what we measure).
+ */
+export class StdioClientTransport extends SdkStdioClientTransport {}
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -62,8 +68,11 @@ export function tenantsJson(tenants: StackTenant[], sandboxes: Record<string, Sa
   return { json: { tenants: json }, env };
 }
 
-/** Spawns `node dist/cli.js serve` with the given args and env, and connects an SDK client over stdio. */
-export async function spawnServer(opts: { args: string[]; env: Record<string, string>; cwd: string }) {
+/**
+ * Spawns `node dist/cli.js serve` with the given args and env, and connects an SDK client over stdio
+ * (2026-07-28 unless `era: 'legacy'`).
+ */
+export async function spawnServer(opts: { args: string[]; env: Record<string, string>; cwd: string; era?: 'modern' | 'legacy' }) {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, ...opts.args],
@@ -75,7 +84,7 @@ export async function spawnServer(opts: { args: string[]; env: Record<string, st
   transport.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
   });
-  const client = new Client({ name: 'test', version: '1.0.0' });
+  const client = new Client({ name: 'test', version: '1.0.0' }, opts.era === 'legacy' ? {} : { versionNegotiation: { mode: { pin: '2026-07-28' } } });
   await client.connect(transport);
   return { client, stderr: () => stderr };
 }

@@ -59,7 +59,7 @@ describe('HTTP with HS256 JWTs (secret from a reference)', () => {
     const client = await stack.connect({ ...bearer(token), 'X-Tenant': 'acme' });
     const res = await client.callTool({ name: 'check_tenant', arguments: {} });
     expect((res.structuredContent as { tenant: string }).tenant).toBe('acme');
-    await expect(stack.connect({ ...bearer(token), 'X-Tenant': 'coach-vero' })).rejects.toMatchObject({ code: 403 });
+    await expect(stack.connect({ ...bearer(token), 'X-Tenant': 'coach-vero' })).rejects.toMatchObject({ status: 403 });
   });
 
   it('refuses wrong issuer, wrong audience, expiry, a missing exp, another key and alg none with 401', async () => {

@@ -3,7 +3,7 @@
  * to the caller's tenants, rendering that names the tools in order and the tenant's policy, and errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError } from '@modelcontextprotocol/client';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 const textOf = (res: { messages: Array<{ role: string; content: { type: string; text?: string } }> }) => {
@@ -74,11 +74,11 @@ describe('prompts, for a caller who sees two of three tenants', () => {
     const fail = (name: string, args: Record<string, string>) =>
       h.client.getPrompt({ name, arguments: args }).then(
         () => undefined,
-        (e: unknown) => e as McpError,
+        (e: unknown) => e as ProtocolError,
       );
     const forbidden = await fail('crm_health_review', { tenant: 'beta' });
     const unknown = await fail('crm_health_review', { tenant: 'nope' });
-    expect(forbidden).toBeInstanceOf(McpError);
+    expect(forbidden).toBeInstanceOf(ProtocolError);
     expect(forbidden!.message.replace('beta', 'X')).toBe(unknown!.message.replace('nope', 'X'));
     expect(unknown!.message).toContain('"acme", "archive"');
     expect((await fail('crm_health_review', {}))!.message).toMatch(/needs a tenant/);

@@ -11,8 +11,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { allTools } from '../../src/tools/catalog.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { CLI, spawnServer, startSandboxes, tenantsJson, type StackTenant } from '../helpers/stack.js';
@@ -49,7 +49,7 @@ async function configDir(sandboxes: Record<string, Sandbox>, http?: Record<strin
 async function serveStdio(sandboxes: Record<string, Sandbox>): Promise<Served> {
   const { dir, env, auditFile } = await configDir(sandboxes);
   const { client, stderr } = await spawnServer({ args: ['serve', '--config', path.join(dir, 'tenants.json')], env, cwd: dir });
-  const call = async (name: string, args: Record<string, unknown>) => toResult(await client.callTool({ name, arguments: args }, undefined, { timeout: 60_000 }));
+  const call = async (name: string, args: Record<string, unknown>) => toResult(await client.callTool({ name, arguments: args }, { timeout: 60_000 }));
   return {
     host: { call, sandboxes },
     client,
@@ -88,7 +88,7 @@ async function serveHttp(sandboxes: Record<string, Sandbox>): Promise<Served> {
   });
   const client = new Client({ name: 'canary-http', version: '1' });
   await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${secrets.httpToken}` } } }));
-  const call = async (name: string, args: Record<string, unknown>) => toResult(await client.callTool({ name, arguments: args }, undefined, { timeout: 60_000 }));
+  const call = async (name: string, args: Record<string, unknown>) => toResult(await client.callTool({ name, arguments: args }, { timeout: 60_000 }));
   return {
     host: { call, sandboxes },
     client,

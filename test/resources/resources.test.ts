@@ -4,7 +4,7 @@
  * errors, and `notifications/resources/updated` for subscribers after a write.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { McpError, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError } from '@modelcontextprotocol/client';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 const json = async (h: Harness, uri: string) => {
@@ -16,13 +16,13 @@ const json = async (h: Harness, uri: string) => {
 };
 
 /** The message of the JSON-RPC error a read gives. */
-const readError = async (h: Harness, uri: string): Promise<McpError> => {
+const readError = async (h: Harness, uri: string): Promise<ProtocolError> => {
   const err = await h.client.readResource({ uri }).then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(err, `${uri} should fail`).toBeInstanceOf(McpError);
-  return err as McpError;
+  expect(err, `${uri} should fail`).toBeInstanceOf(ProtocolError);
+  return err as ProtocolError;
 };
 
 const FENCED = /^<(untrusted-data-[0-9a-f]{16})>([\s\S]*)<\/\1>$/;
@@ -54,20 +54,25 @@ describe('resources for a caller who sees one of two tenants', () => {
     for (const t of resourceTemplates) expect(t.mimeType).toBe('application/json');
   });
 
-  it('lists only the visible tenant, its customizable entities and their common layouts', async () => {
-    const { resources } = await h.client.listResources();
+  it('lists the tenants list and the visible tenant only, without asking any CRM; entities and layouts come from the templates', async () => {
+    const acmeBefore = h.sandboxes.acme!.requests.length;
+    const { resources } = await h.client.listResources(undefined, { cacheMode: 'bypass' });
     const uris = resources.map((r) => r.uri);
-    expect(uris).toContain('espocrm://tenants');
-    expect(uris).toContain('espocrm://tenants/acme');
-    expect(uris).toContain('espocrm://tenants/acme/entities/Lead');
-    expect(uris).toContain('espocrm://tenants/acme/entities/Account');
-    expect(uris).toContain('espocrm://tenants/acme/entities/Lead/layouts/detail');
-    expect(uris).toContain('espocrm://tenants/acme/entities/Contact/layouts/list');
-    expect(uris.some((u) => u.includes('/beta'))).toBe(false);
-    // Role and AuthToken are entities, but not customizable: not listed
-    expect(uris).toContain('espocrm://tenants/acme/entities/User');
-    expect(uris.some((u) => u.endsWith('/entities/Role') || u.endsWith('/entities/AuthToken'))).toBe(false);
+    expect(uris.filter((u) => u.startsWith('espocrm://tenants'))).toEqual(['espocrm://tenants', 'espocrm://tenants/acme']);
+    expect(uris.filter((u) => !u.startsWith('espocrm://tenants')).every((u) => u.startsWith('espocrm://guide/'))).toBe(true);
     expect(h.sandboxes.beta!.requests).toEqual([]);
+    expect(h.sandboxes.acme!.requests.length).toBe(acmeBefore);
+    const { resourceTemplates } = await h.client.listResourceTemplates();
+    expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual(
+      expect.arrayContaining(['espocrm://tenants/{tenant}/entities/{entity}', 'espocrm://tenants/{tenant}/entities/{entity}/layouts/{layout}']),
+    );
+    // The tenant resource names each customizable entity's URI: Role and AuthToken are entities, but not customizable.
+    const tenant = JSON.parse(((await h.client.readResource({ uri: 'espocrm://tenants/acme' })).contents[0] as { text: string }).text) as { entities: Array<{ name: string; uri: string }> };
+    const names = tenant.entities.map((e) => e.name);
+    expect(names).toEqual(expect.arrayContaining(['Lead', 'Account', 'Contact', 'User']));
+    expect(names).not.toContain('Role');
+    expect(names).not.toContain('AuthToken');
+    expect(tenant.entities.find((e) => e.name === 'Lead')?.uri).toBe('espocrm://tenants/acme/entities/Lead');
   });
 
   it('completes {tenant}, {entity} given the tenant, and {layout}, only within the visible tenants', async () => {
@@ -134,7 +139,7 @@ describe('resources for a caller who sees one of two tenants', () => {
   });
 });
 
-describe('resource updated notifications', () => {
+describe('resource updated notifications (2025 era: resources/subscribe)', () => {
   let h: Harness;
   const received: string[] = [];
   const waiters: Array<{ uri: string; resolve: () => void }> = [];
@@ -142,8 +147,8 @@ describe('resource updated notifications', () => {
     received.includes(uri) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ uri, resolve }));
 
   beforeAll(async () => {
-    h = await startHarness([{ id: 'acme' }]);
-    h.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+    h = await startHarness([{ id: 'acme' }], { era: 'legacy' });
+    h.client.setNotificationHandler('notifications/resources/updated', (n) => {
       received.push(n.params.uri);
       for (const w of waiters.filter((x) => x.uri === n.params.uri)) w.resolve();
     });

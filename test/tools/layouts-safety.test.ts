@@ -111,9 +111,9 @@ describe('no request can make the server save a layout that fails validation', (
     { why: 'a panel operation on a list', entity: 'Contact', layout: 'list', operations: [{ op: 'add_panel', label: 'X' }], error: /operation 0 \(add_panel\).*does not apply/ },
     { why: 'full width next to another field', entity: 'Lead', layout: 'detail', operations: [{ op: 'replace', layout: [{ rows: [[{ name: 'name', fullWidth: true }, { name: 'status' }]] }] }], error: /operation 0 \(replace\).*full width/ },
     // Refused by the input schema before the handler runs; the message still points at the operation.
-    { why: 'set_width 150', entity: 'Lead', layout: 'list', operations: [{ op: 'add_field', field: 'doNotCall' }, { op: 'set_width', field: 'name', width: 150 }], error: /operations\[1\]\.width/ },
-    { why: 'an unknown operation', entity: 'Lead', layout: 'detail', operations: [{ op: 'explode' }], error: /operations\[0\]/ },
-    { why: 'after and before together', entity: 'Lead', layout: 'filters', operations: [{ op: 'add_field', field: 'doNotCall', after: 'status', before: 'source' }], error: /operations\[0\]/ },
+    { why: 'set_width 150', entity: 'Lead', layout: 'list', operations: [{ op: 'add_field', field: 'doNotCall' }, { op: 'set_width', field: 'name', width: 150 }], error: /operation 1 \(set_width\): invalid operation: width: Too big/ },
+    { why: 'an unknown operation', entity: 'Lead', layout: 'detail', operations: [{ op: 'explode' }], error: /operations\.0\.op: Invalid option.*add_field/ },
+    { why: 'after and before together', entity: 'Lead', layout: 'filters', operations: [{ op: 'add_field', field: 'doNotCall', after: 'status', before: 'source' }], error: /operation 0 \(add_field\)/ },
     { why: 'more than 50 operations', entity: 'Lead', layout: 'filters', operations: Array.from({ length: 51 }, () => ({ op: 'remove_field', field: 'status' })), error: /operations/ },
     { why: 'no operation', entity: 'Lead', layout: 'filters', operations: [], error: /operations/ },
   ];

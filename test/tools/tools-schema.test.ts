@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/client';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { allTools } from '../../src/tools/catalog.js';
 import { allResources } from '../../src/resources/catalog.js';
@@ -44,7 +44,7 @@ describe('tool schemas', () => {
   });
 
   it('docs/tools.md is up to date (regenerate with npm run docs:tools)', async () => {
-    const fresh = await toolsDocFromClient(h.client, { resources: allResources(), prompts: allPrompts() });
+    const fresh = await toolsDocFromClient(h.client as never, { resources: allResources(), prompts: allPrompts() });
     const committed = await readFile(DOC, 'utf8').catch(() => '');
     expect(committed === fresh, 'docs/tools.md is stale: run `npm run docs:tools` and commit the result').toBe(true);
   });
@@ -66,12 +66,21 @@ describe('what a model needs from each tool', () => {
     expect(problems).toEqual([]);
   });
 
-  it('a description on every argument', () => {
+  it('a description on every argument (shared ones under $defs)', () => {
     for (const t of tools) {
+      const defs = ((t.inputSchema as { $defs?: Record<string, { description?: string }> }).$defs ?? {});
       for (const [name, schema] of Object.entries(t.inputSchema.properties ?? {})) {
-        expect((schema as { description?: string }).description, `${t.name}.${name}`).toBeTruthy();
+        const s = schema as { description?: string; $ref?: string };
+        const description = s.description ?? (s.$ref ? defs[s.$ref.replace('#/$defs/', '')]?.description : undefined);
+        expect(description, `${t.name}.${name}`).toBeTruthy();
       }
     }
+  });
+
+  it('what every conversation pays stays small: 1.5 KB per tool on average, 4 KB for the largest (description + input schema)', () => {
+    const sizes = tools.map((t) => Buffer.byteLength(t.description ?? '') + Buffer.byteLength(JSON.stringify(t.inputSchema)));
+    expect(sizes.reduce((a, b) => a + b, 0) / sizes.length).toBeLessThanOrEqual(1.5 * 1024);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(4 * 1024);
   });
 
   it('every annotation hint set, and consistent with what the tool does', () => {

@@ -1,0 +1,79 @@
+/**
+ * resources/list at agency scale: 250 configured tenants whose CRMs do not answer. The list comes by
+ * pages of 100 with a cursor, holds the tenants list and one entry per visible tenant, and never waits
+ * on a CRM (every CRM here is unreachable, and the answer is immediate). A made-up cursor is refused.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, InMemoryTransport, ProtocolError } from '@modelcontextprotocol/client';
+import { serveMcpStdio, type StdioServing } from '../../src/server.js';
+import { TenantRegistry } from '../../src/tenants/registry.js';
+import { AuditLog } from '../../src/audit/log.js';
+import { ConfirmTokens } from '../../src/core/confirm.js';
+import { silentLogger } from '../../src/log/logger.js';
+import type { TenantConfig } from '../../src/config/types.js';
+
+const N = 250;
+let dir: string;
+let registry: TenantRegistry;
+let serving: StdioServing;
+let client: Client;
+let audit: AuditLog;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'espocrm-mcp-list-'));
+  // Port 9 (discard) on loopback: nothing listens, a CRM call would fail after a connect attempt.
+  const tenants: TenantConfig[] = Array.from({ length: N }, (_, i) => ({ id: `t${String(i).padStart(3, '0')}`, name: `Client ${i}`, url: `http://127.0.0.1:9/t${i}`, readOnly: false, apiKey: 'env:K' }));
+  registry = new TenantRegistry({ tenants, source: 'test' }, { env: { K: 'k' }, baseDir: dir, logger: silentLogger() });
+  audit = new AuditLog(path.join(dir, 'audit.jsonl'));
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  serving = serveMcpStdio({ registry, principal: { name: 'ops', tenants: '*' }, readOnly: false, logger: silentLogger(), audit, confirms: new ConfirmTokens() }, { transport: b });
+  client = new Client({ name: 'list-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await client.connect(a);
+});
+
+afterAll(async () => {
+  await client?.close();
+  await serving?.close();
+  await registry?.close();
+  audit?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('resources/list with many tenants', () => {
+  it('comes in pages of 100 with a cursor, one entry per tenant, without waiting on any CRM', async () => {
+    const t0 = performance.now();
+    // The SDK client walks every page when given no cursor; the opaque cursor of the first page ('o0') asks for one.
+    const all = await client.listResources({}, { cacheMode: 'bypass' });
+    const first = await client.listResources({ cursor: 'o0' }, { cacheMode: 'bypass' });
+    expect(first.resources.length).toBe(100);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const uris = [...first.resources.map((r) => r.uri)];
+    let cursor = first.nextCursor;
+    let pages = 1;
+    while (cursor) {
+      const page = await client.listResources({ cursor }, { cacheMode: 'bypass' });
+      uris.push(...page.resources.map((r) => r.uri));
+      cursor = page.nextCursor;
+      pages++;
+    }
+    const tenantUris = uris.filter((u) => u.startsWith('espocrm://tenants/'));
+    expect(tenantUris).toHaveLength(N);
+    expect(new Set(uris).size).toBe(uris.length);
+    expect(uris).toContain('espocrm://tenants');
+    expect(pages).toBe(Math.ceil(uris.length / 100));
+    expect(all.resources.map((r) => r.uri)).toEqual(uris);
+    // No tenant's CRM was contacted: not one EspoCRM client was even built.
+    expect(registry.visible({ name: 'ops', tenants: '*' }).every((t) => (t as unknown as { espo?: unknown }).espo === undefined)).toBe(true);
+    // Unreachable CRMs would cost a connect attempt each: the whole walk stays well under one.
+    expect(performance.now() - t0).toBeLessThan(5_000);
+  });
+
+  it('refuses a cursor it did not give', async () => {
+    const err = await client.listResources({ cursor: 'not-a-cursor' }, { cacheMode: 'bypass' }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect((err as ProtocolError).message).toMatch(/Invalid cursor/);
+  });
+});
