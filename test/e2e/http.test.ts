@@ -6,8 +6,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+// A 2025-era client (SDK v1): served by the SDK's stateless legacy leg.
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { CLI, startSandboxes, tenantsJson } from '../helpers/stack.js';
 
@@ -62,17 +65,25 @@ describe('espocrm-admin-mcp serve --http', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('serves MCP over HTTP with the configured tokens, stdout untouched', async () => {
+  it('serves MCP over HTTP with the configured tokens, to 2026-07-28 and 2025-era clients, stdout untouched', async () => {
     const server = run(['serve', '--http', '--port', '0', '--config', 'tenants.json'], env, dir);
     let stdout = '';
     server.child.stdout!.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
     try {
       const url = await listeningUrl(server.stderr, server.exit);
-      const client = new Client({ name: 'cli-test', version: '1' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } }));
+      const headers = { Authorization: `Bearer ${TOKEN}` };
+      const client = new Client({ name: 'cli-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+      await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+      expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
       const res = await client.callTool({ name: 'check_tenant', arguments: {} });
       expect((res.structuredContent as { tenant: string; ok: boolean })).toMatchObject({ tenant: 'coach-vero', ok: true });
       await client.close();
+      const legacy = new V1Client({ name: 'cli-test-v1', version: '1' });
+      await legacy.connect(new V1Transport(new URL(url), { requestInit: { headers } }));
+      const old = await legacy.callTool({ name: 'check_tenant', arguments: {} });
+      expect((old.structuredContent as { tenant: string; ok: boolean })).toMatchObject({ tenant: 'coach-vero', ok: true });
+      expect((await legacy.listTools()).tools.length).toBeGreaterThan(10);
+      await legacy.close();
       const anonymous = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       expect(anonymous.status).toBe(401);
       expect(server.stderr()).not.toContain(TOKEN);

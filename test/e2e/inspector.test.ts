@@ -74,19 +74,24 @@ describe('the built server driven by the MCP Inspector CLI', { timeout: 90_000 }
     }
   });
 
-  it('resources/list and resources/templates/list: the tenants, their entities and layouts, and the three templates', async () => {
+  it('a client pinned to 2026-07-28 (--protocol-era modern) lists the tools and calls one', async () => {
+    const list = await inspect('tools/list', ['--protocol-era', 'modern']);
+    expect(list.code, JSON.stringify(list.json)).toBe(0);
+    expect((list.json.result!.tools as Array<{ name: string }>).map((t) => t.name)).toContain('check_tenant');
+    const call = await inspect('tools/call', ['--protocol-era', 'modern', '--tool-name', 'list_tenants']);
+    expect(call.code, JSON.stringify(call.json)).toBe(0);
+    expect(JSON.stringify(call.json.result)).toContain('acme');
+  });
+
+  it('resources/list and resources/templates/list: the tenants and the guides, and the three templates for entities and layouts', async () => {
     const list = await inspect('resources/list');
     expect(list.code).toBe(0);
     const uris = (list.json.result!.resources as Array<{ uri: string }>).map((r) => r.uri);
     expect(uris).toEqual(
-      expect.arrayContaining([
-        'espocrm://tenants',
-        'espocrm://tenants/acme',
-        'espocrm://tenants/beta',
-        'espocrm://tenants/acme/entities/Lead',
-        'espocrm://tenants/beta/entities/Lead/layouts/detail',
-      ]),
+      expect.arrayContaining(['espocrm://tenants', 'espocrm://tenants/acme', 'espocrm://tenants/beta', 'espocrm://guide/layout-operations']),
     );
+    // Entities and layouts are not enumerated (that would wait on every CRM): the templates and completion find them.
+    expect(uris.filter((u) => u.includes('/entities/'))).toEqual([]);
     const templates = await inspect('resources/templates/list');
     expect(templates.code).toBe(0);
     expect((templates.json.result!.resourceTemplates as Array<{ uriTemplate: string }>).map((t) => t.uriTemplate)).toEqual([

@@ -127,6 +127,7 @@ describe('the npm package, packed and installed', () => {
     });
     let stderr = '';
     transport.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    // The installed package serves a 2025-era client (SDK v1) on stdio; test/e2e/stdio.test.ts covers 2026-07-28.
     const client = new Client({ name: 'pack-test', version: '1.0.0' });
     try {
       await client.connect(transport);

@@ -16,6 +16,10 @@ describe('the built binary over stdio, two sandbox tenants from tenants.json', (
   });
   afterAll(async () => stack?.close());
 
+  it('speaks the 2026-07-28 revision to a client that asks for it', () => {
+    expect(stack.client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
+  });
+
   it('lists the tools with titles, annotations and output schemas', async () => {
     const { tools } = await stack.client.listTools();
     const names = tools.map((t) => t.name);

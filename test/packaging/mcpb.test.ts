@@ -199,7 +199,7 @@ describe('the bundle built by scripts/build-mcpb.mjs', () => {
     expect(staged.tools.map((t) => t.name)).toEqual(allTools().map((t) => t.name));
     expect({ ...staged, tools: [] }).toEqual({ ...manifest, tools: [] });
     expect(JSON.parse(files.get('package.json')!.toString('utf8'))).toMatchObject({ name: pkg.name, version: pkg.version, type: 'module' });
-    for (const f of ['dist/cli.js', 'dist/server.js', 'README.md', 'LICENSE', 'node_modules/@modelcontextprotocol/sdk/package.json', 'node_modules/zod/package.json']) {
+    for (const f of ['dist/cli.js', 'dist/server.js', 'README.md', 'LICENSE', 'node_modules/@modelcontextprotocol/server/package.json', 'node_modules/@modelcontextprotocol/node/package.json', 'node_modules/zod/package.json']) {
       expect(files.has(f), f).toBe(true);
     }
     const names = [...files.keys()];
@@ -226,6 +226,7 @@ describe('the bundle built by scripts/build-mcpb.mjs', () => {
       cwd: dir,
       stderr: 'pipe',
     });
+    // A desktop host of today speaks the 2025 protocol (SDK v1 client): the bundle must serve it.
     const client = new Client({ name: 'mcpb-host', version: '1.0.0' });
     await client.connect(transport);
     return client;
