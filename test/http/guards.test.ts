@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { allowedHostsFor, hostAllowed, isLoopbackAddress, originAllowed } from '../../src/http/guards.js';
+import { allowedHostsFor, hostAllowed, isLoopbackAddress, originAllowed, ownOrigins } from '../../src/http/guards.js';
 import { wwwAuthenticate } from '../../src/http/metadata.js';
 
 describe('transport guards', () => {
+  it("names the server's own origins on loopback only", () => {
+    expect(ownOrigins('127.0.0.1', 3000)).toEqual(['http://localhost:3000', 'http://127.0.0.1:3000', 'http://[::1]:3000']);
+    expect(ownOrigins('::1', 8080)).toContain('http://[::1]:8080');
+    expect(ownOrigins('0.0.0.0', 3000)).toEqual([]);
+    expect(ownOrigins('10.1.2.3', 3000)).toEqual([]);
+  });
+
   it('knows loopback bind addresses', () => {
     for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', 'LOCALHOST']) expect(isLoopbackAddress(host), host).toBe(true);
     for (const host of ['0.0.0.0', '::', '192.168.1.10', '10.0.0.1', 'example.com', '128.0.0.1']) expect(isLoopbackAddress(host), host).toBe(false);

@@ -45,6 +45,18 @@ describe('HTTP transport safety', () => {
     }
   });
 
+  it("accepts the server's own origin on loopback (a page it serves), never another port or host", async () => {
+    const port = new URL(stack.url).port;
+    for (const origin of [`http://localhost:${port}`, `http://127.0.0.1:${port}`]) {
+      const res = await stack.post(INIT_REQUEST, { ...bearer(TOKEN), Origin: origin });
+      expect(res.status, origin).not.toBe(403);
+      expect(res.headers['access-control-allow-origin']).toBe(origin);
+    }
+    for (const origin of [`http://localhost:${Number(port) + 1}`, `https://localhost:${port}`, `http://evil.example.com:${port}`]) {
+      expect((await stack.post(INIT_REQUEST, { ...bearer(TOKEN), Origin: origin })).status, origin).toBe(403);
+    }
+  });
+
   it('refuses a browser Origin that is not allowed, accepts an allowed one with CORS headers', async () => {
     const bad = await stack.post(INIT_REQUEST, { ...bearer(TOKEN), Origin: 'https://evil.example.com' });
     expect(bad.status).toBe(403);
