@@ -4,6 +4,7 @@ import { decideTool } from '../tenants/policy.js';
 import { expectedSiteUrl } from '../tenants/guard.js';
 import { GUIDE_EXAMPLES_URI } from '../resources/uris.js';
 import { writeTools as writeTools_ } from './catalog.js';
+import { ToolError } from '../errors.js';
 
 const TenantSummary = z.object({
   id: z.string(),
@@ -18,24 +19,48 @@ const TenantSummary = z.object({
   writeTools: z.array(z.string()).describe('Write tools you may use on this tenant.'),
 });
 
+const DEFAULT_LIMIT = 50;
+
 export const listTenants = defineTool({
   name: 'list_tenants',
   title: 'List tenants',
   description:
     'List the tenants (one EspoCRM per client business) you may use. Use it first when the user has not said which client CRM, ' +
-    'or to find a tenant id. Calls no CRM. Returns each tenant\'s id, name, siteUrl, read-only, credentials (fields, layouts and ' +
-    `rebuild need an admin login) and allowed write tools. Example: list_tenants {}. Every tool's examples: resource ${GUIDE_EXAMPLES_URI}.`,
+    'or to find a tenant id ("query" matches id or name). Calls no CRM. Returns each tenant\'s id, name, siteUrl, read-only, ' +
+    'credentials (fields, layouts and rebuild need an admin login) and allowed write tools, by pages. Example: list_tenants ' +
+    `{"query": "transport"}. Every tool's examples: resource ${GUIDE_EXAMPLES_URI}.`,
   kind: 'read',
   tenantScoped: false,
-  input: {},
-  output: { tenants: z.array(TenantSummary), count: z.number().int() },
+  input: {
+    query: z.string().trim().max(100).optional().describe('Only tenants whose id or name contains this (any case).'),
+    limit: z.number().int().min(1).max(200).optional().describe(`Tenants per page (default ${DEFAULT_LIMIT}).`),
+    cursor: z.string().max(20).optional().describe('nextCursor of the previous page.'),
+  },
+  output: {
+    tenants: z.array(TenantSummary),
+    count: z.number().int().describe('Tenants on this page.'),
+    total: z.number().int().describe('Tenants matching, on every page.'),
+    nextCursor: z.string().optional().describe('Pass as "cursor" for the next page.'),
+  },
   annotations: annotationsFor('read'),
-  async handler(_args, ctx) {
-    const tenants = ctx.registry.visible(ctx.principal).map((t) => {
+  async handler(args, ctx) {
+    const query = args.query?.toLowerCase();
+    const matching = ctx.registry
+      .visible(ctx.principal)
+      .filter((t) => !query || t.id.toLowerCase().includes(query) || t.config.name.toLowerCase().includes(query));
+    let start = 0;
+    if (args.cursor !== undefined) {
+      const m = /^t(\d{1,7})$/.exec(args.cursor);
+      if (!m || Number(m[1]) > matching.length) {
+        throw new ToolError('The cursor is not one list_tenants gave: pass "nextCursor" of the previous page as it was, or no cursor to start over.', 'invalid_cursor');
+      }
+      start = Number(m[1]);
+    }
+    const limit = args.limit ?? DEFAULT_LIMIT;
+    const tools = writeTools_();
+    const tenants = matching.slice(start, start + limit).map((t) => {
       const c = t.config;
-      const writeTools = writeTools_()
-        .filter((tool) => decideTool(tool, c, ctx.principal, ctx.server).allowed)
-        .map((tool) => tool.name);
+      const writeTools = tools.filter((tool) => decideTool(tool, c, ctx.principal, ctx.server).allowed).map((tool) => tool.name);
       return {
         id: c.id,
         name: c.name,
@@ -46,12 +71,18 @@ export const listTenants = defineTool({
         writeTools,
       };
     });
-    const text = tenants.length
-      ? tenants
-          .map((t) => `- ${t.id}: ${t.name} <${t.siteUrl}>${t.readOnly ? ' (read-only)' : ''}` +
-            `${t.credentials.admin ? '' : ' (no admin login: schema tools unavailable)'}`)
-          .join('\n')
-      : 'No tenants are visible to you.';
-    return { structured: { tenants, count: tenants.length }, text: `${tenants.length} tenant(s):\n${text}` };
+    const next = start + limit < matching.length ? `t${start + limit}` : undefined;
+    const lines = tenants.map(
+      (t) =>
+        `- ${t.id}: ${t.name} <${t.siteUrl}>${t.readOnly ? ' (read-only)' : ''}` +
+        `${t.credentials.admin ? '' : ' (no admin login: schema tools unavailable)'}`,
+    );
+    const head = matching.length === 0
+      ? query ? `No tenant matches "${args.query}".` : 'No tenants are visible to you.'
+      : `${matching.length} tenant(s)${query ? ` matching "${args.query}"` : ''}${tenants.length < matching.length ? `, ${start + 1}-${start + tenants.length} shown` : ''}:`;
+    return {
+      structured: { tenants, count: tenants.length, total: matching.length, ...(next ? { nextCursor: next } : {}) },
+      text: [head, ...lines, ...(next ? [`More: list_tenants with "cursor": "${next}".`] : [])].join('\n'),
+    };
   },
 });

@@ -77,3 +77,39 @@ describe('resources/list with many tenants', () => {
     expect((err as ProtocolError).message).toMatch(/Invalid cursor/);
   });
 });
+
+describe('list_tenants with many tenants (same server)', () => {
+  const call = async (args: Record<string, unknown>) => {
+    const res = await client.callTool({ name: 'list_tenants', arguments: args });
+    return { isError: Boolean(res.isError), structured: res.structuredContent as { tenants: Array<{ id: string }>; count: number; total: number; nextCursor?: string }, text: (res.content as Array<{ text: string }>)[0]!.text };
+  };
+
+  it('pages by 50 by default, with a cursor, and the pages cover every tenant once', async () => {
+    const first = await call({});
+    expect(first.structured).toMatchObject({ count: 50, total: N, nextCursor: 't50' });
+    expect(first.text).toMatch(/^250 tenant\(s\), 1-50 shown:/);
+    const ids = first.structured.tenants.map((t) => t.id);
+    let cursor = first.structured.nextCursor;
+    while (cursor) {
+      const page = await call({ cursor, limit: 200 });
+      ids.push(...page.structured.tenants.map((t) => t.id));
+      cursor = page.structured.nextCursor;
+    }
+    expect(ids).toHaveLength(N);
+    expect(new Set(ids).size).toBe(N);
+  });
+
+  it('filters by id or name, in any case', async () => {
+    const byId = await call({ query: 'T24' });
+    expect(byId.structured.tenants.map((t) => t.id)).toEqual(['t240', 't241', 't242', 't243', 't244', 't245', 't246', 't247', 't248', 't249']);
+    const byName = await call({ query: 'client 7' });
+    expect(byName.structured.total).toBe(11); // Client 7, 70-79
+    expect((await call({ query: 'nobody' })).text).toBe('No tenant matches "nobody".');
+  });
+
+  it('refuses a cursor it did not give', async () => {
+    const res = await call({ cursor: 'x' });
+    expect(res.isError).toBe(true);
+    expect(res.text).toMatch(/not one list_tenants gave/);
+  });
+});
