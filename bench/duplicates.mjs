@@ -13,8 +13,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport as SdkStdioClientTransport } from '@modelcontextprotocol/client/stdio';
+/** A subclass negotiates the era in place (the base class probes on a second server process). */
+class StdioClientTransport extends SdkStdioClientTransport {}
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
@@ -146,7 +148,7 @@ async function benchSize(leads, runs) {
     const viaMcp = async () => {
       const c0 = await cpu();
       const t0 = performance.now();
-      const r = await client.callTool({ name: 'find_duplicates', arguments: { tenant: 'bench', entities: ['Lead'] } }, undefined, { timeout: 600_000 });
+      const r = await client.callTool({ name: 'find_duplicates', arguments: { tenant: 'bench', entities: ['Lead'] } }, { timeout: 600_000 });
       const ms = performance.now() - t0;
       if (r.isError) throw new Error(JSON.stringify(r.content));
       last = r.structuredContent;

@@ -7,8 +7,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { startSandbox } from '../dist/sandbox/index.js';
 import { validateTenantsFile } from '../dist/config/validate.js';
 import { TenantRegistry } from '../dist/tenants/registry.js';
@@ -80,7 +80,7 @@ export async function benchHttpLoad() {
     let failed = 0;
     const ours = await timedAll(CALLS, async (i) => {
       const id = ids[i % ids.length];
-      const res = await clients[id].callTool({ name: 'check_tenant', arguments: { tenant: id } }, undefined, { timeout: 120_000 });
+      const res = await clients[id].callTool({ name: 'check_tenant', arguments: { tenant: id } }, { timeout: 120_000 });
       const s = res.structuredContent ?? {};
       if (res.isError || !s.ok) failed++;
       if (s.tenant !== id || s.siteUrl?.reported !== sandboxes[id].url) crossTenant++;

@@ -9,15 +9,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { toolsDocFromClient } from './tools-doc.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => import(path.join(root, 'dist', p));
 const target = path.join(root, 'docs', 'tools.md');
 
-const [{ buildServer }, { TenantRegistry }, { LOCAL_PRINCIPAL }, { AuditLog }, { ConfirmTokens }, { silentLogger }, { allResources }, { allPrompts }] =
+const [{ serveMcpStdio }, { TenantRegistry }, { LOCAL_PRINCIPAL }, { AuditLog }, { ConfirmTokens }, { silentLogger }, { allResources }, { allPrompts }] =
   await Promise.all(
     ['server.js', 'tenants/registry.js', 'tenants/policy.js', 'audit/log.js', 'core/confirm.js', 'log/logger.js', 'resources/catalog.js', 'prompts/catalog.js'].map(dist),
   );
@@ -28,13 +27,16 @@ try {
   // A writable placeholder tenant, so every tool is offered; listing tools never contacts it.
   const tenant = { id: 'docs', name: 'Docs', url: 'http://127.0.0.1:9', readOnly: false };
   const registry = new TenantRegistry({ tenants: [tenant], source: 'docs' }, { env: {}, baseDir: dir, logger });
-  const server = buildServer({ registry, principal: LOCAL_PRINCIPAL, readOnly: false, logger, audit: new AuditLog(path.join(dir, 'audit.jsonl')), confirms: new ConfirmTokens() });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'gen-tools-doc', version: '1.0.0' });
-  await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
+  const serving = serveMcpStdio(
+    { registry, principal: LOCAL_PRINCIPAL, readOnly: false, logger, audit: new AuditLog(path.join(dir, 'audit.jsonl')), confirms: new ConfirmTokens() },
+    { transport: serverTransport },
+  );
+  const client = new Client({ name: 'gen-tools-doc', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await client.connect(clientTransport);
   const doc = await toolsDocFromClient(client, { resources: allResources(), prompts: allPrompts() });
   await client.close();
-  await server.close();
+  await serving.close();
 
   if (process.argv.includes('--check')) {
     const current = await readFile(target, 'utf8').catch(() => '');

@@ -15,6 +15,7 @@ import {
   type CallToolResult,
   type McpRequestContext,
   type ServerContext,
+  type StandardSchemaWithJSON,
 } from '@modelcontextprotocol/server';
 import { serveStdio as sdkServeStdio } from '@modelcontextprotocol/server/stdio';
 import { z } from 'zod';
@@ -105,7 +106,7 @@ export function buildServer(opts: ServerOptions): McpServer {
         completions: {},
         logging: {},
       },
-      instructions: serverInstructions(opts),
+      instructions: callerParts(opts).instructions,
       maxToolInputElements: 10_000,
       cacheHints: {
         'tools/list': { ttlMs: LIST_TTL_MS, cacheScope: 'private' },
@@ -140,12 +141,12 @@ export function buildServer(opts: ServerOptions): McpServer {
   // tools/list from a cache: the definitions are converted to JSON Schema once per process.
   const toolList = toolListOf(offered);
   server.server.setRequestHandler('tools/list', () => toolList as never);
-  const scope = resourceScope(opts);
+  const scope = callerParts(opts).scope;
   const resources = allResources();
-  for (const resource of resources) registerResource(server, resource, opts, scope);
+  for (const resource of resources) registerResource(server, resource, opts, scope, callerParts(opts));
   // resources/list: paginated, and never waits on a CRM (listings come from the configuration).
   server.server.setRequestHandler('resources/list', (req) => listResourcesPage(resources, scope, req.params?.cursor));
-  for (const prompt of allPrompts()) registerPrompt(server, prompt, opts, scope);
+  for (const prompt of allPrompts()) registerPrompt(server, prompt, opts, scope, callerParts(opts));
   if (subscriptions) {
     server.server.setRequestHandler('resources/subscribe', async (req) => {
       if (!subscriptions.add(req.params.uri)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `At most ${MAX_SUBSCRIPTIONS} resource subscriptions per connection.`);
@@ -348,6 +349,36 @@ function resourceScope(opts: ServerOptions): ResourceScope {
   return { registry: opts.registry, principal: opts.principal, readOnly: opts.readOnly, history: opts.audit, writeTools: writeTools() };
 }
 
+/**
+ * What a server built for one caller shares with the next server built for the same caller: the
+ * instructions, the resource and prompt scope, the resource templates and prompt argument schemas
+ * (their completers close over that scope). Over HTTP a server is built for every request; this keeps
+ * the build to registrations.
+ */
+interface CallerParts {
+  instructions: string;
+  scope: ResourceScope;
+  templates: Map<string, ResourceTemplate>;
+  prompts: Map<string, z.ZodObject>;
+}
+
+const MAX_CALLERS = 1000;
+const callerCache = new WeakMap<TenantRegistry, Map<string, CallerParts>>();
+
+function callerParts(opts: ServerOptions): CallerParts {
+  let byCaller = callerCache.get(opts.registry);
+  if (!byCaller) callerCache.set(opts.registry, (byCaller = new Map()));
+  const p = opts.principal;
+  const key = JSON.stringify([p.name, p.tenants, p.readOnly === true, opts.readOnly, opts.audit.file]);
+  let parts = byCaller.get(key);
+  if (!parts) {
+    if (byCaller.size >= MAX_CALLERS) byCaller.clear();
+    parts = { instructions: serverInstructions(opts), scope: resourceScope(opts), templates: new Map(), prompts: new Map() };
+    byCaller.set(key, parts);
+  }
+  return parts;
+}
+
 const outputSchemas = new WeakMap<ToolDefinition, z.ZodObject>();
 
 function outputSchemaOf(tool: ToolDefinition): z.ZodObject {
@@ -359,17 +390,48 @@ function outputSchemaOf(tool: ToolDefinition): z.ZodObject {
   return schema;
 }
 
+/**
+ * The schema as the SDK gets it: validation by zod, JSON Schema from our per-process cache. Over HTTP
+ * every request builds a server, and the SDK would otherwise convert each tool's schemas again.
+ */
+function withCachedJson(schema: z.ZodObject, json: () => Record<string, unknown>): StandardSchemaWithJSON {
+  const std = schema['~standard'];
+  return {
+    '~standard': {
+      version: 1,
+      vendor: std.vendor,
+      validate: (value: unknown) => std.validate(value),
+      jsonSchema: { input: json, output: json },
+    },
+  } as StandardSchemaWithJSON;
+}
+
+const sdkSchemas = new WeakMap<ToolDefinition, { input: StandardSchemaWithJSON; output: StandardSchemaWithJSON }>();
+
+function sdkSchemasOf(tool: ToolDefinition): { input: StandardSchemaWithJSON; output: StandardSchemaWithJSON } {
+  let schemas = sdkSchemas.get(tool);
+  if (!schemas) {
+    schemas = {
+      input: withCachedJson(inputSchemaOf(tool), () => listedTool(tool).inputSchema),
+      output: withCachedJson(outputSchemaOf(tool), () => listedTool(tool).outputSchema),
+    };
+    sdkSchemas.set(tool, schemas);
+  }
+  return schemas;
+}
+
 function registerTool(server: McpServer, tool: ToolDefinition, opts: ServerOptions, changed: (uri: string) => void): void {
   server.registerTool(
     tool.name,
     {
       title: tool.title,
       description: tool.description,
-      inputSchema: inputSchemaOf(tool),
-      outputSchema: outputSchemaOf(tool),
+      inputSchema: sdkSchemasOf(tool).input,
+      outputSchema: sdkSchemasOf(tool).output,
       annotations: { title: tool.title, ...tool.annotations },
     },
-    async (args: Record<string, unknown>, extra: ServerContext): Promise<CallToolResult> => {
+    async (input: unknown, extra: ServerContext): Promise<CallToolResult> => {
+      const args = (input ?? {}) as Record<string, unknown>;
       const log = opts.logger.child({ tool: tool.name, principal: opts.principal.name });
       const signal = extra.mcpReq.signal;
       try {
@@ -429,7 +491,7 @@ function requestError(err: unknown, what: string, log: Logger): ProtocolError {
   return new ProtocolError(isUserError(err) ? ProtocolErrorCode.InvalidParams : ProtocolErrorCode.InternalError, publicErrorMessage(err, what, log));
 }
 
-function registerResource(server: McpServer, resource: ResourceDefinition, opts: ServerOptions, scope: ResourceScope): void {
+function registerResource(server: McpServer, resource: ResourceDefinition, opts: ServerOptions, scope: ResourceScope, parts: CallerParts): void {
   const log = opts.logger.child({ resource: resource.name, principal: opts.principal.name });
   const read = async (uri: URL, vars: Record<string, string | string[]>, signal: AbortSignal) => {
     const run = () => resource.read({ uri, vars, signal, ...scope });
@@ -447,32 +509,42 @@ function registerResource(server: McpServer, resource: ResourceDefinition, opts:
     server.registerResource(resource.name, resource.uri, meta, (uri, extra) => read(uri, {}, extra.mcpReq.signal));
     return;
   }
-  const complete: Record<string, (value: string, context?: { arguments?: Record<string, string> }) => Promise<string[]>> = {};
-  for (const variable of resource.variables ?? []) {
-    complete[variable] = async (value, context) =>
-      resource.complete ? resource.complete(variable, value, scope, { ...(context?.arguments ? { arguments: context.arguments } : {}) }) : [];
+  let template = parts.templates.get(resource.name);
+  if (!template) {
+    const complete: Record<string, (value: string, context?: { arguments?: Record<string, string> }) => Promise<string[]>> = {};
+    for (const variable of resource.variables ?? []) {
+      complete[variable] = async (value, context) =>
+        resource.complete ? resource.complete(variable, value, scope, { ...(context?.arguments ? { arguments: context.arguments } : {}) }) : [];
+    }
+    // The listing comes from the resources/list handler above (paginated); the template keeps completion.
+    template = new ResourceTemplate(resource.uri, { list: undefined, complete });
+    parts.templates.set(resource.name, template);
   }
   server.registerResource(
     resource.name,
-    // The listing comes from the resources/list handler above (paginated); the template keeps completion.
-    new ResourceTemplate(resource.uri, { list: undefined, complete }),
+    template,
     meta,
     (uri, vars, extra) => read(uri, vars as Record<string, string | string[]>, extra.mcpReq.signal),
   );
 }
 
-function registerPrompt(server: McpServer, prompt: PromptDefinition, opts: ServerOptions, scope: ResourceScope): void {
+function registerPrompt(server: McpServer, prompt: PromptDefinition, opts: ServerOptions, scope: ResourceScope, parts: CallerParts): void {
   const log = opts.logger.child({ prompt: prompt.name, principal: opts.principal.name });
-  const shape: Record<string, z.ZodType<string | undefined>> = {};
-  for (const arg of prompt.arguments) {
-    const complete = arg.complete;
-    // `describe` makes a new schema, so it comes before `completable` marks one; an optional argument
-    // is the completable schema made optional (the SDK finds the completer inside the optional).
-    const described = z.string().describe(arg.description);
-    const base = complete ? completable(described, (value) => complete(value ?? '', scope)) : described;
-    shape[arg.name] = arg.required ? base : base.optional();
+  let argsSchema = parts.prompts.get(prompt.name);
+  if (!argsSchema) {
+    const shape: Record<string, z.ZodType<string | undefined>> = {};
+    for (const arg of prompt.arguments) {
+      const complete = arg.complete;
+      // `describe` makes a new schema, so it comes before `completable` marks one; an optional argument
+      // is the completable schema made optional (the SDK finds the completer inside the optional).
+      const described = z.string().describe(arg.description);
+      const base = complete ? completable(described, (value) => complete(value ?? '', scope)) : described;
+      shape[arg.name] = arg.required ? base : base.optional();
+    }
+    argsSchema = z.object(shape);
+    parts.prompts.set(prompt.name, argsSchema);
   }
-  server.registerPrompt(prompt.name, { title: prompt.title, description: prompt.description, argsSchema: z.object(shape) }, (args) => {
+  server.registerPrompt(prompt.name, { title: prompt.title, description: prompt.description, argsSchema }, (args) => {
     try {
       const rendered = prompt.render(args as Record<string, string | undefined>, scope);
       return {
