@@ -21,7 +21,7 @@ export default tseslint.config(
     rules: { 'boundaries/imports': 'error' },
   },
   {
-    files: ['bench/**', 'test/**', 'src/cli/**', 'src/demo/**'],
+    files: ['bench/**', 'test/**', 'scripts/**', 'src/cli/**', 'src/demo/**'],
     rules: { 'no-console': 'off' },
   },
 );
