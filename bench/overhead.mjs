@@ -4,8 +4,9 @@
 //   - over stdio, one call at a time;
 //   - over Streamable HTTP (serve --http on loopback), one call at a time;
 //   - over Streamable HTTP, 20 calls at once against 20 direct GETs at once.
-// Over HTTP the calls are plain 2026-07-28 POSTs (the envelope a client sends, read with fetch, as the
-// direct GET is), so the figure is the server's overhead, not a client library's.
+// The calls are plain 2026-07-28 requests (the envelope a client sends: JSON lines on the server's stdin,
+// or POSTs read with fetch, as the direct GET is), so the figure is the server's overhead, not a client
+// library's.
 // Each runs twice: with the sandbox as it is (it answers in well under a millisecond, so the ratio is
 // all overhead), and with the layout GET answering in BENCH_CRM_MS (default 14 ms: what the same call
 // took on the real EspoCRM 9.1.7 the issue measured), which is the ratio a user sees.
@@ -55,6 +56,7 @@ export async function benchOverhead() {
   let stdio;
   let http;
   let httpServer;
+  let rawStdio;
   try {
     // No rate limit in the way of a benchmark (the HTTP default is 120 calls a minute per tenant).
     const config = {
@@ -64,6 +66,7 @@ export async function benchOverhead() {
     };
     await writeFile(path.join(dir, 'tenants.json'), JSON.stringify(config));
     const env = { PATH: process.env.PATH ?? '', B_KEY: sb.credentials.apiKey, B_PW: sb.credentials.admin.password, LOG_LEVEL: 'warn', XDG_STATE_HOME: dir };
+    // The SDK client checks that the server speaks 2026-07-28 on stdio; the timed calls are raw requests.
     stdio = modern();
     await stdio.connect(new StdioClientTransport({ command: process.execPath, args: [path.join(here, '../dist/cli.js'), 'serve', '--config', 'tenants.json'], env, cwd: dir, stderr: 'ignore' }));
     httpServer = serveHttp(dir, { ...env, LOG_LEVEL: 'info' }); // it logs its URL at info
@@ -80,13 +83,32 @@ export async function benchOverhead() {
       const r = await fetch(`${sb.apiUrl}/Lead/layout/detail`, { headers: byToken });
       await r.json();
     };
-    const viaMcp = (client) => async () => {
-      const r = await client.callTool({ name: 'get_layout', arguments: { entity: 'Lead', layout: 'detail' } });
-      if (r.isError) throw new Error(JSON.stringify(r.content));
-    };
+    const envelope = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} };
+    // stdio: a second server process, spoken to in raw JSON lines (one request at a time).
+    const raw = spawn(process.execPath, [path.join(here, '../dist/cli.js'), 'serve', '--config', 'tenants.json'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'ignore'] });
+    rawStdio = raw;
+    let buffer = '';
+    const waiting = new Map();
+    raw.stdout.on('data', (chunk) => {
+      buffer += chunk.toString('utf8');
+      let nl;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        const msg = JSON.parse(line);
+        waiting.get(msg.id)?.(msg);
+        waiting.delete(msg.id);
+      }
+    });
+    let stdioId = 1;
+    const viaStdio = () =>
+      new Promise((resolve, reject) => {
+        const id = stdioId++;
+        waiting.set(id, (msg) => (msg.error || msg.result?.isError ? reject(new Error(JSON.stringify(msg).slice(0, 300))) : resolve()));
+        raw.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'get_layout', arguments: { entity: 'Lead', layout: 'detail' }, _meta: envelope } })}\n`);
+      });
     const httpUrl = await httpServer.url;
     let nextId = 1;
-    const envelope = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} };
     const viaHttp = async () => {
       const r = await fetch(httpUrl, {
         method: 'POST',
@@ -104,7 +126,7 @@ export async function benchOverhead() {
     const many = (fn) => () => Promise.all(Array.from({ length: CONCURRENT }, () => fn()));
 
     const pairs = [
-      { name: 'tool call: get_layout via MCP (stdio) vs direct GET', ours: viaMcp(stdio), base: direct, n: calls },
+      { name: 'tool call: get_layout via MCP (stdio) vs direct GET', ours: viaStdio, base: direct, n: calls },
       { name: 'tool call: get_layout via MCP (HTTP) vs direct GET', ours: viaHttp, base: direct, n: calls },
       { name: `tool calls: ${CONCURRENT} concurrent get_layout via MCP (HTTP) vs ${CONCURRENT} concurrent direct GETs`, ours: many(viaHttp), base: many(direct), n: rounds },
     ];
@@ -134,6 +156,7 @@ export async function benchOverhead() {
     await stdio?.close();
     await http?.close();
     httpServer?.child.kill('SIGTERM');
+    rawStdio?.kill('SIGTERM');
     await sb.close();
     await rm(dir, { recursive: true, force: true });
   }

@@ -6,7 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/client';
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { StdioClientTransport as SdkStdioClientTransport } from '@modelcontextprotocol/client/stdio';
+
+/** A subclass negotiates the era in place: the base class would probe on a second spawned server. */
+class StdioClientTransport extends SdkStdioClientTransport {}
 import { startSandbox } from '../dist/sandbox/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
