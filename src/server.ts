@@ -27,6 +27,7 @@ import type { ToolContext, ToolDefinition } from './tools/define.js';
 import { runWriteTool, type PipelineStep } from './pipeline/run.js';
 import { allTools, writeTools } from './tools/catalog.js';
 import { allResources, type ResourceDefinition, type ResourceScope } from './resources/catalog.js';
+import { oneVar } from './resources/uris.js';
 import { allPrompts, type PromptDefinition } from './prompts/catalog.js';
 import { neutralizeText, withFenceNotice } from './core/fence.js';
 import { EspoError } from './espo/errors.js';
@@ -496,8 +497,10 @@ function registerResource(server: McpServer, resource: ResourceDefinition, opts:
   const read = async (uri: URL, vars: Record<string, string | string[]>, signal: AbortSignal) => {
     const run = () => resource.read({ uri, vars, signal, ...scope });
     try {
-      // A read that reaches a tenant's CRM counts toward its limits; an unknown tenant fails in `read` as usual.
-      const tenant = opts.limits && opts.registry.visible(opts.principal).find((t) => t.id === [vars.tenant].flat()[0]);
+      // A read that reaches a tenant's CRM counts toward its limits, the tenant read as the resource reads it
+      // (percent-decoded: "dam%61th" is "damath"); an unknown tenant fails in `read` as usual.
+      const named = oneVar(vars.tenant);
+      const tenant = opts.limits && named !== undefined ? opts.registry.visible(opts.principal).find((t) => t.id === named) : undefined;
       const value = tenant && opts.limits ? await opts.limits.run(tenant, signal, run) : await run();
       return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(value, null, 2) }] };
     } catch (err) {

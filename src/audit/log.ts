@@ -16,6 +16,8 @@ export interface AuditEntry {
   changeId?: string;
   tenant: string;
   principal: string;
+  /** How the caller authenticated over HTTP (a static token, a JWT, none on loopback); absent on stdio. */
+  auth?: 'token' | 'jwt' | 'none';
   tool: string;
   args: Record<string, unknown>;
   outcome: AuditOutcome;

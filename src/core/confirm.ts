@@ -12,6 +12,11 @@ export interface ConfirmBinding {
   args: Record<string, unknown>;
   /** Fingerprint of the state the plan was made on (e.g. a layout's or a field's current JSON). */
   state: string;
+  /**
+   * Who planned: only the same caller may apply (a plan made with one token cannot be confirmed with
+   * another). The name and how it authenticated, e.g. "token:max-frontend" or "jwt:max@example.com".
+   */
+  caller?: string;
 }
 
 interface Payload {
@@ -20,13 +25,15 @@ interface Payload {
   tool: string;
   a: string;
   s: string;
+  /** Digest of the caller, when bound. */
+  c?: string;
   exp: number;
   n: string;
 }
 
 export type ConfirmCheck =
   | { ok: true }
-  | { ok: false; reason: 'malformed' | 'signature' | 'expired' | 'used' | 'tenant' | 'tool' | 'arguments' | 'state'; message: string };
+  | { ok: false; reason: 'malformed' | 'signature' | 'expired' | 'used' | 'tenant' | 'caller' | 'tool' | 'arguments' | 'state'; message: string };
 
 /** Canonical JSON: object keys sorted, so equal values hash equally whatever their key order. */
 export function canonicalJson(value: unknown): string {
@@ -72,6 +79,7 @@ export class ConfirmTokens {
       tool: binding.tool,
       a: argsDigest(binding.args),
       s: binding.state,
+      ...(binding.caller !== undefined ? { c: fingerprint(binding.caller) } : {}),
       exp,
       n: randomBytes(6).toString('base64url'),
     };
@@ -99,6 +107,9 @@ export class ConfirmTokens {
     if (this.used.has(sig)) return { ok: false, reason: 'used', message: 'this confirm token was already used: plan again for another change' };
     if (this.now() > payload.exp) return { ok: false, reason: 'expired', message: 'the confirm token has expired: ask for a new plan and confirm it within 10 minutes' };
     if (payload.t !== binding.tenant) return { ok: false, reason: 'tenant', message: 'the confirm token was issued for another tenant: plan again on this tenant' };
+    if ((payload.c ?? null) !== (binding.caller !== undefined ? fingerprint(binding.caller) : null)) {
+      return { ok: false, reason: 'caller', message: 'the confirm token was issued to another caller: a plan is confirmed by whoever made it, so plan again yourself' };
+    }
     if (payload.tool !== binding.tool) return { ok: false, reason: 'tool', message: `the confirm token was issued for another tool, not ${binding.tool}` };
     if (payload.a !== argsDigest(binding.args)) {
       return { ok: false, reason: 'arguments', message: 'the arguments differ from the ones the plan was made with: call again with exactly the planned arguments, or plan again' };

@@ -28,6 +28,7 @@ export function recordLine(
     ...(changeId ? { changeId } : {}),
     tenant: scope.tenant.id,
     principal: scope.principal.name,
+    ...(scope.principal.via ? { auth: scope.principal.via } : {}),
     tool: scope.tool,
     args: scope.args,
     outcome: entry.outcome,

@@ -14,6 +14,7 @@ import { writeAccess } from '../espo/writeAccess.js';
 import { ToolError, describeError, isUserError } from '../errors.js';
 import type { ApplyContext, ToolContext, ToolResult, WriteToolDefinition } from '../tools/define.js';
 import { recordLine, type RecordScope } from './record.js';
+import { callerId } from '../tenants/policy.js';
 import { WriteFailure } from './failure.js';
 
 export interface PipelineDeps {
@@ -53,7 +54,8 @@ export async function runWriteTool(
     // A destructive tool confirms unless its plan says this change needs no confirmation.
     if (plan.confirm ?? tool.kind === 'destructive') {
       step('confirm');
-      const binding = { tenant: ctx.tenant.id, tool: tool.name, args: plan.binding?.args ?? {}, state: plan.binding?.state ?? '' };
+      // Bound to the caller too: a plan made with one token cannot be confirmed with another.
+      const binding = { tenant: ctx.tenant.id, tool: tool.name, args: plan.binding?.args ?? {}, state: plan.binding?.state ?? '', caller: callerId(ctx.principal) };
       if (confirm === undefined || dryRun) {
         const token = plan.blocked === undefined ? deps.confirms.issue(binding) : undefined;
         record({ outcome: 'planned', summary: plan.summary });

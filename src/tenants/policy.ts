@@ -8,6 +8,13 @@ export interface Principal {
   /** Tenant ids this principal may see; '*' for all configured tenants. */
   tenants: '*' | string[];
   readOnly?: boolean;
+  /** How the caller authenticated (HTTP: a static token, a JWT, or none on loopback); absent on stdio. */
+  via?: 'token' | 'jwt' | 'none';
+}
+
+/** The caller as one string, for binding a plan to whoever made it ("jwt:max@example.com", "local"). */
+export function callerId(principal: Principal): string {
+  return principal.via ? `${principal.via}:${principal.name}` : principal.name;
 }
 
 export const LOCAL_PRINCIPAL: Principal = { name: 'local', tenants: '*' };

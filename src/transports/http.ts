@@ -176,7 +176,7 @@ class RequestHandler {
     }
     let principal: Principal;
     try {
-      principal = pinTenant(outcome.principal, req.headers, this.opts.registry);
+      principal = { ...pinTenant(outcome.principal, req.headers, this.opts.registry), via: outcome.via };
     } catch (err) {
       if (!(err instanceof ToolError)) throw err;
       log.warn({ principal: outcome.principal.name, code: err.code }, 'refused: X-Tenant');

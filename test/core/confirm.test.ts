@@ -20,6 +20,18 @@ describe('confirm tokens', () => {
     expect(tokens.verify(token, { ...binding, state: 'changed' })).toMatchObject({ ok: false, reason: 'state' });
   });
 
+  it('binds the caller: only whoever planned may confirm, and how they authenticated counts', () => {
+    const tokens = new ConfirmTokens();
+    const { token } = tokens.issue({ ...binding, caller: 'token:max' });
+    expect(tokens.verify(token, { ...binding, caller: 'token:max' })).toEqual({ ok: true });
+    expect(tokens.verify(token, { ...binding, caller: 'token:ops' })).toMatchObject({ ok: false, reason: 'caller', message: expect.stringMatching(/another caller/) });
+    // A JWT whose subject equals a static token's name is another caller.
+    expect(tokens.verify(token, { ...binding, caller: 'jwt:max' })).toMatchObject({ ok: false, reason: 'caller' });
+    // A token issued without a caller does not confirm for one, nor the reverse.
+    expect(tokens.verify(token, binding)).toMatchObject({ ok: false, reason: 'caller' });
+    expect(tokens.verify(tokens.issue(binding).token, { ...binding, caller: 'token:max' })).toMatchObject({ ok: false, reason: 'caller' });
+  });
+
   it('refuses tampered, foreign, malformed, expired and replayed tokens', () => {
     let now = 1_000_000;
     const tokens = new ConfirmTokens(undefined, 60_000, () => now);

@@ -132,7 +132,7 @@ describe('HTTP with RS256 and ES256 JWTs from a loopback JWKS endpoint', () => {
       expect((res.structuredContent as { tenants: Array<{ id: string }> }).tenants.map((t) => t.id), alg).toEqual(['coach-vero']);
       const write = await client.callTool({ name: PROBE_WRITE, arguments: {} });
       expect(write.isError, textOf(write)).toBeFalsy();
-      expect(stack.audit.read().at(-1)).toMatchObject({ tenant: 'coach-vero', principal: `${alg}@example.com` });
+      expect(stack.audit.read().at(-1)).toMatchObject({ tenant: 'coach-vero', principal: `${alg}@example.com`, auth: 'jwt' });
     }
     expect(jwksRequests).toBeGreaterThan(0);
   });

@@ -34,6 +34,12 @@ describe('per-tenant limits over HTTP', () => {
     expect(stack.sandboxes.damath!.requests.length).toBe(crmCalls);
     // reading the tenant's resource reaches its CRM too, so it is limited as well
     await expect(first.readResource({ uri: 'espocrm://tenants/damath' })).rejects.toThrow(/over its limit.*Retry in \d+ seconds?/);
+    // ... however the tenant is spelled in the URI: percent-encoding names the same tenant and the same limit
+    const crmBefore = stack.sandboxes.damath!.requests.length;
+    for (const uri of ['espocrm://tenants/dam%61th', 'espocrm://tenants/dam%61th/entities/Lead', 'espocrm://tenants/%64amath/entities/Lead/layouts/detail']) {
+      await expect(first.readResource({ uri }), uri).rejects.toThrow(/over its limit.*Retry in \d+ seconds?/);
+    }
+    expect(stack.sandboxes.damath!.requests.length).toBe(crmBefore);
     const other = await first.callTool({ name: 'check_tenant', arguments: { tenant: 'coach-vero' } });
     expect(other.isError, textOf(other)).toBeFalsy();
     // list_tenants names no tenant and never reaches a CRM: not limited

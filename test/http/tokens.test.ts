@@ -126,6 +126,31 @@ describe('HTTP with static bearer tokens', () => {
     await expect(stack.connect({ ...bearer(TOKENS.MAX), 'X-Tenant': 'acme' })).rejects.toMatchObject({ status: 403 });
   });
 
+  it('a plan made with one token cannot be confirmed with another, even one allowed on the tenant', async () => {
+    const max = await stack.connect(bearer(TOKENS.MAX));
+    const ops = await stack.connect(bearer(TOKENS.ALL));
+    const args = { tenant: 'damath', entity: 'Lead', layout: 'filters' };
+    const plan = await max.callTool({ name: 'reset_layout', arguments: args });
+    const token = (plan.structuredContent as { confirmToken: string }).confirmToken;
+    expect(token).toEqual(expect.any(String));
+    const posts = () => stack.sandboxes.damath!.requests.filter((r) => r.method === 'POST' && r.path === 'Layout/action/resetToDefault').length;
+    const before = posts();
+    const stolen = await ops.callTool({ name: 'reset_layout', arguments: { ...args, confirm: token } });
+    expect(stolen.isError).toBe(true);
+    expect(textOf(stolen)).toMatch(/^Reset refused: the confirm token was issued to another caller/);
+    expect(posts()).toBe(before);
+    // The caller who planned can still confirm it.
+    const applied = await max.callTool({ name: 'reset_layout', arguments: { ...args, confirm: token } });
+    expect(applied.isError, textOf(applied)).toBeFalsy();
+    expect(posts()).toBe(before + 1);
+    const lines = stack.audit.read().filter((e) => e.tool === 'reset_layout');
+    expect(lines.map((e) => [e.principal, e.auth, e.outcome])).toEqual([
+      ['max-frontend', 'token', 'planned'],
+      ['ops', 'token', 'refused'],
+      ['max-frontend', 'token', 'applied'],
+    ]);
+  });
+
   it('a read-only token sees no write tool and cannot run one', async () => {
     const client = await stack.connect(bearer(TOKENS.READER));
     const { tools } = await client.listTools();
