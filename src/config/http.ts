@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { SecretRef } from './types.js';
 import { isSecretRef, looksLikeMalformedRef } from '../secrets/refs.js';
-import { describeFound, describeKind, didYouMean, expected, strict, wholeNumber } from './messages.js';
+import { describeFound, describeKind, didYouMean, expected, strict, wholeNumber, describeUrl } from './messages.js';
 
 /**
  * The `http` section of tenants.json: who may call the server over Streamable HTTP (static bearer
@@ -95,12 +95,12 @@ function urlProblem(value: string, opts: { pathAllowed: boolean }): string | und
   try {
     url = new URL(value);
   } catch {
-    return `expected an http(s) URL, found ${describeFound(value)}`;
+    return `expected an http(s) URL, found ${describeUrl(value)}`;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `expected an http(s) URL, found ${describeFound(value)}`;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `expected an http(s) URL, found ${describeUrl(value)}`;
   if (url.username || url.password) return 'must not contain a user name or password (the URL is not shown)';
-  if (url.search || url.hash) return `expected a URL without "?" or "#" parts, found ${describeFound(value)}`;
-  if (!opts.pathAllowed && url.pathname !== '/') return `expected an origin (scheme, host and port only), found ${describeFound(value)}`;
+  if (url.search || url.hash) return `expected a URL without "?" or "#" parts, found ${describeUrl(value)}`;
+  if (!opts.pathAllowed && url.pathname !== '/') return `expected an origin (scheme, host and port only), found ${describeUrl(value)}`;
   return undefined;
 }
 
@@ -110,7 +110,7 @@ const url = (what: string, opts: { pathAllowed: boolean; httpsUnlessLoopback?: b
     if (problem) return void ctx.addIssue({ code: 'custom', message: `${problem} — ${what}` });
     const parsed = new URL(value);
     if (opts.httpsUnlessLoopback && parsed.protocol === 'http:' && !LOOPBACK_NAMES.has(parsed.hostname)) {
-      ctx.addIssue({ code: 'custom', message: `expected an https URL (plain http only on loopback), found ${describeFound(value)}` });
+      ctx.addIssue({ code: 'custom', message: `expected an https URL (plain http only on loopback), found ${describeUrl(value)}` });
     }
   });
 
@@ -118,7 +118,7 @@ const origin = z.string({ error: expected('a browser origin such as "https://cha
   const problem = urlProblem(value, { pathAllowed: false });
   if (problem) return void ctx.addIssue({ code: 'custom', message: `${problem} — e.g. "https://chat.example.com"` });
   if (new URL(value).origin !== value) {
-    ctx.addIssue({ code: 'custom', message: `expected an origin written as browsers send it, found ${describeFound(value)} — write "${new URL(value).origin}"` });
+    ctx.addIssue({ code: 'custom', message: `expected an origin written as browsers send it, found ${describeUrl(value)} — write "${new URL(value).origin}"` });
   }
 });
 

@@ -9,6 +9,17 @@ export function describeFound(value: unknown): string {
   return describeKind(value);
 }
 
+/**
+ * A URL as an error message may show it: without a user name and password (`http://admin:secret@…`),
+ * a query string or a fragment (`?api_key=…`), which may hold secrets, even when the URL does not parse.
+ */
+export function describeUrl(value: string): string {
+  const shown = value
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#\s]*@/i, '$1')
+    .replace(/[?#][\s\S]*$/, '');
+  return `${describeFound(shown)}${shown !== value ? ' (its user name, password, query or fragment not shown)' : ''}`;
+}
+
 /** The kind of a value, without the value: for places that may hold secrets. */
 export function describeKind(value: unknown): string {
   if (value === null) return 'null';

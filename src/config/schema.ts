@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isSecretRef, looksLikeMalformedRef } from '../secrets/refs.js';
 import { checkCountryCode } from './country.js';
-import { describeFound, describeKind, expected, strict, wholeNumber } from './messages.js';
+import { describeFound, describeKind, expected, strict, wholeNumber, describeUrl } from './messages.js';
 import { httpSchema, httpTenantProblems } from './http.js';
 
 /**
@@ -23,17 +23,17 @@ function urlProblem(value: string, hint: string): string | undefined {
   try {
     url = new URL(value);
   } catch {
-    return `expected an http(s) URL, found ${describeFound(value)} — ${hint}`;
+    return `expected an http(s) URL, found ${describeUrl(value)} — ${hint}`;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return `expected an http(s) URL, found ${describeFound(value)} — ${hint}`;
+    return `expected an http(s) URL, found ${describeUrl(value)} — ${hint}`;
   }
   // Credentials in a URL are a literal secret: say so without repeating the URL.
   if (url.username || url.password) {
     return 'must not contain a user name or password (the URL is not shown) — put the admin user in "admin" with a secret reference for its password';
   }
   if (url.search || url.hash) {
-    return `expected the CRM's address without "?" or "#" parts, found ${describeFound(value)} — ${hint}`;
+    return `expected the CRM's address without "?" or "#" parts, found ${describeUrl(value)} — ${hint}`;
   }
   return undefined;
 }
