@@ -17,7 +17,7 @@ import { isRecord } from '../core/values.js';
 import { getI18n } from '../espo/api/index.js';
 import type { TenantContext } from '../tenants/registry.js';
 import type { TenantProfile } from '../tenants/profile.js';
-import { readScopes, resolveEntity, specError } from './entities.js';
+import { readScopes, resolveIn, specError } from './entities.js';
 
 export interface FieldContext {
   entity: string;
@@ -36,9 +36,9 @@ export interface FieldContext {
 /** Resolves the entity ("lead" -> "Lead") and reads its metadata, field types and patterns. */
 export async function loadFieldContext(tenant: TenantContext, entityInput: string, signal?: AbortSignal): Promise<FieldContext> {
   const profile = await tenant.profile.get(signal);
-  const { name: entity, scope, notes } = await resolveEntity(tenant, entityInput, signal);
-  const [scopes, defs, fieldTypes, patterns] = await Promise.all([
-    readScopes(tenant, signal),
+  const scopes = await readScopes(tenant, signal);
+  const { name: entity, scope, notes } = resolveIn(scopes, entityInput);
+  const [defs, fieldTypes, patterns] = await Promise.all([
     tenant.metadata.get<EntityDefs>(`entityDefs.${entity}`, signal),
     tenant.metadata.get<Record<string, FieldTypeDef>>('fields', signal),
     tenant.metadata.get<Record<string, unknown>>('app.regExpPatterns', signal),

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
-import { serveMcpStdio } from '../../src/server.js';
+import { serveMcpStdio, type ServerOptions, type StdioServing } from '../../src/server.js';
 import { TenantRegistry } from '../../src/tenants/registry.js';
 import { LOCAL_PRINCIPAL, type Principal } from '../../src/tenants/policy.js';
 import { AuditLog } from '../../src/audit/log.js';
@@ -104,6 +104,25 @@ export function sandboxTenantConfigs(
   return { configs, env };
 }
 
+/**
+ * The server as `serve` runs it (both eras on one stream), joined to an SDK client through an in-memory
+ * pair; the client speaks 2026-07-28 unless `era` is 'legacy'. For tests that build their own registry.
+ */
+export async function serveInMemory(options: ServerOptions, era: 'modern' | 'legacy' = 'modern'): Promise<{ client: Client; serving: StdioServing; close(): Promise<void> }> {
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  const serving = serveMcpStdio(options, { transport: serverTransport });
+  const client = new Client({ name: 'harness', version: '1.0.0' }, era === 'legacy' ? {} : { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await client.connect(clientTransport);
+  return {
+    client,
+    serving,
+    async close() {
+      await client.close().catch(() => undefined);
+      await serving.close().catch(() => undefined);
+    },
+  };
+}
+
 export async function startHarness(tenants: StackTenant[], opts: HarnessOptions = {}): Promise<Harness> {
   const sandboxes = await startSandboxes(tenants);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'espocrm-mcp-harness-'));
@@ -112,9 +131,7 @@ export async function startHarness(tenants: StackTenant[], opts: HarnessOptions 
   const registry = new TenantRegistry({ tenants: configs, source: 'test' }, { env, baseDir: dir, logger, ...(opts.breaker ? { breaker: opts.breaker } : {}) });
   const audit = new AuditLog(opts.auditFile ?? path.join(dir, 'audit.jsonl'));
   const clock = { offsetMs: 0 };
-  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-  // The server as `serve` runs it (both eras on one stream); the client speaks 2026-07-28 unless told otherwise.
-  const serving = serveMcpStdio(
+  const { client, serving } = await serveInMemory(
     {
       registry,
       principal: opts.principal ?? LOCAL_PRINCIPAL,
@@ -123,13 +140,8 @@ export async function startHarness(tenants: StackTenant[], opts: HarnessOptions 
       audit,
       confirms: new ConfirmTokens(undefined, 10 * 60_000, () => Date.now() + clock.offsetMs),
     },
-    { transport: serverTransport },
+    opts.era,
   );
-  const client = new Client(
-    { name: 'harness', version: '1.0.0' },
-    opts.era === 'legacy' ? {} : { versionNegotiation: { mode: { pin: '2026-07-28' } } },
-  );
-  await client.connect(clientTransport);
   const callRaw = async (name: string, args: unknown, callOpts: CallOptions = {}): Promise<CallResult> => {
     const res = await client.callTool({ name, arguments: args as Record<string, unknown> }, {
       ...(callOpts.onprogress ? { onprogress: callOpts.onprogress, resetTimeoutOnProgress: true } : {}),

@@ -11,9 +11,9 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
+import type { Client } from '@modelcontextprotocol/client';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { serveMcpStdio, type StdioServing } from '../../src/server.js';
+import { serveInMemory } from '../helpers/harness.js';
 import { TenantRegistry } from '../../src/tenants/registry.js';
 import { LOCAL_PRINCIPAL } from '../../src/tenants/policy.js';
 import { AuditLog } from '../../src/audit/log.js';
@@ -71,7 +71,7 @@ let dir: string;
 let audit: AuditLog;
 let registry: TenantRegistry;
 let client: Client;
-let serving: StdioServing;
+let served: Awaited<ReturnType<typeof serveInMemory>>;
 const steps: Array<{ step: PipelineStep; tool: string }> = [];
 
 beforeAll(async () => {
@@ -90,18 +90,12 @@ beforeAll(async () => {
   const logger = silentLogger();
   registry = new TenantRegistry({ tenants: configs as never, source: 'test' }, { env, baseDir: dir, logger });
   audit = new AuditLog(path.join(dir, 'audit.jsonl'));
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  serving = serveMcpStdio(
-    { registry, principal: LOCAL_PRINCIPAL, readOnly: false, logger, audit, confirms: new ConfirmTokens(), onWriteStep: (step, tool) => steps.push({ step, tool }) },
-    { transport: b },
-  );
-  client = new Client({ name: 'pipeline-test', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
-  await client.connect(a);
+  served = await serveInMemory({ registry, principal: LOCAL_PRINCIPAL, readOnly: false, logger, audit, confirms: new ConfirmTokens(), onWriteStep: (step, tool) => steps.push({ step, tool }) });
+  client = served.client;
 });
 
 afterAll(async () => {
-  await client?.close();
-  await serving?.close();
+  await served?.close();
   await registry?.close();
   audit?.close();
   await Promise.all(Object.values(sandboxes ?? {}).map((s) => s.close()));

@@ -7,8 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, InMemoryTransport, ProtocolError } from '@modelcontextprotocol/client';
-import { serveMcpStdio, type StdioServing } from '../../src/server.js';
+import { ProtocolError, type Client } from '@modelcontextprotocol/client';
+import { serveInMemory } from '../helpers/harness.js';
 import { TenantRegistry } from '../../src/tenants/registry.js';
 import { AuditLog } from '../../src/audit/log.js';
 import { ConfirmTokens } from '../../src/core/confirm.js';
@@ -18,7 +18,7 @@ import type { TenantConfig } from '../../src/config/types.js';
 const N = 250;
 let dir: string;
 let registry: TenantRegistry;
-let serving: StdioServing;
+let served: Awaited<ReturnType<typeof serveInMemory>>;
 let client: Client;
 let audit: AuditLog;
 
@@ -28,15 +28,12 @@ beforeAll(async () => {
   const tenants: TenantConfig[] = Array.from({ length: N }, (_, i) => ({ id: `t${String(i).padStart(3, '0')}`, name: `Client ${i}`, url: `http://127.0.0.1:9/t${i}`, readOnly: false, apiKey: 'env:K' }));
   registry = new TenantRegistry({ tenants, source: 'test' }, { env: { K: 'k' }, baseDir: dir, logger: silentLogger() });
   audit = new AuditLog(path.join(dir, 'audit.jsonl'));
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  serving = serveMcpStdio({ registry, principal: { name: 'ops', tenants: '*' }, readOnly: false, logger: silentLogger(), audit, confirms: new ConfirmTokens() }, { transport: b });
-  client = new Client({ name: 'list-test', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
-  await client.connect(a);
+  served = await serveInMemory({ registry, principal: { name: 'ops', tenants: '*' }, readOnly: false, logger: silentLogger(), audit, confirms: new ConfirmTokens() });
+  client = served.client;
 });
 
 afterAll(async () => {
-  await client?.close();
-  await serving?.close();
+  await served?.close();
   await registry?.close();
   audit?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
