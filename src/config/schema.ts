@@ -89,6 +89,19 @@ const limits = strict('an object such as { "concurrency": 4, "timeoutMs": 30000 
   timeoutMs: wholeNumber(100, 600_000, 'the request timeout in milliseconds, e.g. 30000').optional(),
 });
 
+const keep = (what: string) =>
+  strict(`an object such as { "days": 365, "count": 10000 }`, {
+    $comment: comment,
+    days: wholeNumber(1, 36_500, `how many days ${what} are kept, e.g. 365`).optional(),
+    count: wholeNumber(1, 100_000_000, `how many of the newest ${what} are kept, e.g. 10000`).optional(),
+  });
+
+const retention = strict('an object such as { "changes": { "days": 400 }, "calls": { "days": 90, "count": 5000 } }', {
+  $comment: comment,
+  changes: keep('changes (with their before-states, for undo_change)').optional(),
+  calls: keep('other calls (planned, refused, failed)').optional(),
+});
+
 const toolList = z.array(
   z
     .string({ error: expected('a tool name such as "find_duplicates"') })
@@ -139,6 +152,7 @@ export const tenantSchema = strict(
     tools: tools.optional(),
     defaultCountry: country.optional(),
     limits: limits.optional(),
+    retention: retention.optional(),
   },
   tenantAliases,
 ).superRefine((t, ctx) => {
@@ -171,7 +185,22 @@ const defaults = strict('an object such as { "readOnly": false, "defaultCountry"
 
 const audit = strict('an object such as { "path": "audit/espocrm-admin-mcp.jsonl" }', {
   $comment: comment,
-  path: text('a file path for the audit log, e.g. "audit/espocrm-admin-mcp.jsonl"').optional(),
+  path: text('a file path of a JSON Lines audit log to import into the store at start, e.g. "audit/espocrm-admin-mcp.jsonl"').optional(),
+});
+
+const store = strict(
+  'an object such as { "url": "env:ESPOCRM_MCP_DATABASE_URL" } (PostgreSQL) or { "path": "state/store.sqlite" } (embedded)',
+  {
+    $comment: comment,
+    url: secretRef.optional(),
+    path: text('a file path for the embedded store, e.g. "state/store.sqlite"').optional(),
+    retention: retention.optional(),
+  },
+  { database: 'url', databaseUrl: 'url', file: 'path' },
+).superRefine((s, ctx) => {
+  if (s.url !== undefined && s.path !== undefined) {
+    ctx.addIssue({ code: 'custom', message: '"url" (PostgreSQL) and "path" (embedded SQLite) name two stores: keep one' });
+  }
 });
 
 export const tenantsFileSchema = strict(
@@ -190,6 +219,7 @@ export const tenantsFileSchema = strict(
     defaults: defaults.optional(),
     http: httpSchema.optional(),
     audit: audit.optional(),
+    store: store.optional(),
   },
   { tenant: 'tenants', servers: 'tenants', instances: 'tenants', default: 'defaults' },
 ).superRefine((file, ctx) => {

@@ -6,6 +6,7 @@
  */
 
 import type { HttpConfig } from './http.js';
+import type { RetentionPolicy } from '../store/types.js';
 
 export type SecretRef = string;
 
@@ -32,6 +33,8 @@ export interface TenantConfig {
   defaultCountry?: string;
   /** Per-tenant request limits towards the CRM. */
   limits?: { concurrency?: number; timeoutMs?: number };
+  /** How long this tenant's audit lines are kept (on top of `store.retention`). */
+  retention?: Partial<RetentionPolicy>;
   description?: string;
 }
 
@@ -48,4 +51,6 @@ export interface ServerConfig {
   http?: HttpConfig;
   /** Audit log settings; a relative `path` is resolved against the config file's folder by `loadConfig`. */
   audit?: { path?: string };
+  /** The store: PostgreSQL (`url`, a secret reference) or an embedded SQLite file (`path`, default in the state folder). */
+  store?: { url?: SecretRef; path?: string; retention?: Partial<RetentionPolicy> };
 }

@@ -5,6 +5,7 @@ import { ConfigError } from './errors.js';
 import { formatPath } from './messages.js';
 import { SECRET_LITERAL, tenantsFileSchema, type TenantEntry, type TenantsFile } from './schema.js';
 import type { ServerConfig, TenantConfig } from './types.js';
+import type { RetentionPolicy } from '../store/types.js';
 
 export const DEFAULT_CONCURRENCY = 4;
 
@@ -52,6 +53,13 @@ function literalSecretMessage(path: readonly PropertyKey[], describePath: (path:
   );
 }
 
+function cleanRetention(r: { changes?: { $comment?: string; days?: number; count?: number }; calls?: { $comment?: string; days?: number; count?: number } }): Partial<RetentionPolicy> {
+  return {
+    ...(r.changes ? { changes: stripComment(r.changes)! } : {}),
+    ...(r.calls ? { calls: stripComment(r.calls)! } : {}),
+  };
+}
+
 function toServerConfig(file: TenantsFile, opts: ValidateOptions): ServerConfig {
   const tenants = Object.entries(file.tenants).map(([id, entry]) => toTenantConfig(id, entry, file.defaults));
   const config: ServerConfig = { tenants, source: opts.source, baseDir: opts.baseDir };
@@ -59,6 +67,14 @@ function toServerConfig(file: TenantsFile, opts: ValidateOptions): ServerConfig 
   if (file.audit) {
     const { path } = file.audit;
     config.audit = path === undefined ? {} : { path: isAbsolute(path) ? path : resolve(opts.baseDir, path) };
+  }
+  if (file.store) {
+    const { url, path, retention } = file.store;
+    config.store = {
+      ...(url !== undefined ? { url } : {}),
+      ...(path !== undefined ? { path: isAbsolute(path) ? path : resolve(opts.baseDir, path) } : {}),
+      ...(retention ? { retention: cleanRetention(retention) } : {}),
+    };
   }
   return config;
 }
@@ -76,6 +92,7 @@ function toTenantConfig(id: string, t: TenantEntry, defaults: TenantsFile['defau
   if (t.hmacSecret !== undefined) tenant.hmacSecret = t.hmacSecret;
   if (t.admin) tenant.admin = { username: t.admin.username, password: t.admin.password };
   if (t.tools) tenant.tools = stripComment(t.tools);
+  if (t.retention) tenant.retention = cleanRetention(t.retention);
   const country = t.defaultCountry ?? defaults?.defaultCountry;
   if (country !== undefined) tenant.defaultCountry = country;
   if (t.description !== undefined) tenant.description = t.description;

@@ -17,6 +17,8 @@ export interface ResolveSecretContext {
   baseDir?: string;
   /** Where `keychain` references look; defaults to the OS keychain. */
   store?: SecretStore;
+  /** What the secret is, for messages, when it is not a tenant's (e.g. "the store's database URL"). */
+  label?: string;
 }
 
 let defaultStore: KeychainStore | undefined;
@@ -24,7 +26,7 @@ let defaultStore: KeychainStore | undefined;
 /** Resolves a reference to the secret it names. Throws `SecretError`, whose message never holds a secret. */
 export async function resolveSecret(ref: SecretRef, ctx: ResolveSecretContext): Promise<string> {
   const field = secretFieldOf(ctx.field);
-  const where = `tenant "${ctx.tenantId}" ${field}`;
+  const where = ctx.label ?? `tenant "${ctx.tenantId}" ${field}`;
   const fail = (message: string) => new SecretError(`${where}: ${message}`, { tenantId: ctx.tenantId, field });
   const parsed = parseSecretRef(ref);
   if (!parsed) {

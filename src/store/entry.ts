@@ -1,0 +1,83 @@
+/**
+ * What an audit line may hold: secret-looking arguments dropped, confirm tokens shortened, and every
+ * argument bounded (long texts truncated with their length and SHA-256, long lists cut, deep values
+ * summarised), so no call can make a line large, whatever it sends.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { isRecord } from '../core/values.js';
+
+const SECRET_KEY = /pass(word)?|secret|token|api[-_]?key|authorization|cookie/i;
+
+/** A text argument longer than this is truncated (its hash and length kept). */
+export const MAX_ARG_TEXT = 512;
+/** A list argument longer than this keeps its first items. */
+export const MAX_ARG_ITEMS = 50;
+/** Past this depth a value is summarised. */
+const MAX_DEPTH = 6;
+/** The whole of a line's arguments, as JSON, at most. */
+export const MAX_ARGS_BYTES = 8 * 1024;
+/** Summary and error texts at most. */
+export const MAX_NOTE = 2_000;
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
+
+/** Arguments as they may be logged: secret-looking keys dropped, confirm tokens shortened. */
+export function scrubArgs(args: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args)) {
+    if (k === 'confirm' && typeof v === 'string') out[k] = `${v.slice(0, 8)}…`;
+    else if (SECRET_KEY.test(k)) out[k] = '[removed]';
+    else out[k] = v;
+  }
+  return out;
+}
+
+function truncText(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, 200)}… [truncated: ${s.length} characters, sha256 ${sha(s)}]`;
+}
+
+function bound(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return truncText(value, MAX_ARG_TEXT);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_DEPTH) {
+    const json = JSON.stringify(value) ?? '';
+    return `[nested value: ${json.length} characters, sha256 ${sha(json)}]`;
+  }
+  if (Array.isArray(value)) {
+    const kept = value.slice(0, MAX_ARG_ITEMS).map((v) => bound(v, depth + 1));
+    if (value.length > MAX_ARG_ITEMS) kept.push(`[… ${value.length - MAX_ARG_ITEMS} more items]`);
+    return kept;
+  }
+  const out: Record<string, unknown> = {};
+  const entries = Object.entries(value as Record<string, unknown>);
+  for (const [k, v] of entries.slice(0, MAX_ARG_ITEMS)) out[truncText(k, 100)] = bound(v, depth + 1);
+  if (entries.length > MAX_ARG_ITEMS) out['…'] = `${entries.length - MAX_ARG_ITEMS} more keys`;
+  return out;
+}
+
+/** Scrubbed and bounded arguments: at most MAX_ARGS_BYTES of JSON, whatever came in. */
+export function boundArgs(args: Record<string, unknown>): Record<string, unknown> {
+  const scrubbed = scrubArgs(isRecord(args) ? args : {});
+  const bounded = bound(scrubbed, 0) as Record<string, unknown>;
+  const json = JSON.stringify(bounded);
+  if (Buffer.byteLength(json) <= MAX_ARGS_BYTES) return bounded;
+  const full = JSON.stringify(scrubbed) ?? '';
+  return { '[truncated]': `${Buffer.byteLength(full)} bytes of arguments, sha256 ${sha(full)}`, keys: Object.keys(scrubbed).slice(0, MAX_ARG_ITEMS) };
+}
+
+export function boundNote(s: string | undefined): string | undefined {
+  return s === undefined ? undefined : s.length <= MAX_NOTE ? s : `${s.slice(0, MAX_NOTE)}… [${s.length - MAX_NOTE} more characters]`;
+}
+
+export function newChangeId(): string {
+  const t = Date.now().toString(36);
+  return `chg_${t}_${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * JSON Lines as any reader can take them: U+2028, U+2029 (line separators to JavaScript) and U+0085
+ * (next line, to some readers) escaped, so one line is one entry whatever a CRM put in a label.
+ */
+export function jsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u2028\u2029\u0085]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -1,0 +1,299 @@
+/**
+ * The store: the audit trail (every change with its before- and after-state, and every other write
+ * call, bounded), one-time keys, kept results, rate windows and shared keys, over one SQL engine.
+ * Every read is an indexed query: nothing scans the whole history.
+ */
+import { randomBytes, createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import type { Sql, SqlValue } from './sql.js';
+import { checkNotNewer, migrate } from './migrations.js';
+import { boundArgs, boundNote } from './entry.js';
+import type { AuditEntry, ChangePage, ChangeQuery, ChangeRecord, NewEntry, RetentionPolicy, Store } from './types.js';
+import { isRecord } from '../core/values.js';
+
+const APPLIED = "('applied', 'partial')";
+const DAY_MS = 86_400_000;
+
+interface Row {
+  seq: number;
+  entry: string;
+  undone_by: string | null;
+}
+
+function parse(row: Row): AuditEntry {
+  const entry = JSON.parse(row.entry) as AuditEntry;
+  if (row.undone_by) entry.undoneBy = row.undone_by;
+  return entry;
+}
+
+function targetOf(change: ChangeRecord | undefined): string | null {
+  if (!change) return null;
+  return change.layout ?? change.field ?? null;
+}
+
+/** A tenant's lines are pruned at most this often per process, after an append. */
+const PRUNE_EVERY_MS = 60_000;
+
+export interface SqlStoreOptions {
+  /** Each tenant's retention; without it nothing is pruned. */
+  retention?: (tenant: string) => RetentionPolicy;
+  now?: () => number;
+}
+
+export class SqlStore implements Store {
+  readonly engine: 'sqlite' | 'postgres';
+  private readonly lastPrune = new Map<string, number>();
+
+  private constructor(
+    private readonly sql: Sql,
+    readonly location: string,
+    private readonly opts: SqlStoreOptions,
+  ) {
+    this.engine = sql.dialect;
+  }
+
+  /** Opens a store on an engine: applies missing migrations, refuses a store newer than this code. */
+  static async open(sql: Sql, location: string, opts: SqlStoreOptions = {}): Promise<SqlStore> {
+    try {
+      await migrate(sql);
+      await checkNotNewer(sql);
+    } catch (err) {
+      await sql.close().catch(() => undefined);
+      throw err;
+    }
+    return new SqlStore(sql, location, opts);
+  }
+
+  /**
+   * Retention per tenant, never by global volume: after a tenant's line is appended, what its policy no
+   * longer keeps goes. Changes and other calls are counted apart: refused calls never push a change out.
+   */
+  private async retain(tenant: string): Promise<void> {
+    if (!this.opts.retention) return;
+    const now = (this.opts.now ?? Date.now)();
+    const last = this.lastPrune.get(tenant);
+    if (last !== undefined && now - last < PRUNE_EVERY_MS) return;
+    this.lastPrune.set(tenant, now);
+    await this.prune(tenant, this.opts.retention(tenant), now).catch(() => 0);
+  }
+
+  async append(input: NewEntry): Promise<AuditEntry> {
+    const entry: AuditEntry = {
+      ...input,
+      ts: input.ts ?? new Date().toISOString(),
+      args: boundArgs(input.args),
+    };
+    const summary = boundNote(input.summary);
+    const error = boundNote(input.error);
+    if (summary !== undefined) entry.summary = summary;
+    if (error !== undefined) entry.error = error;
+    await this.insert(this.sql, entry, null);
+    await this.retain(entry.tenant);
+    return entry;
+  }
+
+  private async insert(sql: Sql, entry: AuditEntry, importKey: string | null): Promise<boolean> {
+    const c = entry.change;
+    const applied = entry.outcome === 'applied';
+    const tsMs = Date.parse(entry.ts);
+    const values: SqlValue[] = [
+      Number.isFinite(tsMs) ? tsMs : Date.now(),
+      entry.tenant,
+      entry.changeId ?? null,
+      entry.changeId ? 1 : 0,
+      entry.tool,
+      entry.principal,
+      entry.outcome,
+      c?.kind ?? null,
+      c?.entity ?? null,
+      targetOf(c),
+      c?.undoes ?? null,
+      importKey,
+      JSON.stringify(entry),
+    ];
+    return sql.tx(async (t) => {
+      const res = await t.run(
+        'INSERT INTO audit (ts_ms, tenant, change_id, is_change, tool, principal, outcome, kind, entity, target, undoes, import_key, entry) ' +
+          'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        values,
+      );
+      if (res.changes === 1 && c?.kind === 'undo' && c.undoes && applied && entry.changeId) {
+        await t.run('UPDATE audit SET undone_by = ? WHERE change_id = ? AND tenant = ?', [entry.changeId, c.undoes, entry.tenant]);
+      }
+      return res.changes === 1;
+    });
+  }
+
+  async findChange(changeId: string): Promise<AuditEntry | undefined> {
+    const rows = await this.sql.all<Row>(`SELECT seq, entry, undone_by FROM audit WHERE change_id = ? AND outcome IN ${APPLIED}`, [changeId]);
+    const row = rows[0];
+    if (!row) return undefined;
+    const entry = parse(row);
+    return entry.change ? entry : undefined;
+  }
+
+  async recentChanges(tenant: string, limit: number, kinds?: ChangeRecord['kind'][]): Promise<AuditEntry[]> {
+    const params: SqlValue[] = [tenant];
+    let kindSql = '';
+    if (kinds && kinds.length > 0) {
+      kindSql = ` AND kind IN (${kinds.map(() => '?').join(', ')})`;
+      params.push(...kinds);
+    }
+    params.push(Math.max(1, Math.min(limit, 1_000)));
+    const rows = await this.sql.all<Row>(
+      `SELECT seq, entry, undone_by FROM audit WHERE tenant = ? AND is_change = 1 AND outcome IN ${APPLIED}${kindSql} ORDER BY seq DESC LIMIT ?`,
+      params,
+    );
+    return rows.map(parse);
+  }
+
+  async layoutChanges(tenant: string, entity: string, layout: string): Promise<AuditEntry[]> {
+    const rows = await this.sql.all<Row>(
+      `SELECT seq, entry, undone_by FROM audit WHERE tenant = ? AND entity = ? AND target = ? AND kind = 'layout' AND outcome IN ${APPLIED} ORDER BY seq`,
+      [tenant, entity, layout],
+    );
+    return rows.map(parse);
+  }
+
+  async listChanges(q: ChangeQuery): Promise<ChangePage> {
+    if (q.tenants.length === 0) return { entries: [] };
+    const where: string[] = [`tenant IN (${q.tenants.map(() => '?').join(', ')})`];
+    const params: SqlValue[] = [...q.tenants];
+    if (q.changesOnly) where.push('is_change = 1');
+    if (q.tool) (where.push('tool = ?'), params.push(q.tool));
+    if (q.principal) (where.push('principal = ?'), params.push(q.principal));
+    if (q.outcome) (where.push('outcome = ?'), params.push(q.outcome));
+    if (q.since) (where.push('ts_ms >= ?'), params.push(Date.parse(q.since)));
+    if (q.until) (where.push('ts_ms <= ?'), params.push(Date.parse(q.until)));
+    if (q.before !== undefined) (where.push('seq < ?'), params.push(q.before));
+    const limit = Math.max(1, Math.min(q.limit, 500));
+    params.push(limit + 1);
+    const rows = await this.sql.all<Row>(`SELECT seq, entry, undone_by FROM audit WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`, params);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return { entries: page.map(parse), ...(rows.length > limit && last ? { next: Number(last.seq) } : {}) };
+  }
+
+  async read(opts: { tenant?: string } = {}): Promise<AuditEntry[]> {
+    const out: AuditEntry[] = [];
+    await this.each(opts, (e) => void out.push(e));
+    return out;
+  }
+
+  async each(opts: { tenant?: string }, fn: (entry: AuditEntry) => void | Promise<void>): Promise<number> {
+    let after = 0;
+    let n = 0;
+    for (;;) {
+      const rows = opts.tenant
+        ? await this.sql.all<Row>('SELECT seq, entry, undone_by FROM audit WHERE tenant = ? AND seq > ? ORDER BY seq LIMIT 1000', [opts.tenant, after])
+        : await this.sql.all<Row>('SELECT seq, entry, undone_by FROM audit WHERE seq > ? ORDER BY seq LIMIT 1000', [after]);
+      for (const r of rows) {
+        await fn(parse(r));
+        n++;
+      }
+      if (rows.length < 1000) return n;
+      after = Number(rows.at(-1)!.seq);
+    }
+  }
+
+  async useOnce(key: string, expiresAtMs: number): Promise<boolean> {
+    const res = await this.sql.run('INSERT INTO once_keys (key, expires_ms) VALUES (?, ?) ON CONFLICT DO NOTHING', [key, expiresAtMs]);
+    if (Math.random() < 0.05) await this.sql.run('DELETE FROM once_keys WHERE expires_ms < ?', [Date.now()]);
+    return res.changes === 1;
+  }
+
+  async putResult(id: string, tenant: string, data: unknown, expiresAtMs: number): Promise<void> {
+    await this.sql.run('DELETE FROM results WHERE expires_ms < ?', [Date.now()]);
+    await this.sql.run('INSERT INTO results (id, tenant, expires_ms, data) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant, expires_ms = excluded.expires_ms, data = excluded.data', [
+      id,
+      tenant,
+      expiresAtMs,
+      JSON.stringify(data),
+    ]);
+  }
+
+  async getResult(id: string, tenant: string): Promise<unknown> {
+    const rows = await this.sql.all<{ data: string }>('SELECT data FROM results WHERE id = ? AND tenant = ? AND expires_ms >= ?', [id, tenant, Date.now()]);
+    return rows[0] ? (JSON.parse(rows[0].data) as unknown) : undefined;
+  }
+
+  async countCall(tenant: string, windowStartMs: number, windowMs: number): Promise<{ current: number; previous: number }> {
+    const rows = await this.sql.all<{ calls: number }>(
+      'INSERT INTO rate_windows (tenant, window_ms, calls) VALUES (?, ?, 1) ON CONFLICT (tenant, window_ms) DO UPDATE SET calls = rate_windows.calls + 1 RETURNING calls',
+      [tenant, windowStartMs],
+    );
+    const prev = await this.sql.all<{ calls: number }>('SELECT calls FROM rate_windows WHERE tenant = ? AND window_ms = ?', [tenant, windowStartMs - windowMs]);
+    if (Math.random() < 0.02) await this.sql.run('DELETE FROM rate_windows WHERE window_ms < ?', [windowStartMs - 2 * windowMs]);
+    return { current: Number(rows[0]?.calls ?? 1), previous: Number(prev[0]?.calls ?? 0) };
+  }
+
+  async sharedKey(name: string): Promise<Buffer> {
+    await this.sql.run('INSERT INTO shared_keys (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING', [name, randomBytes(32).toString('base64')]);
+    const rows = await this.sql.all<{ value: string }>('SELECT value FROM shared_keys WHERE name = ?', [name]);
+    return Buffer.from(rows[0]!.value, 'base64');
+  }
+
+  async prune(tenant: string, policy: RetentionPolicy, nowMs = Date.now()): Promise<number> {
+    let removed = 0;
+    for (const [isChange, rule] of [
+      [1, policy.changes],
+      [0, policy.calls],
+    ] as const) {
+      if (rule.days !== undefined) {
+        const res = await this.sql.run('DELETE FROM audit WHERE tenant = ? AND is_change = ? AND ts_ms < ?', [tenant, isChange, nowMs - rule.days * DAY_MS]);
+        removed += res.changes;
+      }
+      if (rule.count !== undefined) {
+        const edge = await this.sql.all<{ seq: number }>('SELECT seq FROM audit WHERE tenant = ? AND is_change = ? ORDER BY seq DESC LIMIT 1 OFFSET ?', [
+          tenant,
+          isChange,
+          rule.count,
+        ]);
+        if (edge[0]) {
+          const res = await this.sql.run('DELETE FROM audit WHERE tenant = ? AND is_change = ? AND seq <= ?', [tenant, isChange, Number(edge[0].seq)]);
+          removed += res.changes;
+        }
+      }
+    }
+    return removed;
+  }
+
+  async importJsonl(file: string): Promise<{ imported: number; skipped: number }> {
+    const info = await stat(file);
+    const fingerprint = `${info.size}:${Math.trunc(info.mtimeMs)}`;
+    const seen = await this.sql.all<{ fingerprint: string }>('SELECT fingerprint FROM imports WHERE source = ?', [file]);
+    if (seen[0]?.fingerprint === fingerprint) return { imported: 0, skipped: 0 };
+    let imported = 0;
+    let skipped = 0;
+    const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+    for await (const line of lines) {
+      if (!line.trim()) continue;
+      let entry: AuditEntry;
+      try {
+        const parsed = JSON.parse(line) as unknown;
+        if (!isRecord(parsed) || typeof parsed.tenant !== 'string' || typeof parsed.tool !== 'string' || typeof parsed.outcome !== 'string') throw new Error('not an entry');
+        entry = parsed as unknown as AuditEntry;
+      } catch {
+        skipped++; // a line torn by a crash, or not an audit line
+        continue;
+      }
+      const key = createHash('sha256').update(line).digest('hex');
+      const full: AuditEntry = { ...entry, ts: typeof entry.ts === 'string' ? entry.ts : new Date(0).toISOString(), principal: String(entry.principal ?? 'unknown'), args: boundArgs(isRecord(entry.args) ? entry.args : {}) };
+      if (await this.insert(this.sql, full, key)) imported++;
+      else skipped++;
+    }
+    await this.sql.run('INSERT INTO imports (source, fingerprint, lines, at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (source) DO UPDATE SET fingerprint = excluded.fingerprint, lines = excluded.lines, at_ms = excluded.at_ms', [
+      file,
+      fingerprint,
+      imported,
+      Date.now(),
+    ]);
+    return { imported, skipped };
+  }
+
+  async close(): Promise<void> {
+    await this.sql.close();
+  }
+}
