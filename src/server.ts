@@ -31,7 +31,7 @@ import { oneVar } from './resources/uris.js';
 import { allPrompts, type PromptDefinition } from './prompts/catalog.js';
 import { neutralizeText, withFenceNotice } from './core/fence.js';
 import { EspoError } from './espo/errors.js';
-import type { AuditLog } from './audit/log.js';
+import type { Store } from './store/types.js';
 import type { ConfirmTokens } from './core/confirm.js';
 import type { TenantLimits } from './tenants/limits.js';
 
@@ -44,7 +44,8 @@ export interface ServerOptions {
   principal: Principal;
   readOnly: boolean;
   logger: Logger;
-  audit: AuditLog;
+  /** Where changes, audit lines, spent confirm tokens and kept results go (src/store). */
+  store: Store;
   confirms: ConfirmTokens;
   /** Per-tenant concurrency and rate limits, shared by every request (HTTP mode); none when absent. */
   limits?: TenantLimits;
@@ -347,7 +348,7 @@ class ResourceSubscriptions {
 
 /** What resources and prompts see: the caller and the tenants, nothing that writes. */
 function resourceScope(opts: ServerOptions): ResourceScope {
-  return { registry: opts.registry, principal: opts.principal, readOnly: opts.readOnly, history: opts.audit, writeTools: writeTools() };
+  return { registry: opts.registry, principal: opts.principal, readOnly: opts.readOnly, history: opts.store, writeTools: writeTools() };
 }
 
 /**
@@ -370,7 +371,7 @@ function callerParts(opts: ServerOptions): CallerParts {
   let byCaller = callerCache.get(opts.registry);
   if (!byCaller) callerCache.set(opts.registry, (byCaller = new Map()));
   const p = opts.principal;
-  const key = JSON.stringify([p.name, p.tenants, p.readOnly === true, opts.readOnly, opts.audit.file]);
+  const key = JSON.stringify([p.name, p.tenants, p.readOnly === true, opts.readOnly, opts.store.location]);
   let parts = byCaller.get(key);
   if (!parts) {
     if (byCaller.size >= MAX_CALLERS) byCaller.clear();
@@ -450,7 +451,8 @@ function registerTool(server: McpServer, tool: ToolDefinition, opts: ServerOptio
           signal,
           logger: tenant ? log.child({ tenant: tenant.id }) : log,
           server: { readOnly: opts.readOnly },
-          history: opts.audit,
+          history: opts.store,
+          results: opts.store,
           async progress(progress, total, message) {
             if (progressToken === undefined) return;
             await extra.mcpReq.notify({
@@ -463,7 +465,7 @@ function registerTool(server: McpServer, tool: ToolDefinition, opts: ServerOptio
         const run =
           tool.kind === 'read'
             ? () => tool.handler(args as never, ctx)
-            : () => runWriteTool(tool, args, ctx, { audit: opts.audit, confirms: opts.confirms, changed, ...(opts.onWriteStep ? { onStep: opts.onWriteStep } : {}) });
+            : () => runWriteTool(tool, args, ctx, { store: opts.store, confirms: opts.confirms, changed, ...(opts.onWriteStep ? { onStep: opts.onWriteStep } : {}) });
         const result: { structured: unknown; text?: string } = tenant && opts.limits ? await opts.limits.run(tenant, signal, run) : await run();
         return {
           structuredContent: result.structured as Record<string, unknown>,

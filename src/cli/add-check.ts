@@ -1,4 +1,4 @@
-import { AuditLog, defaultAuditPath } from '../audit/log.js';
+import { EMPTY_HISTORY, NO_RESULTS } from '../store/index.js';
 import type { TenantConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { LOCAL_PRINCIPAL } from '../tenants/policy.js';
@@ -60,7 +60,8 @@ export async function checkNewTenant(tenant: NewTenant, opts: { logger: Logger; 
         server: { readOnly: true },
         progress: async () => undefined,
         // check_tenant only reads: it sees the recorded history, and writes nothing.
-        history: new AuditLog(defaultAuditPath(opts.env)),
+        history: EMPTY_HISTORY,
+        results: NO_RESULTS,
       },
     );
     return { ok: structured.ok, report: text ?? '', hints: hintsFor(tenant, structured), result: structured };

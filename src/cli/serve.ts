@@ -4,8 +4,9 @@ import { TenantRegistry } from '../tenants/registry.js';
 import { LOCAL_PRINCIPAL } from '../tenants/policy.js';
 import { serveStdio } from '../transports/stdio.js';
 import { checkTenant } from '../tools/check_tenant.js';
-import { AuditLog, defaultAuditPath } from '../audit/log.js';
-import { ConfirmTokens } from '../core/confirm.js';
+import { confirmTokensOn, EMPTY_HISTORY, NO_RESULTS, openStore } from '../store/index.js';
+import type { ServerConfig } from '../config/types.js';
+import type { Logger } from '../log/logger.js';
 import { dropUnsubstitutedHostVariables, readOnlyFromEnv } from './serve-env.js';
 
 async function openRegistry(opts: { config?: string; tenant?: string }) {
@@ -16,31 +17,40 @@ async function openRegistry(opts: { config?: string; tenant?: string }) {
   const logger = createLogger();
   const baseDir = config.baseDir ?? cwd;
   const registry = new TenantRegistry(config, { env: process.env, baseDir, logger, pin: opts.tenant });
-  const audit = new AuditLog(config.audit?.path ? config.audit.path : defaultAuditPath(process.env));
-  return { config, logger, registry, audit, baseDir };
+  return { config, logger, registry, baseDir };
+}
+
+/** The store and the confirm tokens that go with it (signed with its shared key, spent once across its processes). */
+async function openState(config: ServerConfig, logger: Logger) {
+  const store = await openStore(config, { env: process.env, log: logger });
+  logger.debug({ engine: store.engine, location: store.location }, 'store opened');
+  return { store, confirms: await confirmTokensOn(store) };
 }
 
 export async function runServe(opts: { config?: string; tenant?: string; readOnly: boolean }): Promise<void> {
-  const { logger, registry, audit } = await openRegistry(opts);
-  await serveStdio({ registry, principal: LOCAL_PRINCIPAL, readOnly: opts.readOnly || readOnlyFromEnv(process.env), logger, audit, confirms: new ConfirmTokens() });
+  const { config, logger, registry } = await openRegistry(opts);
+  const { store, confirms } = await openState(config, logger);
+  await serveStdio({ registry, principal: LOCAL_PRINCIPAL, readOnly: opts.readOnly || readOnlyFromEnv(process.env), logger, store, confirms });
 }
 
 /** `serve --http`: Streamable HTTP with the `http` section's authentication, origins, hosts and limits. */
 export async function runServeHttp(opts: { config?: string; tenant?: string; readOnly: boolean; port: number; host: string }): Promise<void> {
-  const { config, logger, registry, audit, baseDir } = await openRegistry(opts);
+  const { config, logger, registry, baseDir } = await openRegistry(opts);
+  const { store, confirms } = await openState(config, logger);
   // Loaded here only: the HTTP stack (SDK transport, jose) would slow the stdio start-up.
   const { serveHttp } = await import('../transports/http.js');
   try {
-    await serveHttp({ registry, readOnly: opts.readOnly || readOnlyFromEnv(process.env), logger, audit, confirms: new ConfirmTokens(), http: config.http, host: opts.host, port: opts.port, env: process.env, baseDir });
+    await serveHttp({ registry, readOnly: opts.readOnly || readOnlyFromEnv(process.env), logger, store, confirms, http: config.http, host: opts.host, port: opts.port, env: process.env, baseDir });
   } catch (err) {
     await registry.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
     throw err;
   }
 }
 
 /** `tenants check [ID]`: runs check_tenant on one or every tenant and prints the results; exit code 0 when all pass. */
 export async function runTenantCheck(tenantId: string | undefined, opts: { configPath?: string }): Promise<number> {
-  const { logger, registry, audit } = await openRegistry({ config: opts.configPath });
+  const { logger, registry } = await openRegistry({ config: opts.configPath });
   const targets = tenantId ? [registry.resolve(tenantId, LOCAL_PRINCIPAL)] : registry.visible(LOCAL_PRINCIPAL);
   let failures = 0;
   try {
@@ -55,7 +65,9 @@ export async function runTenantCheck(tenantId: string | undefined, opts: { confi
           logger,
           server: { readOnly: false },
           progress: async () => undefined,
-          history: audit,
+          // check_tenant only reads the CRM: no history, no kept results.
+          history: EMPTY_HISTORY,
+          results: NO_RESULTS,
         },
       );
       process.stdout.write(`${result.text}\n\n`);

@@ -58,15 +58,28 @@ function argsDigest(args: Record<string, unknown>): string {
   return fingerprint(bound);
 }
 
+/** Where spent tokens are remembered when several processes share them (the store). */
+export interface OnceRegistry {
+  /** Marks `key` used; false when it already was. */
+  useOnce(key: string, expiresAtMs: number): Promise<boolean>;
+}
+
+const USED: ConfirmCheck = { ok: false, reason: 'used', message: 'this confirm token was already used: plan again for another change' };
+
 export class ConfirmTokens {
   private readonly key: Buffer;
   /** Tokens already applied, until they expire: a token confirms one apply only. */
   private readonly used = new Map<string, number>();
 
+  /**
+   * `key` signs tokens (random per process when absent; the store's shared key across replicas);
+   * `once`, when given, remembers spent tokens for every process sharing it.
+   */
   constructor(
     key?: Buffer | string,
     private readonly ttlMs = 10 * 60_000,
     private readonly now: () => number = Date.now,
+    private readonly once?: OnceRegistry,
   ) {
     this.key = key === undefined ? randomBytes(32) : Buffer.isBuffer(key) ? key : Buffer.from(key, 'utf8');
   }
@@ -104,7 +117,7 @@ export class ConfirmTokens {
     } catch {
       return { ok: false, reason: 'malformed', message: 'the confirm token is malformed: pass the token exactly as the plan returned it' };
     }
-    if (this.used.has(sig)) return { ok: false, reason: 'used', message: 'this confirm token was already used: plan again for another change' };
+    if (this.used.has(sig)) return USED;
     if (this.now() > payload.exp) return { ok: false, reason: 'expired', message: 'the confirm token has expired: ask for a new plan and confirm it within 10 minutes' };
     if (payload.t !== binding.tenant) return { ok: false, reason: 'tenant', message: 'the confirm token was issued for another tenant: plan again on this tenant' };
     if ((payload.c ?? null) !== (binding.caller !== undefined ? fingerprint(binding.caller) : null)) {
@@ -120,18 +133,25 @@ export class ConfirmTokens {
     return { ok: true };
   }
 
-  /** Marks a verified token as spent, so it cannot confirm a second apply. */
-  consume(token: string): void {
+  /**
+   * Marks a verified token as spent, so it cannot confirm a second apply, here or in any process
+   * sharing the registry; refused when another apply spent it first.
+   */
+  async consume(token: string): Promise<ConfirmCheck> {
     const now = this.now();
     for (const [sig, exp] of this.used) if (exp < now) this.used.delete(sig);
     const [body, sig] = token.split('.');
-    if (!body || !sig) return;
+    if (!body || !sig) return { ok: false, reason: 'malformed', message: 'the confirm token is malformed: pass the token exactly as the plan returned it' };
+    if (this.used.has(sig)) return USED;
+    let exp = now + this.ttlMs;
     try {
-      const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Payload;
-      this.used.set(sig, payload.exp);
+      exp = (JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Payload).exp;
     } catch {
-      this.used.set(sig, now + this.ttlMs);
+      // verified before: cannot happen; keep the default expiry
     }
+    this.used.set(sig, exp);
+    if (this.once && !(await this.once.useOnce(`confirm:${sig}`, exp))) return USED;
+    return { ok: true };
   }
 
   private sign(body: string): string {

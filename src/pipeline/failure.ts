@@ -1,5 +1,5 @@
 import { ToolError } from '../errors.js';
-import type { AuditOutcome } from '../audit/log.js';
+import type { AuditOutcome } from '../store/types.js';
 import type { RecordedChange } from '../tools/define.js';
 
 /**

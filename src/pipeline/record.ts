@@ -3,13 +3,14 @@
  * follows an applied change: the tenant's metadata cache is dropped so the next read sees it, and
  * resource subscribers are told. Only the write pipeline calls this.
  */
-import { newChangeId, type AuditLog, type AuditOutcome, type ChangeRecord } from '../audit/log.js';
+import { newChangeId } from '../store/entry.js';
+import type { AuditOutcome, ChangeRecord, InstanceIdentity, Store } from '../store/types.js';
 import { changedResourceUris } from '../resources/uris.js';
 import type { Principal } from '../tenants/policy.js';
 import type { TenantContext } from '../tenants/registry.js';
 
 export interface RecordScope {
-  audit: AuditLog;
+  store: Store;
   tenant: TenantContext;
   principal: Principal;
   tool: string;
@@ -18,13 +19,26 @@ export interface RecordScope {
   changed?(uri: string): void;
 }
 
+/** The instance a change is made on, as the CRM reported it (read once per tenant and kept). */
+export async function instanceOf(tenant: TenantContext, signal?: AbortSignal): Promise<InstanceIdentity | undefined> {
+  try {
+    const p = await tenant.profile.get(signal);
+    const out: InstanceIdentity = {};
+    if (p.siteUrl) out.siteUrl = p.siteUrl;
+    if (p.version) out.version = p.version;
+    return out.siteUrl || out.version ? out : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Records one line; returns the change id when it records a change. */
-export function recordLine(
+export async function recordLine(
   scope: RecordScope,
-  entry: { outcome: AuditOutcome; summary: string; change?: ChangeRecord; error?: string },
-): string | undefined {
+  entry: { outcome: AuditOutcome; summary: string; change?: ChangeRecord; error?: string; instance?: InstanceIdentity },
+): Promise<string | undefined> {
   const changeId = entry.change ? newChangeId() : undefined;
-  scope.audit.append({
+  await scope.store.append({
     ...(changeId ? { changeId } : {}),
     tenant: scope.tenant.id,
     principal: scope.principal.name,
@@ -35,11 +49,12 @@ export function recordLine(
     summary: entry.summary,
     ...(entry.error ? { error: entry.error } : {}),
     ...(entry.change ? { change: entry.change } : {}),
+    ...(entry.change && entry.instance ? { instance: entry.instance } : {}),
   });
   if (entry.outcome === 'applied' || entry.outcome === 'partial') {
     scope.tenant.metadata.invalidate();
     if (entry.change && scope.changed) {
-      const undone = entry.change.kind === 'undo' && entry.change.undoes ? scope.audit.findChange(entry.change.undoes)?.change : undefined;
+      const undone = entry.change.kind === 'undo' && entry.change.undoes ? (await scope.store.findChange(entry.change.undoes))?.change : undefined;
       for (const uri of changedResourceUris(scope.tenant.id, entry.change, undone)) scope.changed(uri);
     }
   }

@@ -8,17 +8,17 @@
  * after the guard, and never writes an audit line itself. Every call leaves exactly one audit line
  * (refused, planned, dry run, unchanged, failed), plus one per change it made.
  */
-import type { AuditLog } from '../audit/log.js';
+import type { Store } from '../store/types.js';
 import type { ConfirmTokens } from '../core/confirm.js';
 import { writeAccess } from '../espo/writeAccess.js';
 import { ToolError, describeError, isUserError } from '../errors.js';
 import type { ApplyContext, ToolContext, ToolResult, WriteToolDefinition } from '../tools/define.js';
-import { recordLine, type RecordScope } from './record.js';
+import { instanceOf, recordLine, type RecordScope } from './record.js';
 import { callerId } from '../tenants/policy.js';
 import { WriteFailure } from './failure.js';
 
 export interface PipelineDeps {
-  audit: AuditLog;
+  store: Store;
   confirms: ConfirmTokens;
   /** Tells resource subscribers that a resource changed. */
   changed?(uri: string): void;
@@ -34,10 +34,10 @@ export async function runWriteTool(
   ctx: ToolContext,
   deps: PipelineDeps,
 ): Promise<ToolResult<Record<string, unknown>>> {
-  const scope: RecordScope = { audit: deps.audit, tenant: ctx.tenant, principal: ctx.principal, tool: tool.name, args, ...(deps.changed ? { changed: deps.changed } : {}) };
+  const scope: RecordScope = { store: deps.store, tenant: ctx.tenant, principal: ctx.principal, tool: tool.name, args, ...(deps.changed ? { changed: deps.changed } : {}) };
   const step = (s: PipelineStep) => deps.onStep?.(s, tool.name);
   let recorded = false;
-  const record = (entry: Parameters<typeof recordLine>[1]) => {
+  const record = async (entry: Parameters<typeof recordLine>[1]) => {
     recorded = true;
     step('audit');
     return recordLine(scope, entry);
@@ -46,7 +46,7 @@ export async function runWriteTool(
     step('plan');
     const plan = await tool.plan(args as never, ctx);
     if (plan.action === 'final') {
-      record({ outcome: plan.outcome, summary: plan.summary });
+      await record({ outcome: plan.outcome, summary: plan.summary });
       return plan.result;
     }
     const dryRun = args.dryRun === true;
@@ -58,15 +58,17 @@ export async function runWriteTool(
       const binding = { tenant: ctx.tenant.id, tool: tool.name, args: plan.binding?.args ?? {}, state: plan.binding?.state ?? '', caller: callerId(ctx.principal) };
       if (confirm === undefined || dryRun) {
         const token = plan.blocked === undefined ? deps.confirms.issue(binding) : undefined;
-        record({ outcome: 'planned', summary: plan.summary });
+        await record({ outcome: 'planned', summary: plan.summary });
         return plan.preview(token);
       }
       const check = deps.confirms.verify(confirm, binding);
       if (!check.ok) throw new ToolError(`${tool.refusal ?? 'Refused'}: ${check.message}.`, `confirm_${check.reason}`);
       if (plan.blocked !== undefined) throw new ToolError(`${tool.refusal ?? 'Refused'}: ${plan.blocked}`, 'blocked');
-      deps.confirms.consume(confirm);
+      // One apply per token, across every process sharing the store (replicas behind a load balancer).
+      const used = await deps.confirms.consume(confirm);
+      if (!used.ok) throw new ToolError(`${tool.refusal ?? 'Refused'}: ${used.message}.`, `confirm_${used.reason}`);
     } else if (dryRun) {
-      record({ outcome: 'dry_run', summary: plan.summary });
+      await record({ outcome: 'dry_run', summary: plan.summary });
       return plan.preview();
     }
 
@@ -81,16 +83,26 @@ export async function runWriteTool(
 
     step('audit');
     recorded = true;
-    const ids = verdict.changes.map((c) => recordLine(scope, { outcome: verdict.outcome, summary: c.summary, change: c.change, ...(verdict.error ? { error: verdict.error } : {}) })!);
-    if (ids.length === 0) recordLine(scope, { outcome: verdict.outcome, summary: verdict.summary, ...(verdict.error ? { error: verdict.error } : {}) });
+    const instance = await instanceOf(ctx.tenant, ctx.signal);
+    const ids: string[] = [];
+    for (const c of verdict.changes) {
+      ids.push((await recordLine(scope, { outcome: verdict.outcome, summary: c.summary, change: c.change, ...(instance ? { instance } : {}), ...(verdict.error ? { error: verdict.error } : {}) }))!);
+    }
+    if (ids.length === 0) await recordLine(scope, { outcome: verdict.outcome, summary: verdict.summary, ...(verdict.error ? { error: verdict.error } : {}) });
     return verdict.result(ids);
   } catch (err) {
     if (!recorded) {
-      if (err instanceof WriteFailure) {
-        record({ outcome: err.outcome, summary: err.summary, error: err.message, ...(err.change ? { change: err.change.change } : {}) });
-      } else {
-        const outcome = isUserError(err) ? 'refused' : 'failed';
-        record({ outcome, summary: `${tool.name} ${outcome}`, error: describeError(err) });
+      try {
+        if (err instanceof WriteFailure) {
+          const instance = err.change ? await instanceOf(ctx.tenant) : undefined;
+          await record({ outcome: err.outcome, summary: err.summary, error: err.message, ...(err.change ? { change: err.change.change } : {}), ...(instance ? { instance } : {}) });
+        } else {
+          const outcome = isUserError(err) ? 'refused' : 'failed';
+          await record({ outcome, summary: `${tool.name} ${outcome}`, error: describeError(err) });
+        }
+      } catch (storeErr) {
+        // The call's own error is what the caller needs; the store's goes to the operator.
+        ctx.logger.error({ tool: tool.name, tenant: ctx.tenant.id, err: describeError(storeErr) }, 'could not record the audit line of a failed call');
       }
     }
     throw err;

@@ -3,7 +3,7 @@
  * layout was customised in its admin UI, so only an edit through this server (applied, not undone and
  * not followed by a reset) proves it; anything else is unknown.
  */
-import type { AuditEntry, ChangeHistory } from '../audit/log.js';
+import type { AuditEntry, ChangeHistory } from '../store/types.js';
 
 export interface Customization {
   /** True when this server saved the layout and that edit stands; null when unknown (never false). */
@@ -16,19 +16,18 @@ export interface Customization {
 const isLayoutChange = (e: AuditEntry, entity: string, name: string): boolean =>
   e.change?.kind === 'layout' && e.change.entity === entity && e.change.layout === name && (e.outcome === 'applied' || e.outcome === 'partial');
 
-export function customizationOf(history: ChangeHistory, tenant: string, entity: string, name: string): Customization {
-  const entries = history.ofTenant(tenant).filter((e) => isLayoutChange(e, entity, name));
+/** One indexed read of this layout's recorded changes (never the whole history). */
+export async function customizationOf(history: ChangeHistory, tenant: string, entity: string, name: string): Promise<Customization> {
+  const entries = (await history.layoutChanges(tenant, entity, name)).filter((e) => isLayoutChange(e, entity, name));
   const lastReset = entries.findLastIndex((e) => e.tool === 'reset_layout');
-  const edit = entries
-    .slice(lastReset + 1)
-    .findLast((e) => e.tool !== 'reset_layout' && e.changeId !== undefined && !history.isUndone(e.changeId));
+  const edit = entries.slice(lastReset + 1).findLast((e) => e.tool !== 'reset_layout' && e.changeId !== undefined && e.undoneBy === undefined);
   if (edit?.changeId) {
     return { customized: true, changeId: edit.changeId, note: `customised by this server (change ${edit.changeId}, ${edit.ts})` };
   }
   const unknown = "EspoCRM's API does not tell whether a layout was customised in its admin UI";
   if (lastReset >= 0) {
     const reset = entries[lastReset] as AuditEntry;
-    const undone = reset.changeId !== undefined && history.isUndone(reset.changeId);
+    const undone = reset.undoneBy !== undefined;
     return {
       customized: null,
       note: `${undone ? 'a reset to the default by this server was undone' : `reset to EspoCRM's default by this server (${reset.ts})`}; ${unknown}`,

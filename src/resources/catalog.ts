@@ -1,6 +1,6 @@
 import type { Principal, ToolKind } from '../tenants/policy.js';
 import type { TenantRegistry } from '../tenants/registry.js';
-import type { ChangeHistory } from '../audit/log.js';
+import type { ChangeHistory } from '../store/types.js';
 import { tenantListResource, tenantResource } from './tenants.js';
 import { entityResource } from './entities.js';
 import { layoutResource } from './layouts.js';

@@ -2,7 +2,7 @@
  * The resource URIs and which of them a change touches. Write tools report their changes through
  * the write pipeline (`src/pipeline/record.ts`); these URIs are what `notifications/resources/updated` names for subscribers.
  */
-import type { ChangeRecord } from '../audit/log.js';
+import type { ChangeRecord } from '../store/types.js';
 
 export const TENANTS_URI = 'espocrm://tenants';
 

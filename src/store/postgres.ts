@@ -60,7 +60,7 @@ export class PostgresSql implements Sql {
     } catch (err) {
       await pool.end().catch(() => undefined);
       const reason = err instanceof Error ? err.message.replace(/postgres(ql)?:\/\/[^\s]*/gi, '[url]') : String(err);
-      throw new Error(`Could not connect to the PostgreSQL store at ${describeDatabaseUrl(url)}: ${reason}`);
+      throw new Error(`Could not connect to the PostgreSQL store at ${describeDatabaseUrl(url)}: ${reason}`, { cause: err });
     }
     return new PostgresSql(pool);
   }

@@ -64,11 +64,19 @@ export function tightenPermissions(file: string): void {
   }
 }
 
+/**
+ * One connection per file and process, shared by every store opened on it: the drivers are
+ * synchronous, so a second connection waiting for the first one's lock would block the very thread
+ * that must release it.
+ */
+const shared = new Map<string, { sql: SqliteSql; refs: number }>();
+
 export class SqliteSql implements Sql {
   readonly dialect = 'sqlite' as const;
   private readonly statements = new Map<string, Statement>();
   private readonly lock = new Mutex();
   private inTx = false;
+  private key?: string;
 
   private constructor(
     private readonly db: Database,
@@ -76,6 +84,21 @@ export class SqliteSql implements Sql {
   ) {}
 
   static async open(file: string, opts: { driver?: SqliteDriver } = {}): Promise<SqliteSql> {
+    const key = file === ':memory:' ? undefined : `${opts.driver ?? 'auto'}:${path.resolve(file)}`;
+    const existing = key ? shared.get(key) : undefined;
+    if (existing) {
+      existing.refs++;
+      return existing.sql;
+    }
+    const sql = await SqliteSql.connect(file, opts);
+    if (key) {
+      sql.key = key;
+      shared.set(key, { sql, refs: 1 });
+    }
+    return sql;
+  }
+
+  private static async connect(file: string, opts: { driver?: SqliteDriver }): Promise<SqliteSql> {
     const nodeSqlite = opts.driver === 'better-sqlite3' ? undefined : await loadNodeSqlite();
     const better = nodeSqlite ? undefined : loadBetterSqlite();
     const open = nodeSqlite ?? better;
@@ -145,6 +168,9 @@ export class SqliteSql implements Sql {
   }
 
   async close(): Promise<void> {
+    const entry = this.key ? shared.get(this.key) : undefined;
+    if (entry && --entry.refs > 0) return;
+    if (this.key) shared.delete(this.key);
     await this.lock.run(async () => {
       this.statements.clear();
       this.db.close();

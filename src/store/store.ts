@@ -162,12 +162,16 @@ export class SqlStore implements Store {
     const where: string[] = [`tenant IN (${q.tenants.map(() => '?').join(', ')})`];
     const params: SqlValue[] = [...q.tenants];
     if (q.changesOnly) where.push('is_change = 1');
-    if (q.tool) (where.push('tool = ?'), params.push(q.tool));
-    if (q.principal) (where.push('principal = ?'), params.push(q.principal));
-    if (q.outcome) (where.push('outcome = ?'), params.push(q.outcome));
-    if (q.since) (where.push('ts_ms >= ?'), params.push(Date.parse(q.since)));
-    if (q.until) (where.push('ts_ms <= ?'), params.push(Date.parse(q.until)));
-    if (q.before !== undefined) (where.push('seq < ?'), params.push(q.before));
+    const add = (clause: string, value: SqlValue) => {
+      where.push(clause);
+      params.push(value);
+    };
+    if (q.tool) add('tool = ?', q.tool);
+    if (q.principal) add('principal = ?', q.principal);
+    if (q.outcome) add('outcome = ?', q.outcome);
+    if (q.since) add('ts_ms >= ?', Date.parse(q.since));
+    if (q.until) add('ts_ms <= ?', Date.parse(q.until));
+    if (q.before !== undefined) add('seq < ?', q.before);
     const limit = Math.max(1, Math.min(q.limit, 500));
     params.push(limit + 1);
     const rows = await this.sql.all<Row>(`SELECT seq, entry, undone_by FROM audit WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`, params);
@@ -281,6 +285,12 @@ export class SqlStore implements Store {
       }
       const key = createHash('sha256').update(line).digest('hex');
       const full: AuditEntry = { ...entry, ts: typeof entry.ts === 'string' ? entry.ts : new Date(0).toISOString(), principal: String(entry.principal ?? 'unknown'), args: boundArgs(isRecord(entry.args) ? entry.args : {}) };
+      const summary = boundNote(typeof entry.summary === 'string' ? entry.summary : undefined);
+      const error = boundNote(typeof entry.error === 'string' ? entry.error : undefined);
+      if (summary !== undefined) full.summary = summary;
+      else delete full.summary;
+      if (error !== undefined) full.error = error;
+      else delete full.error;
       if (await this.insert(this.sql, full, key)) imported++;
       else skipped++;
     }

@@ -19,6 +19,11 @@ export interface TenantLimitsOptions {
   maxWaitMs?: number;
   /** Clock, for tests. */
   now?: () => number;
+  /**
+   * Counters shared by every replica (the PostgreSQL store): the rate then holds across all of them,
+   * not per process. Concurrency stays per process.
+   */
+  shared?: { countCall(tenant: string, windowStartMs: number, windowMs: number): Promise<{ current: number; previous: number }> };
 }
 
 const WINDOW_MS = 60_000;
@@ -57,6 +62,7 @@ export class TenantLimits {
     const gate = this.gate(tenant);
     const now = this.now();
     this.admitRate(tenant.id, gate, now);
+    if (this.opts.shared) await this.admitSharedRate(tenant.id, gate, now);
     if (gate.running < gate.concurrency && gate.queue.length === 0) {
       gate.running++;
       return this.releaser(gate);
@@ -145,6 +151,28 @@ export class TenantLimits {
       );
     }
     gate.starts.push(now);
+  }
+
+  /** The rate across replicas: a sliding estimate over two fixed windows of the shared counters. */
+  private async admitSharedRate(tenantId: string, gate: TenantGate, now: number): Promise<void> {
+    const windowStart = Math.floor(now / WINDOW_MS) * WINDOW_MS;
+    let counts: { current: number; previous: number };
+    try {
+      counts = await this.opts.shared!.countCall(tenantId, windowStart, WINDOW_MS);
+    } catch {
+      return; // the store unreachable: the per-process limit above still holds
+    }
+    const elapsed = (now - windowStart) / WINDOW_MS;
+    const estimate = counts.current + counts.previous * (1 - elapsed);
+    if (estimate > this.opts.ratePerMinute) {
+      gate.starts.pop();
+      const seconds = Math.max(1, Math.ceil((windowStart + WINDOW_MS - now) / 1000));
+      throw new ToolError(
+        `Tenant "${tenantId}" is over its limit of ${this.opts.ratePerMinute} tool calls a minute (counted across every server replica), to protect its CRM. Retry in ${seconds} second${seconds === 1 ? '' : 's'}.`,
+        'rate_limited',
+        { retryAfterSeconds: seconds },
+      );
+    }
   }
 
   private releaser(gate: TenantGate): Release {

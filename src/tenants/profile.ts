@@ -13,6 +13,8 @@ export interface TenantProfile {
   features: EspoFeatures;
   /** Config `customPrefixDisabled`: no `c` prefix even on 8.2+. */
   customPrefixDisabled: boolean;
+  /** The `siteUrl` setting the CRM reported: which instance this is (changes record it). */
+  siteUrl?: string;
 }
 
 export class ProfileCache {
@@ -54,6 +56,12 @@ export class ProfileCache {
         // Before 8.1 there is no App/about: keep the 9.x assumption, every write is verified by reading it back.
       }
     }
-    return { ...(version ? { version } : {}), features: espoFeatures(version), customPrefixDisabled: me.settings.customPrefixDisabled === true };
+    const siteUrl = typeof me.settings.siteUrl === 'string' && me.settings.siteUrl !== '' ? me.settings.siteUrl : undefined;
+    return {
+      ...(version ? { version } : {}),
+      ...(siteUrl ? { siteUrl } : {}),
+      features: espoFeatures(version),
+      customPrefixDisabled: me.settings.customPrefixDisabled === true,
+    };
   }
 }

@@ -13,7 +13,7 @@ import { mayStillComplete } from '../espo/outcome.js';
 import { describeError, ToolError } from '../errors.js';
 import { saveLayout } from '../pipeline/steps.js';
 import { WriteFailure } from '../pipeline/failure.js';
-import type { ChangeRecord } from '../audit/log.js';
+import type { ChangeRecord } from '../store/types.js';
 
 const TOOL = 'create_custom_field';
 

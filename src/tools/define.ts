@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import type { Logger } from '../log/logger.js';
 import type { Principal, ToolKind } from '../tenants/policy.js';
 import type { TenantContext, TenantRegistry } from '../tenants/registry.js';
-import type { ChangeHistory, ChangeRecord } from '../audit/log.js';
+import type { ChangeHistory, ChangeRecord, Store } from '../store/types.js';
 import type { WriteClient } from '../espo/writeAccess.js';
 
 export interface ToolAnnotations {
@@ -31,6 +31,8 @@ export interface ToolContext {
   server: { readOnly: boolean };
   /** The changes this server recorded (read-only: only the write pipeline records). */
   history: ChangeHistory;
+  /** Results kept for later pages (find_duplicates), shared by every process on the store. */
+  results: Pick<Store, 'putResult' | 'getResult'>;
 }
 
 /** What a write tool's apply and verify steps get: the context, and a client cleared for writes. */

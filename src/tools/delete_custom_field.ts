@@ -25,7 +25,7 @@ import { mayStillComplete } from '../espo/outcome.js';
 import { describeError, ToolError } from '../errors.js';
 import { saveLayout } from '../pipeline/steps.js';
 import { WriteFailure } from '../pipeline/failure.js';
-import type { ChangeRecord } from '../audit/log.js';
+import type { ChangeRecord } from '../store/types.js';
 
 const TOOL = 'delete_custom_field';
 const LINK_TYPES = ['link', 'linkOne', 'linkMultiple', 'linkParent'];

@@ -5,7 +5,7 @@ import { dryRunArg, entityArg, layoutNameArg, tenantArg } from './args.js';
 import { describeError, ToolError } from '../errors.js';
 import { mayStillComplete } from '../espo/outcome.js';
 import { WriteFailure } from '../pipeline/failure.js';
-import type { ChangeRecord } from '../audit/log.js';
+import type { ChangeRecord } from '../store/types.js';
 import { assertLayoutsEditable, loadLayoutContext, readLayout, requireLayout, resolveEntity, sameLayout } from '../reads/index.js';
 import { issueLines, LayoutIssueOut } from './layoutOutput.js';
 import { layouts } from '../espo/api/index.js';

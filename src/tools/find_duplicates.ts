@@ -17,7 +17,6 @@ import {
 } from '../reads/recordScan.js';
 import { readScopes } from '../reads/index.js';
 import { DEDUPE_SIGNALS, DEFAULT_MIN_SCORE, DuplicateIndex, dedupeSelectFields, type DedupeRecord, type DedupeSignal, type NameKind } from '../core/dedupe/index.js';
-import type { TenantContext } from '../tenants/registry.js';
 import { records } from '../espo/api/index.js';
 import { ToolError } from '../errors.js';
 import { fenceUntrusted } from '../core/fence.js';
@@ -31,7 +30,6 @@ const MAX_PAIRS = 10;
 const SHOWN_PER_REQUEST = 100;
 /** How long a result stays readable page by page, and how many a tenant keeps. */
 const RESULT_TTL_MS = 15 * 60_000;
-const RESULTS_PER_TENANT = 8;
 
 // ---------------------------------------------------------------------------------------------
 // Output
@@ -95,16 +93,12 @@ interface StoredResult {
 
 type StoredCluster = Omit<ClusterOutT, 'records'>;
 
-/** The last results of each tenant, so the full result can be read page by page without scanning again. */
-const results = new WeakMap<TenantContext, Map<string, StoredResult>>();
-
-function keep(ctx: ToolContext, result: StoredResult): void {
-  let mine = results.get(ctx.tenant);
-  if (!mine) results.set(ctx.tenant, (mine = new Map()));
-  const now = Date.now();
-  for (const [id, r] of mine) if (r.expiresAt < now) mine.delete(id);
-  while (mine.size >= RESULTS_PER_TENANT) mine.delete(mine.keys().next().value as string);
-  mine.set(result.id, result);
+/**
+ * Results are kept in the store, so the next page is read without scanning again, by any process on
+ * the store (a replica behind a load balancer included), for RESULT_TTL_MS.
+ */
+async function keep(ctx: ToolContext, result: StoredResult): Promise<void> {
+  await ctx.results.putResult(result.id, ctx.tenant.id, result, result.expiresAt);
 }
 
 function parseCursor(cursor: string): { id: string; offset: number } {
@@ -113,11 +107,11 @@ function parseCursor(cursor: string): { id: string; offset: number } {
   return { id: m[1]!, offset: Number(m[2]) };
 }
 
-function stored(ctx: ToolContext, id: string): StoredResult {
-  const r = results.get(ctx.tenant)?.get(id);
+async function stored(ctx: ToolContext, id: string): Promise<StoredResult> {
+  const r = (await ctx.results.getResult(id, ctx.tenant.id)) as StoredResult | undefined;
   if (!r || r.expiresAt < Date.now() || r.principal !== ctx.principal.name) {
     throw new ToolError(
-      `The result ${id} is no longer available on tenant "${ctx.tenant.id}" (results are kept ${RESULT_TTL_MS / 60_000} minutes, the last ${RESULTS_PER_TENANT} per tenant): call find_duplicates again without "cursor" to scan afresh.`,
+      `The result ${id} is no longer available on tenant "${ctx.tenant.id}" (results are kept ${RESULT_TTL_MS / 60_000} minutes): call find_duplicates again without "cursor" to scan afresh.`,
       'result_expired',
     );
   }
@@ -259,7 +253,7 @@ export const findDuplicates = defineTool({
     if (args.cursor !== undefined) {
       const { id, offset } = parseCursor(args.cursor);
       const ignored = (['entities', 'match', 'minScore', 'defaultCountry'] as const).filter((k) => args[k] !== undefined);
-      return render(ctx, stored(ctx, id), offset, limit, ignored.length ? [`With "cursor", ${ignored.join(', ')} are taken from the original call (ignored here).`] : []);
+      return render(ctx, await stored(ctx, id), offset, limit, ignored.length ? [`With "cursor", ${ignored.join(', ')} are taken from the original call (ignored here).`] : []);
     }
     return render(ctx, await scan(ctx, args), 0, limit, []);
   },
@@ -373,7 +367,7 @@ async function scan(
     shown: Object.fromEntries(scans.map((s) => [s.info.name, { select: displayFields(s.info, s.nameKind), nameKind: s.nameKind }])),
     notes,
   };
-  keep(ctx, result);
+  await keep(ctx, result);
   return result;
 }
 

@@ -38,7 +38,7 @@ export const getLayout = defineTool({
     const issues = validateLayout(name, json, layoutCtx);
     const rendering = renderLayout(name, json);
     const fingerprint = layoutFingerprint(json);
-    const custom = customizationOf(ctx.history, ctx.tenant.id, entity, name);
+    const custom = await customizationOf(ctx.history, ctx.tenant.id, entity, name);
     const kind = layoutKind(name);
     const text = [
       `${entity} ${name} layout on tenant "${ctx.tenant.id}", ${kindDescription(kind)}:`,

@@ -5,6 +5,7 @@ import { isRecord } from '../core/values.js';
 import { admin, getAppUser } from '../espo/api/index.js';
 import { describeError } from '../errors.js';
 import { WriteFailure } from '../pipeline/failure.js';
+import { currentInstance, sameInstance } from '../reads/instance.js';
 
 const TOOL = 'rebuild';
 
@@ -28,20 +29,29 @@ interface RecentChange {
   field: string;
 }
 
-/** The latest applied field change per field (this server's audit log), newest first, undone ones left out. */
-function recentFieldChanges(ctx: ToolContext): RecentChange[] {
-  const entries = ctx.history.ofTenant(ctx.tenant.id);
-  const undone = new Set(entries.flatMap((e) => (e.change?.kind === 'undo' && e.outcome === 'applied' && e.change.undoes ? [e.change.undoes] : [])));
+/**
+ * The latest applied field change per field (this server's audit), newest first, undone ones left out,
+ * and only those made on the instance the tenant points at now: a change recorded on another CRM (a
+ * move to a new server, a staging copy) says nothing of this one's metadata.
+ */
+async function recentFieldChanges(ctx: ToolContext): Promise<{ changes: RecentChange[]; elsewhere: number }> {
+  const entries = await ctx.history.recentChanges(ctx.tenant.id, 200, ['field_create', 'field_update', 'field_delete']);
+  const here = await currentInstance(ctx);
   const out = new Map<string, RecentChange>();
-  for (const e of [...entries].reverse()) {
+  let elsewhere = 0;
+  for (const e of entries) {
     const c = e.change;
-    if (!c || (e.outcome !== 'applied' && e.outcome !== 'partial') || !c.field || (e.changeId && undone.has(e.changeId))) continue;
+    if (!c || !c.field || e.undoneBy) continue;
     if (c.kind !== 'field_create' && c.kind !== 'field_update' && c.kind !== 'field_delete') continue;
+    if (sameInstance(e.instance, here).same === false) {
+      elsewhere++;
+      continue;
+    }
     const key = `${c.entity}.${c.field}`;
     if (!out.has(key)) out.set(key, { kind: c.kind, entity: c.entity, field: c.field });
     if (out.size >= RECENT_CHANGES) break;
   }
-  return [...out.values()];
+  return { changes: [...out.values()], elsewhere };
 }
 
 async function timed(fn: () => Promise<string>): Promise<{ ok: boolean; message: string; durationMs: number }> {
@@ -141,14 +151,18 @@ export const rebuildTool = defineWriteTool({
       await ctx.tenant.profile.get(ctx.signal);
       const scopes = await ctx.tenant.metadata.get<Record<string, unknown>>('scopes', ctx.signal);
       if (!isRecord(scopes) || !Object.values(scopes).some((s) => isRecord(s) && s.entity === true)) throw new Error('the metadata has no entity types');
-      for (const c of recentFieldChanges(ctx)) {
+      const recent = await recentFieldChanges(ctx);
+      if (recent.elsewhere > 0) {
+        checkedChanges.push(`${recent.elsewhere} recent field change(s) recorded on another instance (not this tenant's CRM now) left unchecked`);
+      }
+      for (const c of recent.changes) {
         const def = await ctx.tenant.metadata.get<unknown>(`entityDefs.${c.entity}.fields.${c.field}`, ctx.signal);
         const shouldExist = c.kind !== 'field_delete';
         const ok = isRecord(def) === shouldExist;
         checkedChanges.push(`${c.entity}.${c.field} ${isRecord(def) ? 'present' : 'absent'}${ok ? '' : ` (expected ${shouldExist ? 'present' : 'absent'} after ${c.kind})`}`);
         if (!ok) problems.push(`The metadata does not reflect the last ${c.kind} of ${c.entity}.${c.field}.`);
       }
-      return `metadata reloaded (${Object.keys(scopes).length} scopes)${checkedChanges.length ? `; ${checkedChanges.length} recent field change(s) checked` : ''}`;
+      return `metadata reloaded (${Object.keys(scopes).length} scopes)${recent.changes.length ? `; ${recent.changes.length} recent field change(s) checked` : ''}`;
     });
     steps.push({ step: 'metadata', status: md.ok ? 'ok' : 'failed', message: md.message, durationMs: md.durationMs });
     if (!md.ok) problems.push(`Reading the metadata after the rebuild failed: ${md.message}`);

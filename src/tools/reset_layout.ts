@@ -8,7 +8,7 @@ import { WriteFailure } from '../pipeline/failure.js';
 import { assertLayoutsEditable, customizationOf, readLayout, resolveEntity, sameLayout } from '../reads/index.js';
 import { layouts } from '../espo/api/index.js';
 import { diffLayouts, layoutFingerprint, renderLayout } from '../core/layout/index.js';
-import type { ChangeRecord } from '../audit/log.js';
+import type { ChangeRecord } from '../store/types.js';
 
 const TOOL = 'reset_layout';
 
@@ -76,7 +76,7 @@ async function planReset(args: Args, ctx: ToolContext) {
   assertLayoutsEditable(entity, scope);
   const current = await served(ctx, entity, name);
   const state = layoutFingerprint(current);
-  const custom = customizationOf(ctx.history, ctx.tenant.id, entity, name);
+  const custom = await customizationOf(ctx.history, ctx.tenant.id, entity, name);
   const also = ALSO_RESET[name] ?? [];
   const alsoNote = also.map((l) => `EspoCRM's reset of ${name} also resets the ${l} layout of ${entity}.`);
   const currentText = current === null ? '(EspoCRM serves no layout: missing, or saved malformed)' : renderLayout(name, current);

@@ -2,13 +2,14 @@ import { z } from 'zod';
 import { annotationsFor, defineWriteTool, type ApplyContext, type ToolContext } from './define.js';
 import { confirmArg, dryRunArg, tenantArg } from './args.js';
 import { ToolError } from '../errors.js';
-import type { AuditEntry, ChangeRecord } from '../audit/log.js';
+import type { AuditEntry, ChangeRecord } from '../store/types.js';
 import { fingerprint } from '../core/confirm.js';
 import { applyLayoutOps, diffLayouts, layoutFingerprint } from '../core/layout/index.js';
 import { fieldManager } from '../espo/api/index.js';
 import { countFilled, fieldsInLayout, loadFieldContext, readLayout } from '../reads/index.js';
 import { isRecord } from '../core/values.js';
 import { saveLayout } from '../pipeline/steps.js';
+import { currentInstance, sameInstance } from '../reads/instance.js';
 
 const TOOL = 'undo_change';
 
@@ -39,15 +40,12 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /** The change this id names on this tenant, or a clear error listing the recent ones. */
-function findChange(ctx: ToolContext, changeId: string): { entry: AuditEntry; change: ChangeRecord } {
-  const entry = ctx.history.findChange(changeId);
+async function findChange(ctx: ToolContext, changeId: string): Promise<{ entry: AuditEntry; change: ChangeRecord; notes: string[] }> {
+  const entry = await ctx.history.findChange(changeId);
   if (!entry || entry.tenant !== ctx.tenant.id || !entry.change) {
-    const recent = ctx.history
-      .ofTenant(ctx.tenant.id)
-      .filter((e) => e.changeId && e.change && e.change.kind !== 'undo' && (e.outcome === 'applied' || e.outcome === 'partial'))
-      .slice(-5)
-      .reverse()
-      .map((e) => `${e.changeId} (${e.tool}: ${e.summary ?? ''})`);
+    const recent = (await ctx.history.recentChanges(ctx.tenant.id, 5, ['layout', 'field_create', 'field_update', 'field_delete'])).map(
+      (e) => `${e.changeId} (${e.tool}: ${e.summary ?? ''})`,
+    );
     throw new ToolError(
       `No change "${changeId}" on tenant "${ctx.tenant.id}". ` +
         (recent.length ? `Recent changes on this tenant, newest first: ${recent.join('; ')}.` : 'This server has recorded no change on this tenant.'),
@@ -57,8 +55,20 @@ function findChange(ctx: ToolContext, changeId: string): { entry: AuditEntry; ch
   if (entry.change.kind === 'undo') {
     throw new ToolError(`"${changeId}" is itself an undo. To redo the original change, run its tool again with the same arguments.`, 'cannot_undo_undo');
   }
-  if (ctx.history.isUndone(changeId)) throw new ToolError(`Change "${changeId}" was already undone.`, 'already_undone');
-  return { entry, change: entry.change };
+  if (entry.undoneBy) throw new ToolError(`Change "${changeId}" was already undone (by ${entry.undoneBy}).`, 'already_undone');
+  // A before-state recorded on one CRM is never written to another one the tenant id points at now.
+  const match = sameInstance(entry.instance, await currentInstance(ctx));
+  if (match.same === false) {
+    throw new ToolError(
+      `Refused: change "${changeId}" cannot be undone on tenant "${ctx.tenant.id}": ${match.reason}. Its before-state belongs to that instance; ` +
+        'writing it here would overwrite this CRM with another one\'s setup. Undo it where it was made (point a tenant at that instance), or make the change by hand here.',
+      'other_instance',
+    );
+  }
+  const notes: string[] = [];
+  if (match.same === null) notes.push('This change was recorded before changes carried the identity of their instance: check that the tenant still points at the CRM it was made on.');
+  if (match.note) notes.push(`Same instance: ${match.note}.`);
+  return { entry, change: entry.change, notes };
 }
 
 /** Body for a field manager PUT that puts a definition back, clearing parameters the change added. */
@@ -85,9 +95,8 @@ async function layoutSteps(ctx: ToolContext, entity: string, items: Array<{ layo
 }
 
 async function planUndo(ctx: ToolContext, changeId: string): Promise<Plan> {
-  const { entry, change } = findChange(ctx, changeId);
+  const { entry, change, notes } = await findChange(ctx, changeId);
   const blockers: string[] = [];
-  const notes: string[] = [];
   const steps: Step[] = [];
   const related = change.related ?? [];
   let destructive = false;

@@ -63,6 +63,8 @@ export async function startHttpServer(opts: HttpServeOptions): Promise<RunningHt
   const limits = new TenantLimits({
     concurrency: opts.http?.limits.perTenantConcurrency,
     ratePerMinute: opts.http?.limits.perTenantRatePerMinute ?? DEFAULT_RATE_PER_MINUTE,
+    // Replicas on one PostgreSQL store share the rate; an embedded store is one machine's.
+    ...(opts.store.engine === 'postgres' ? { shared: opts.store } : {}),
   });
 
   const mcp = await createHttpMcpHandler(opts.logger);
@@ -104,7 +106,7 @@ export async function serveHttp(opts: HttpServeOptions): Promise<RunningHttpServ
     opts.logger.info({ why }, 'shutting down');
     await running.close().catch(() => undefined);
     await opts.registry.close().catch(() => undefined);
-    opts.audit.close();
+    await opts.store.close().catch(() => undefined);
   };
   process.once('SIGINT', () => void shutdown('SIGINT').then(() => process.exit(0)));
   process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(0)));
@@ -195,8 +197,8 @@ class RequestHandler {
   }
 
   private async serveMcp(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
-    const { registry, readOnly, logger, audit, confirms } = this.opts;
+    const { registry, readOnly, logger, store, confirms } = this.opts;
     res.on('finish', () => logger.debug({ principal: principal.name, tenants: principal.tenants, status: res.statusCode }, 'MCP request'));
-    await this.mcp.handle(req, res, { principal, options: { registry, readOnly, logger, audit, confirms, limits: this.limits } });
+    await this.mcp.handle(req, res, { principal, options: { registry, readOnly, logger, store, confirms, limits: this.limits } });
   }
 }

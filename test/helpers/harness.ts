@@ -3,7 +3,7 @@
  * an SDK client joined to it through the in-memory transport. Faster than spawning, same code paths.
  * What tests control: each tenant's sandbox (`StackTenant.sandbox`: size, seed, version, credentials)
  * and what the server is told about it (wrong secrets, `tenantOverrides` such as short timeouts), the
- * caller (`principal`), server-wide `readOnly`, the circuit breaker's settings, the audit file, and the
+ * caller (`principal`), server-wide `readOnly`, the circuit breaker's settings, the store, and the
  * confirm tokens' clock; helpers over the sandboxes' request logs for fault-injection tests.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,8 +13,7 @@ import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { serveMcpStdio, type ServerOptions, type StdioServing } from '../../src/server.js';
 import { TenantRegistry } from '../../src/tenants/registry.js';
 import { LOCAL_PRINCIPAL, type Principal } from '../../src/tenants/policy.js';
-import { AuditLog } from '../../src/audit/log.js';
-import { ConfirmTokens } from '../../src/core/confirm.js';
+import { confirmTokensOn, openSqliteStore, type Store } from '../../src/store/index.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { TenantConfig } from '../../src/config/types.js';
 import type { BreakerOptions } from '../../src/tenants/breaker.js';
@@ -46,14 +45,15 @@ export interface HarnessOptions {
   tenantOverrides?: Record<string, Partial<TenantConfig>>;
   /** The circuit breaker's settings for every tenant. */
   breaker?: BreakerOptions;
-  /** Where the audit log goes; a file in the harness's temporary folder by default. */
-  auditFile?: string;
+  /** The store (not closed by the harness: a test can share one between two servers); a SQLite file in the harness's folder by default. */
+  store?: Store;
 }
 
 export interface Harness {
   client: Client;
   sandboxes: Record<string, Sandbox>;
-  audit: AuditLog;
+  /** The store the server records into (its audit lines: `await h.audit.read()`). */
+  audit: Store;
   registry: TenantRegistry;
   /** The confirm tokens' clock: move it forward to expire tokens. */
   clock: { offsetMs: number };
@@ -129,7 +129,7 @@ export async function startHarness(tenants: StackTenant[], opts: HarnessOptions 
   const { configs, env } = sandboxTenantConfigs(tenants, sandboxes, opts.tenantOverrides);
   const logger = silentLogger();
   const registry = new TenantRegistry({ tenants: configs, source: 'test' }, { env, baseDir: dir, logger, ...(opts.breaker ? { breaker: opts.breaker } : {}) });
-  const audit = new AuditLog(opts.auditFile ?? path.join(dir, 'audit.jsonl'));
+  const audit = opts.store ?? (await openSqliteStore(path.join(dir, 'store.sqlite')));
   const clock = { offsetMs: 0 };
   const { client, serving } = await serveInMemory(
     {
@@ -137,8 +137,8 @@ export async function startHarness(tenants: StackTenant[], opts: HarnessOptions 
       principal: opts.principal ?? LOCAL_PRINCIPAL,
       readOnly: opts.readOnly ?? false,
       logger,
-      audit,
-      confirms: new ConfirmTokens(undefined, 10 * 60_000, () => Date.now() + clock.offsetMs),
+      store: audit,
+      confirms: await confirmTokensOn(audit, { now: () => Date.now() + clock.offsetMs }),
     },
     opts.era,
   );
@@ -167,7 +167,7 @@ export async function startHarness(tenants: StackTenant[], opts: HarnessOptions 
       await client.close().catch(() => undefined);
       await serving.close().catch(() => undefined);
       await registry.close();
-      audit.close();
+      if (!opts.store) await audit.close();
       await Promise.all(Object.values(sandboxes).map((s) => s.close()));
       await rm(dir, { recursive: true, force: true });
     },

@@ -9,8 +9,7 @@ import { request as httpRequest } from 'node:http';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { validateTenantsFile } from '../../src/config/validate.js';
 import { TenantRegistry } from '../../src/tenants/registry.js';
-import { AuditLog } from '../../src/audit/log.js';
-import { ConfirmTokens } from '../../src/core/confirm.js';
+import { confirmTokensOn, openSqliteStore, type Store } from '../../src/store/index.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startHttpServer, type RunningHttpServer } from '../../src/transports/http.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
@@ -21,7 +20,8 @@ export interface HttpStack {
   server: RunningHttpServer;
   sandboxes: Record<string, Sandbox>;
   registry: TenantRegistry;
-  audit: AuditLog;
+  /** The store the server records into (its audit lines: `await audit.read()`). */
+  audit: Store;
   /**
    * An SDK client connected over Streamable HTTP with these headers (e.g. Authorization, X-Tenant),
    * speaking 2026-07-28 unless `era: 'legacy'` (2025-11-25, through the SDK's stateless legacy leg).
@@ -50,6 +50,8 @@ export async function startHttpStack(
     files?: Record<string, string>;
     readOnly?: boolean;
     tenantsExtra?: Record<string, Record<string, unknown>>;
+    /** A store shared with another server (not closed here); a SQLite file in the config folder by default. */
+    store?: Store;
   } = {},
 ): Promise<HttpStack> {
   const sandboxes = await startSandboxes(tenants.map((t) => ({ ...t, sandbox: { leads: 0, contacts: 0, accounts: 0, ...t.sandbox } })));
@@ -61,15 +63,15 @@ export async function startHttpStack(
   const allEnv = { ...env, ...opts.env };
   const logger = silentLogger();
   const registry = new TenantRegistry(config, { env: allEnv, baseDir: dir, logger });
-  const audit = new AuditLog(path.join(dir, 'audit.jsonl'));
+  const audit = opts.store ?? (await openSqliteStore(path.join(dir, 'store.sqlite')));
   let server: RunningHttpServer;
   try {
     server = await startHttpServer({
       registry,
       readOnly: opts.readOnly ?? false,
       logger,
-      audit,
-      confirms: new ConfirmTokens(),
+      store: audit,
+      confirms: await confirmTokensOn(audit),
       http: config.http,
       host: '127.0.0.1',
       port: 0,
@@ -102,7 +104,7 @@ export async function startHttpStack(
       await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
       await server.close();
       await registry.close();
-      audit.close();
+      if (!opts.store) await audit.close();
       await Promise.all(Object.values(sandboxes).map((s) => s.close()));
       await rm(dir, { recursive: true, force: true });
     },

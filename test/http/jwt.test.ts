@@ -41,7 +41,7 @@ describe('HTTP with HS256 JWTs (secret from a reference)', () => {
     expect((list.structuredContent as { tenants: Array<{ id: string }> }).tenants.map((t) => t.id)).toEqual(['damath', 'acme']);
     const write = await client.callTool({ name: PROBE_WRITE, arguments: { tenant: 'acme' } });
     expect(write.isError, textOf(write)).toBeFalsy();
-    expect(stack.audit.read().at(-1)).toMatchObject({ tool: PROBE_WRITE, tenant: 'acme', principal: 'max-user-17' });
+    expect((await stack.audit.read()).at(-1)).toMatchObject({ tool: PROBE_WRITE, tenant: 'acme', principal: 'max-user-17' });
     const forbidden = await client.callTool({ name: 'check_tenant', arguments: { tenant: 'coach-vero' } });
     expect(textOf(forbidden)).toBe('Unknown tenant "coach-vero". Tenants you can use: "damath", "acme". Pass one of them as "tenant".');
   });
@@ -132,7 +132,7 @@ describe('HTTP with RS256 and ES256 JWTs from a loopback JWKS endpoint', () => {
       expect((res.structuredContent as { tenants: Array<{ id: string }> }).tenants.map((t) => t.id), alg).toEqual(['coach-vero']);
       const write = await client.callTool({ name: PROBE_WRITE, arguments: {} });
       expect(write.isError, textOf(write)).toBeFalsy();
-      expect(stack.audit.read().at(-1)).toMatchObject({ tenant: 'coach-vero', principal: `${alg}@example.com`, auth: 'jwt' });
+      expect((await stack.audit.read()).at(-1)).toMatchObject({ tenant: 'coach-vero', principal: `${alg}@example.com`, auth: 'jwt' });
     }
     expect(jwksRequests).toBeGreaterThan(0);
   });

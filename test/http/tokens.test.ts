@@ -143,7 +143,7 @@ describe('HTTP with static bearer tokens', () => {
     const applied = await max.callTool({ name: 'reset_layout', arguments: { ...args, confirm: token } });
     expect(applied.isError, textOf(applied)).toBeFalsy();
     expect(posts()).toBe(before + 1);
-    const lines = stack.audit.read().filter((e) => e.tool === 'reset_layout');
+    const lines = (await stack.audit.read()).filter((e) => e.tool === 'reset_layout');
     expect(lines.map((e) => [e.principal, e.auth, e.outcome])).toEqual([
       ['max-frontend', 'token', 'planned'],
       ['ops', 'token', 'refused'],
@@ -175,7 +175,7 @@ describe('HTTP with static bearer tokens', () => {
     expect(res.isError, textOf(res)).toBeFalsy();
     expect(progress).toEqual([1, 2]);
     const id = (res.structuredContent as { id: string }).id;
-    const entries = stack.audit.read().filter((e) => e.tool === PROBE_WRITE);
+    const entries = (await stack.audit.read()).filter((e) => e.tool === PROBE_WRITE);
     expect(entries.at(-1)).toMatchObject({ tenant: 'damath', principal: 'max-frontend', outcome: 'applied', summary: `created Lead ${id}` });
   });
 

@@ -16,8 +16,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { serveInMemory } from '../helpers/harness.js';
 import { TenantRegistry } from '../../src/tenants/registry.js';
 import { LOCAL_PRINCIPAL } from '../../src/tenants/policy.js';
-import { AuditLog } from '../../src/audit/log.js';
-import { ConfirmTokens } from '../../src/core/confirm.js';
+import { confirmTokensOn, openSqliteStore, type Store } from '../../src/store/index.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { annotationsFor, defineWriteTool, type ToolDefinition } from '../../src/tools/define.js';
 import { tenantArg } from '../../src/tools/args.js';
@@ -68,7 +67,7 @@ vi.mock('../../src/tools/catalog.js', async (importOriginal) => {
 
 let sandboxes: Record<'ok' | 'moved', Sandbox>;
 let dir: string;
-let audit: AuditLog;
+let audit: Store;
 let registry: TenantRegistry;
 let client: Client;
 let served: Awaited<ReturnType<typeof serveInMemory>>;
@@ -89,25 +88,25 @@ beforeAll(async () => {
   const configs = [tenant('ok'), tenant('moved', { siteUrl: 'https://crm.other-client.example' })];
   const logger = silentLogger();
   registry = new TenantRegistry({ tenants: configs as never, source: 'test' }, { env, baseDir: dir, logger });
-  audit = new AuditLog(path.join(dir, 'audit.jsonl'));
-  served = await serveInMemory({ registry, principal: LOCAL_PRINCIPAL, readOnly: false, logger, audit, confirms: new ConfirmTokens(), onWriteStep: (step, tool) => steps.push({ step, tool }) });
+  audit = await openSqliteStore(path.join(dir, 'store.sqlite'));
+  served = await serveInMemory({ registry, principal: LOCAL_PRINCIPAL, readOnly: false, logger, store: audit, confirms: await confirmTokensOn(audit), onWriteStep: (step, tool) => steps.push({ step, tool }) });
   client = served.client;
 });
 
 afterAll(async () => {
   await served?.close();
   await registry?.close();
-  audit?.close();
+  await audit?.close();
   await Promise.all(Object.values(sandboxes ?? {}).map((s) => s.close()));
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 async function call(name: string, args: Record<string, unknown>) {
   steps.length = 0;
-  const auditBefore = audit.read().length;
+  const auditBefore = (await audit.read()).length;
   const res = await client.callTool({ name, arguments: args });
   const text = ((res.content ?? []) as Array<{ text?: string }>).map((c) => c.text ?? '').join('\n');
-  return { isError: Boolean(res.isError), text, structured: (res.structuredContent ?? {}) as Record<string, unknown>, steps: steps.map((s) => s.step), lines: audit.read().slice(auditBefore) };
+  return { isError: Boolean(res.isError), text, structured: (res.structuredContent ?? {}) as Record<string, unknown>, steps: steps.map((s) => s.step), lines: (await audit.read()).slice(auditBefore) };
 }
 
 const leadCount = (sb: Sandbox): number => (sb.state.records as unknown as { count(entity: string): number }).count('Lead');

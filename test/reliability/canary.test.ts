@@ -5,6 +5,7 @@
  * under an injected 500; no canary may appear in a result, an error, a resource, the server's debug
  * log, or its audit log, in clear or base64.
  */
+import { openSqliteStore } from '../../src/store/index.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -29,7 +30,7 @@ interface Served {
   host: SampleHost;
   client: Client;
   stderr: () => string;
-  auditFile: string;
+  storeFile: string;
   close(): Promise<void>;
 }
 
@@ -41,20 +42,20 @@ function toResult(res: Awaited<ReturnType<Client['callTool']>>): CallResult {
 async function configDir(sandboxes: Record<string, Sandbox>, http?: Record<string, unknown>) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'espocrm-mcp-canary-'));
   const { json, env } = tenantsJson(TENANTS, sandboxes);
-  const auditFile = path.join(dir, 'audit', 'audit.jsonl');
-  await writeFile(path.join(dir, 'tenants.json'), JSON.stringify({ ...json, audit: { path: auditFile }, ...(http ? { http } : {}) }, null, 2));
-  return { dir, env, auditFile };
+  const storeFile = path.join(dir, 'state', 'store.sqlite');
+  await writeFile(path.join(dir, 'tenants.json'), JSON.stringify({ ...json, store: { path: storeFile }, ...(http ? { http } : {}) }, null, 2));
+  return { dir, env, storeFile };
 }
 
 async function serveStdio(sandboxes: Record<string, Sandbox>): Promise<Served> {
-  const { dir, env, auditFile } = await configDir(sandboxes);
+  const { dir, env, storeFile } = await configDir(sandboxes);
   const { client, stderr } = await spawnServer({ args: ['serve', '--config', path.join(dir, 'tenants.json')], env, cwd: dir });
   const call = async (name: string, args: Record<string, unknown>) => toResult(await client.callTool({ name, arguments: args }, { timeout: 60_000 }));
   return {
     host: { call, sandboxes },
     client,
     stderr,
-    auditFile,
+    storeFile,
     async close() {
       await client.close().catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
@@ -63,7 +64,7 @@ async function serveStdio(sandboxes: Record<string, Sandbox>): Promise<Served> {
 }
 
 async function serveHttp(sandboxes: Record<string, Sandbox>): Promise<Served> {
-  const { dir, env, auditFile } = await configDir(sandboxes, { tokens: [{ name: 'canary-host', token: 'env:MCP_TOKEN', tenants: '*' }] });
+  const { dir, env, storeFile } = await configDir(sandboxes, { tokens: [{ name: 'canary-host', token: 'env:MCP_TOKEN', tenants: '*' }] });
   const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--http', '--port', '0', '--config', 'tenants.json'], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', XDG_STATE_HOME: dir, LOG_LEVEL: 'debug', MCP_TOKEN: secrets.httpToken, ...env },
@@ -93,7 +94,7 @@ async function serveHttp(sandboxes: Record<string, Sandbox>): Promise<Served> {
     host: { call, sandboxes },
     client,
     stderr: () => `${stderr}\n${stdout}`,
-    auditFile,
+    storeFile,
     async close() {
       await client.close().catch(() => undefined);
       child.kill('SIGTERM');
@@ -154,12 +155,21 @@ for (const [transport, serve] of [['stdio', serveStdio], ['http', serveHttp]] as
       expect(leaks(log)).toEqual([]);
     });
 
-    it('the audit log has no secret', () => {
-      expect(existsSync(served.auditFile)).toBe(true);
-      const audit = readFileSync(served.auditFile, 'utf8');
-      stats.auditLines = audit.split('\n').filter(Boolean).length;
+    it('the store (audit lines, and the raw bytes of its files) has no secret', async () => {
+      expect(existsSync(served.storeFile)).toBe(true);
+      const store = await openSqliteStore(served.storeFile);
+      let audit = '';
+      try {
+        stats.auditLines = await store.each({}, (e) => void (audit += `${JSON.stringify(e)}\n`));
+      } finally {
+        await store.close();
+      }
       expect(stats.auditLines).toBeGreaterThan(10);
       expect(leaks(audit)).toEqual([]);
+      // The files as an attacker with the disk would read them: the database and its write-ahead log.
+      const raw = [served.storeFile, `${served.storeFile}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f).toString('latin1')).join('\n');
+      expect(raw.length).toBeGreaterThan(0);
+      expect(leaks(raw)).toEqual([]);
       figures[transport] = stats;
     });
   });

@@ -57,7 +57,7 @@ async function runTool(tool: ToolDefinition): Promise<ToolRun> {
     const targetEntry = s.scope === 'lastWrite' ? baseWrites.at(-1) : baseWrites[0];
     const args = await sample.args(h, tenant);
     const from = sb.requests.length;
-    const auditBefore = h.audit.read().length;
+    const auditBefore = (await h.audit.read()).length;
     const fault = await inject(h, tenant, s, targetEntry && writeTarget(targetEntry));
     // A rebuild may take minutes, so its own deadline is 5 min: a hung rebuild is cancelled by the client.
     const cancel = tool.name === 'rebuild' && s.kind === 'hang' ? AbortSignal.timeout(CANCEL_AFTER_MS) : undefined;
@@ -68,7 +68,7 @@ async function runTool(tool: ToolDefinition): Promise<ToolRun> {
     await fault.stop();
     const log = sb.requests.slice(from);
     await fault.restore();
-    const audit = h.audit.read().slice(auditBefore).filter((e) => e.tenant === tenant);
+    const audit = (await h.audit.read()).slice(auditBefore).filter((e) => e.tenant === tenant);
     const j = res ? judge(tool.name, s, res, log) : judgeCancelled(tool.name, audit, log);
     outcomes[scenarioName(s)] = j.outcome;
     requestsFaulted += j.faulted;

@@ -3,7 +3,7 @@
  * or the call's first write), and how each outcome is judged from the tool result and the request log.
  */
 import type { FaultRule, Sandbox, SandboxRequestLogEntry } from '../../src/sandbox/index.js';
-import type { AuditEntry } from '../../src/audit/log.js';
+import type { AuditEntry } from '../../src/store/types.js';
 import { LOCAL_PRINCIPAL } from '../../src/tenants/policy.js';
 import { WRITE_METHODS, type CallResult, type Harness } from '../helpers/harness.js';
 

@@ -39,7 +39,7 @@ describe.concurrent('writes that fail midway', () => {
     expect(again.isError, again.text).toBe(false);
     expect(again.structured.status).toBe('unchanged');
     expect(count(tenant, 'POST', /^Admin\/fieldManager\/Lead$/)).toBe(1);
-    const failed = h.audit.read().filter((e) => e.tenant === tenant && e.tool === 'create_custom_field');
+    const failed = (await h.audit.read()).filter((e) => e.tenant === tenant && e.tool === 'create_custom_field');
     expect(failed.map((e) => e.outcome)).toEqual(['failed', 'unchanged']);
   });
 

@@ -10,8 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolError, type Client } from '@modelcontextprotocol/client';
 import { serveInMemory } from '../helpers/harness.js';
 import { TenantRegistry } from '../../src/tenants/registry.js';
-import { AuditLog } from '../../src/audit/log.js';
-import { ConfirmTokens } from '../../src/core/confirm.js';
+import { confirmTokensOn, openSqliteStore, type Store } from '../../src/store/index.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { TenantConfig } from '../../src/config/types.js';
 
@@ -20,22 +19,22 @@ let dir: string;
 let registry: TenantRegistry;
 let served: Awaited<ReturnType<typeof serveInMemory>>;
 let client: Client;
-let audit: AuditLog;
+let audit: Store;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'espocrm-mcp-list-'));
   // Port 9 (discard) on loopback: nothing listens, a CRM call would fail after a connect attempt.
   const tenants: TenantConfig[] = Array.from({ length: N }, (_, i) => ({ id: `t${String(i).padStart(3, '0')}`, name: `Client ${i}`, url: `http://127.0.0.1:9/t${i}`, readOnly: false, apiKey: 'env:K' }));
   registry = new TenantRegistry({ tenants, source: 'test' }, { env: { K: 'k' }, baseDir: dir, logger: silentLogger() });
-  audit = new AuditLog(path.join(dir, 'audit.jsonl'));
-  served = await serveInMemory({ registry, principal: { name: 'ops', tenants: '*' }, readOnly: false, logger: silentLogger(), audit, confirms: new ConfirmTokens() });
+  audit = await openSqliteStore(path.join(dir, 'store.sqlite'));
+  served = await serveInMemory({ registry, principal: { name: 'ops', tenants: '*' }, readOnly: false, logger: silentLogger(), store: audit, confirms: await confirmTokensOn(audit) });
   client = served.client;
 });
 
 afterAll(async () => {
   await served?.close();
   await registry?.close();
-  audit?.close();
+  await audit?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -67,7 +67,7 @@ describe('merge_duplicates', () => {
     expect((target.phoneNumberData as Array<{ phoneNumber: string }>).map((x) => x.phoneNumber).sort()).toEqual(['+33612345678', '+33687654321']);
     expect(sb.state.records.read('Lead', other, { isAdmin: true }).deleted).toBe(true);
 
-    const lines = h.audit.read().filter((e) => e.tool === 'merge_duplicates');
+    const lines = (await h.audit.read()).filter((e) => e.tool === 'merge_duplicates');
     expect(lines.map((e) => e.outcome).slice(-2)).toEqual(['planned', 'applied']);
     const applied = lines.at(-1)!;
     expect(applied.summary).toMatch(/not undoable/);
@@ -86,7 +86,7 @@ describe('merge_duplicates', () => {
     expect(res.text).toMatch(/Not merged: the CRM changed since the plan was made/);
     expect(writes(sb, mark)).toEqual([]);
     expect(sb.state.records.read('Lead', other, { isAdmin: true }).deleted).toBe(false);
-    expect(h.audit.read().at(-1)).toMatchObject({ tool: 'merge_duplicates', outcome: 'refused' });
+    expect((await h.audit.read()).at(-1)).toMatchObject({ tool: 'merge_duplicates', outcome: 'refused' });
   });
 
   it('refuses a tampered token, a token for other arguments and a reused one, without sending the merge', async () => {

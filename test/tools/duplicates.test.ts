@@ -123,6 +123,7 @@ describe('find_duplicates', () => {
       principal: LOCAL_PRINCIPAL,
       tenant,
       signal: abort.signal,
+      results: h.audit,
       logger: silentLogger(),
       server: { readOnly: false },
       history: h.audit,

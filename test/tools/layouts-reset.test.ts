@@ -65,7 +65,7 @@ describe('reset_layout', () => {
 
     const changeId = applied.structured.changeId as string;
     expect(applied.text).toContain(changeId);
-    const line = h.audit.findChange(changeId)!;
+    const line = (await h.audit.findChange(changeId))!;
     expect(line).toMatchObject({ tenant: 'acme', tool: 'reset_layout', outcome: 'applied' });
     expect(line.change).toEqual({ kind: 'layout', entity: 'Lead', layout: 'detail', before: customised, after: defaults, customizedBefore: true });
 
@@ -98,7 +98,7 @@ describe('reset_layout', () => {
     }
     expect(resetsSince(acme, marks.acme)).toEqual([]);
     expect(resetsSince(beta, marks.beta)).toEqual([]);
-    expect(h.audit.read().slice(-refusals.length).every((e) => e.tool === 'reset_layout' && e.outcome === 'refused')).toBe(true);
+    expect((await h.audit.read()).slice(-refusals.length).every((e) => e.tool === 'reset_layout' && e.outcome === 'refused')).toBe(true);
 
     // The layout changes after the plan: the token no longer applies.
     await h.call('edit_layout', { tenant: 'acme', entity: 'Lead', layout: 'detail', operations: [{ op: 'remove_field', field: 'doNotCall' }] });
@@ -137,7 +137,7 @@ describe('reset_layout', () => {
     const applied = await h.call('reset_layout', { tenant: 'acme', entity: 'Lead', layout: 'detailSmall', confirm: plan.structured.confirmToken });
     expect(applied.isError, applied.text).toBe(false);
     expect(applied.structured.inEffect).toEqual(defaults);
-    expect(h.audit.findChange(applied.structured.changeId as string)!.change).toMatchObject({ before: null, after: defaults });
+    expect((await h.audit.findChange(applied.structured.changeId as string))!.change).toMatchObject({ before: null, after: defaults });
   });
 
   it('resetting bottomPanelsDetail records the relationships layout EspoCRM resets with it', async () => {
@@ -156,7 +156,7 @@ describe('reset_layout', () => {
     const applied = await h.call('reset_layout', { tenant: 'acme', entity: 'Account', layout: 'bottomPanelsDetail', confirm: plan.structured.confirmToken });
     expect(applied.isError, applied.text).toBe(false);
     expect(acme.state.layouts.isCustomized('Account', 'relationships')).toBe(false);
-    const change = h.audit.findChange(applied.structured.changeId as string)!.change!;
+    const change = (await h.audit.findChange(applied.structured.changeId as string))!.change!;
     expect(change.related).toEqual([{ layout: 'relationships', before: customised, after: relationships }]);
   });
 });

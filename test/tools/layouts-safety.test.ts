@@ -48,7 +48,7 @@ describe('dry run and the base fingerprint', () => {
     expect(dry.structured.baseFingerprint).toBe(current.structured.fingerprint);
     expect(writesSince(mark)).toEqual([]);
     expect(sb.state.layouts.isCustomized('Lead', 'detail')).toBe(false);
-    expect(h.audit.read().at(-1)).toMatchObject({ tool: 'edit_layout', outcome: 'dry_run' });
+    expect((await h.audit.read()).at(-1)).toMatchObject({ tool: 'edit_layout', outcome: 'dry_run' });
 
     const applied = await h.call('edit_layout', { entity: 'Lead', layout: 'detail', operations: ops, baseFingerprint: dry.structured.baseFingerprint });
     expect(applied.isError, applied.text).toBe(false);
@@ -72,7 +72,7 @@ describe('dry run and the base fingerprint', () => {
     expect(res.text).toContain('doNotCall'); // the new current state
     expect(writesSince(mark)).toEqual([]);
     expect(sb.state.layouts.read('Lead', 'detail')).toEqual(changed);
-    expect(h.audit.read().at(-1)).toMatchObject({ tool: 'edit_layout', outcome: 'refused' });
+    expect((await h.audit.read()).at(-1)).toMatchObject({ tool: 'edit_layout', outcome: 'refused' });
   });
 
   it('answers "unchanged" without a PUT when the operations change nothing', async () => {
@@ -280,7 +280,7 @@ describe('failures while saving', () => {
     expect(res.text).toMatch(/is unchanged/);
     expect(sb.state.layouts.isCustomized('Lead', 'detail')).toBe(false);
     expect(sb.state.layouts.read('Lead', 'detail')).toEqual(before);
-    const line = h.audit.read().at(-1)!;
+    const line = (await h.audit.read()).at(-1)!;
     expect(line).toMatchObject({ tool: 'edit_layout', outcome: 'failed' });
     expect(line.changeId).toBeUndefined();
   });
@@ -298,7 +298,7 @@ describe('failures while saving', () => {
     expect(res.text).toMatch(/could not be read back/);
     const changeId = res.structured.changeId as string;
     expect(changeId).toMatch(/^chg_/);
-    const line = h.audit.findChange(changeId)!;
+    const line = (await h.audit.findChange(changeId))!;
     expect(line.outcome).toBe('partial');
     expect(line.change).toMatchObject({ kind: 'layout', entity: 'Lead', layout: 'list' });
     expect(line.change!.before).toEqual(before);

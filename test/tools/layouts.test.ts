@@ -293,7 +293,7 @@ describe('edit_layout applies every operation kind and the sandbox stores the re
 
     // The audit line carries the before-state for undo.
     const changeId = res.structured.changeId as string;
-    const line = h.audit.read().find((e) => e.changeId === changeId);
+    const line = (await h.audit.read()).find((e) => e.changeId === changeId);
     expect(line).toMatchObject({ tenant: 'acme', tool: 'edit_layout', outcome: 'applied', change: { kind: 'layout', entity, layout } });
     expect(line!.change!.before).toEqual(current);
     expect(line!.change!.after).toEqual(stored);

@@ -113,7 +113,7 @@ describe('schema tools: bad input gives a clear error and no write', () => {
     expect(message).toMatch(/Not deleted: the CRM changed since the plan was made/);
     expect(writes(sb, mark)).toEqual([]);
     expect(sb.state.metadata.fieldDef('Lead', 'cZone')).toBeDefined();
-    expect(h.audit.read().at(-1)).toMatchObject({ tool: 'delete_custom_field', outcome: 'refused' });
+    expect((await h.audit.read()).at(-1)).toMatchObject({ tool: 'delete_custom_field', outcome: 'refused' });
   });
 
   it('a confirm token for one field does not delete another, and a layout change also makes it stale', async () => {
@@ -131,10 +131,10 @@ describe('schema tools: bad input gives a clear error and no write', () => {
     expect(writes(sb, mark)).toEqual([]);
   });
 
-  it('refused calls are audited as refused, with the reason', () => {
+  it('refused calls are audited as refused, with the reason', async () => {
     // Calls stopped before the handler (unknown tenant, schema errors) and reads leave no audit line.
     const notHandled = new Set(['unknown tenant', 'rebuild an unknown tenant', 'describe an unknown entity', 'layout that is not offered']);
-    const refused = h.audit.read().filter((e) => e.outcome === 'refused');
+    const refused = (await h.audit.read()).filter((e) => e.outcome === 'refused');
     expect(refused.length).toBeGreaterThanOrEqual(cases.filter((c) => !notHandled.has(c[0])).length);
     expect(refused.every((e) => typeof e.error === 'string' && e.error.length > 0 && e.tenant === 'acme')).toBe(true);
   });

@@ -64,7 +64,7 @@ describe('create_custom_field', () => {
     expect(f?.layouts).toEqual(expect.arrayContaining(['detail', 'list']));
 
     // The audit line holds the change record undo_change needs.
-    const entry = h.audit.findChange(String(s.changeId));
+    const entry = (await h.audit.findChange(String(s.changeId)));
     expect(entry?.outcome).toBe('applied');
     expect(entry?.change).toMatchObject({ kind: 'field_create', entity: 'Lead', field: 'cSecteur', before: null, after: { label: 'Secteur', definition: { type: 'enum' } } });
     expect(entry?.change?.related?.map((r) => r.layout)).toEqual(['detail', 'list']);
@@ -83,7 +83,7 @@ describe('create_custom_field', () => {
     expect((s.layouts as LayoutOut[]).every((l) => l.status === 'already_there')).toBe(true);
     expect(text).toMatch(/Unchanged/);
     expect(writes(sb, before)).toEqual([]);
-    expect(h.audit.read().at(-1)).toMatchObject({ tool: 'create_custom_field', outcome: 'unchanged' });
+    expect((await h.audit.read()).at(-1)).toMatchObject({ tool: 'create_custom_field', outcome: 'unchanged' });
   });
 
   it('also answers unchanged when the stored name is given ("cSecteur" never becomes "cCSecteur")', async () => {
@@ -102,7 +102,7 @@ describe('create_custom_field', () => {
     expect(msg).toMatch(/already has a custom field "cSecteur" with a different definition/);
     expect(msg).toMatch(/update_custom_field/);
     expect(writes(sb, before)).toEqual([]);
-    expect(h.audit.read().at(-1)).toMatchObject({ tool: 'create_custom_field', outcome: 'refused' });
+    expect((await h.audit.read()).at(-1)).toMatchObject({ tool: 'create_custom_field', outcome: 'refused' });
   });
 
   it('dry run: returns the body, the expected definition and the layout diffs without writing', async () => {
@@ -159,7 +159,7 @@ describe('create_custom_field', () => {
       expect(sb.state.metadata.fieldDef('Lead', 'cBudget')).toMatchObject({ type: 'int', min: 0 });
       expect(JSON.stringify(sb.state.layouts.read('Lead', 'detail'))).toContain('cBudget');
       expect(JSON.stringify(sb.state.layouts.read('Lead', 'list'))).not.toContain('cBudget');
-      const entry = h.audit.findChange(String(s.changeId));
+      const entry = (await h.audit.findChange(String(s.changeId)));
       expect(entry?.outcome).toBe('partial');
       expect(entry?.change?.kind).toBe('field_create');
       expect(entry?.change?.related?.map((r) => r.layout)).toEqual(['detail']);
@@ -173,7 +173,7 @@ describe('create_custom_field', () => {
     expect(again.status).toBe('layouts_added');
     expect((again.layouts as LayoutOut[]).map((l) => [l.layout, l.status])).toEqual([['detail', 'already_there'], ['list', 'added']]);
     expect(writes(sb, before)).toEqual(['PUT Lead/layout/list']);
-    const layoutChange = h.audit.findChange(String(again.changeId));
+    const layoutChange = (await h.audit.findChange(String(again.changeId)));
     expect(layoutChange?.change).toMatchObject({ kind: 'layout', entity: 'Lead', layout: 'list' });
   });
 
@@ -238,7 +238,7 @@ describe('create_custom_field on EspoCRM 8.1 (no "c" prefix, no Metadata?key=)',
     expect(del.status).toBe('deleted');
     expect(sb.state.metadata.fieldDef('Lead', 'secteur')).toBeUndefined();
     expect((del.changeId as string).length).toBeGreaterThan(0);
-    const entry = h.audit.findChange(String(del.changeId));
+    const entry = (await h.audit.findChange(String(del.changeId)));
     expect((entry?.change?.before as { createBody: { name: string } }).createBody.name).toBe('secteur');
   });
 });

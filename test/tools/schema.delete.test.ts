@@ -46,7 +46,7 @@ describe('delete_custom_field', () => {
     for (const l of planned) expect(JSON.stringify(sb.state.layouts.read('Lead', l)), l).not.toContain('cScore');
     expect(sb.state.layouts.read('Lead', 'defaultSidePanel')).toEqual([{ name: ':assignedUser' }]);
 
-    const change = h.audit.findChange(String(done.changeId))!.change!;
+    const change = (await h.audit.findChange(String(done.changeId)))!.change!;
     expect(change.kind).toBe('field_delete');
     expect(change.related?.map((r) => r.layout).sort()).toEqual(planned);
     expect(JSON.stringify(change.related?.find((r) => r.layout === 'kanban')?.before)).toContain('cScore');
@@ -90,7 +90,7 @@ describe('delete_custom_field', () => {
     expect(writes(sb, mark)).not.toContain('DELETE Admin/fieldManager/Lead/cFragile');
     expect(sb.state.metadata.fieldDef('Lead', 'cFragile')).toBeDefined();
     expect(sb.state.layouts.read('Lead', 'detail')).toEqual(detailBefore);
-    expect(h.audit.read().at(-1)).toMatchObject({ tool: 'delete_custom_field', outcome: 'failed' });
+    expect((await h.audit.read()).at(-1)).toMatchObject({ tool: 'delete_custom_field', outcome: 'failed' });
   });
 
   it('counts values where EspoCRM does not count (countDisabled) by looking for one record', async () => {

@@ -97,7 +97,7 @@ describe('update_custom_field', () => {
     expect(sb.state.i18n.label('Lead', 'cSecteur')).toBe("Secteur d'activité");
     expect(sb.state.i18n.options('Lead', 'cSecteur')).toMatchObject({ Agro: 'Agroalimentaire' });
     expect(sb.state.i18n.tooltip('Lead', 'cSecteur')).toBe('Secteur principal');
-    const change = h.audit.findChange(String(s.changeId))!.change!;
+    const change = (await h.audit.findChange(String(s.changeId)))!.change!;
     expect(change).toMatchObject({
       kind: 'field_update',
       entity: 'Lead',
@@ -159,7 +159,7 @@ describe('rebuild', () => {
     expect(sb.state.counters).toMatchObject({ rebuilds: 1, cacheClears: 1 });
     expect(progress.map((p) => p.progress)).toEqual([0, 1, 2, 3, 4]);
     expect(progress.every((p) => p.total === 4)).toBe(true);
-    expect(h.audit.read().at(-1)).toMatchObject({ tool: 'rebuild', outcome: 'applied' });
+    expect((await h.audit.read()).at(-1)).toMatchObject({ tool: 'rebuild', outcome: 'applied' });
   });
 
   it('reloads metadata: a change made in the CRM directly shows after the rebuild', async () => {
@@ -181,6 +181,6 @@ describe('rebuild', () => {
     const message = await fails(h, 'rebuild', { tenant: 'acme' });
     expect(message).toMatch(/The rebuild of tenant "acme" failed/);
     expect(writes(sb, mark)).toEqual(['POST Admin/rebuild']);
-    expect(h.audit.read().at(-1)).toMatchObject({ tool: 'rebuild', outcome: 'failed' });
+    expect((await h.audit.read()).at(-1)).toMatchObject({ tool: 'rebuild', outcome: 'failed' });
   });
 });

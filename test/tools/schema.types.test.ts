@@ -131,7 +131,7 @@ describe('every supported field type: create, describe, update, delete', () => {
       expect(del.structured).toMatchObject({ status: 'deleted', field: stored });
       expect(sb.state.metadata.fieldDef('Lead', stored)).toBeUndefined();
       for (const l of c.layouts ?? []) expect(JSON.stringify(sb.state.layouts.read('Lead', l)), l).not.toContain(`"${stored}"`);
-      const change = h.audit.findChange(String(del.structured.changeId))?.change;
+      const change = (await h.audit.findChange(String(del.structured.changeId)))?.change;
       expect(change).toMatchObject({ kind: 'field_delete', entity: 'Lead', field: stored, after: null });
       expect((change?.before as { definition: { type: string } }).definition.type).toBe(c.type);
       expect((change?.before as { createBody: Record<string, unknown> }).createBody).toMatchObject({ name: base, type: c.type });

@@ -83,7 +83,7 @@ describe('HTTP transport safety', () => {
   });
 
   it('refuses to listen on a non-loopback address without authentication, with a clear message', async () => {
-    const common = { registry: stack.registry, readOnly: false, logger: silentLogger(), audit: stack.audit, confirms: new ConfirmTokens(), env: {}, baseDir: '/' };
+    const common = { registry: stack.registry, readOnly: false, logger: silentLogger(), store: stack.audit, confirms: new ConfirmTokens(), env: {}, baseDir: '/' };
     // 192.0.2.1 (TEST-NET-1) is never local: binding would fail, so only the refusal can pass this test.
     for (const http of [undefined, { tokens: [], allowedOrigins: [], allowedHosts: [], limits: { perTenantRatePerMinute: 120 } }]) {
       await expect(startHttpServer({ ...common, http, host: '192.0.2.1', port: 0 })).rejects.toThrow(
@@ -93,7 +93,7 @@ describe('HTTP transport safety', () => {
   });
 
   it('refuses to start when a token reference cannot be resolved or the token is weak, never showing it', async () => {
-    const common = { registry: stack.registry, readOnly: false, logger: silentLogger(), audit: stack.audit, confirms: new ConfirmTokens(), baseDir: '/', host: '127.0.0.1', port: 0 };
+    const common = { registry: stack.registry, readOnly: false, logger: silentLogger(), store: stack.audit, confirms: new ConfirmTokens(), baseDir: '/', host: '127.0.0.1', port: 0 };
     const http = (ref: string) => ({ tokens: [{ name: 'ci', token: ref, tenants: '*' as const, readOnly: false }], allowedOrigins: [], allowedHosts: [], limits: { perTenantRatePerMinute: 120 } });
     await expect(startHttpServer({ ...common, env: {}, http: http('env:MCP_MISSING') })).rejects.toThrow(
       'http.tokens[0].token (token "ci"): the environment variable MCP_MISSING is not set',

@@ -1,0 +1,35 @@
+/** The store's public face: types, opening one, and the empty history of a process that records nothing. */
+export type { AuditEntry, AuditOutcome, ChangeHistory, ChangePage, ChangeQuery, ChangeRecord, InstanceIdentity, NewEntry, RetentionPolicy, Store } from './types.js';
+export { openStore, defaultAuditPath, defaultStorePath, stateDir, retentionOf, DEFAULT_RETENTION } from './open.js';
+export { newChangeId, jsonLine, scrubArgs, boundArgs } from './entry.js';
+import { ConfirmTokens } from '../core/confirm.js';
+import { SqliteSql } from './sqlite.js';
+import { SqlStore } from './store.js';
+import type { ChangeHistory, Store } from './types.js';
+
+/** A history with nothing in it (a one-off check that records nothing). */
+export const EMPTY_HISTORY: ChangeHistory = {
+  findChange: async () => undefined,
+  recentChanges: async () => [],
+  layoutChanges: async () => [],
+  listChanges: async () => ({ entries: [] }),
+};
+
+/** Nowhere to keep results (a one-off check): nothing kept, nothing found. */
+export const NO_RESULTS: Pick<Store, 'putResult' | 'getResult'> = {
+  putResult: async () => undefined,
+  getResult: async () => undefined,
+};
+
+/** A store in one SQLite file (or `:memory:`), without import or retention: scripts and tests. */
+export async function openSqliteStore(file: string): Promise<Store> {
+  return SqlStore.open(await SqliteSql.open(file), file);
+}
+
+/**
+ * Confirm tokens every process on this store honours: signed with the store's shared key (made on
+ * first use) and spent once across all of them (a token used on one replica is refused on another).
+ */
+export async function confirmTokensOn(store: Store, opts: { ttlMs?: number; now?: () => number } = {}): Promise<ConfirmTokens> {
+  return new ConfirmTokens(await store.sharedKey('confirm-tokens'), opts.ttlMs, opts.now, store);
+}
