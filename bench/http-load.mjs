@@ -12,8 +12,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { startSandbox } from '../dist/sandbox/index.js';
 import { validateTenantsFile } from '../dist/config/validate.js';
 import { TenantRegistry } from '../dist/tenants/registry.js';
-import { AuditLog } from '../dist/audit/log.js';
-import { ConfirmTokens } from '../dist/core/confirm.js';
+import { openSqliteStore, confirmTokensOn } from '../dist/store/index.js';
 import { silentLogger } from '../dist/log/logger.js';
 import { startHttpServer } from '../dist/transports/http.js';
 
@@ -59,9 +58,9 @@ export async function benchHttpLoad() {
   );
   const logger = silentLogger();
   const registry = new TenantRegistry(config, { env, baseDir: dir, logger });
-  const audit = new AuditLog(path.join(dir, 'audit.jsonl'));
+  const store = await openSqliteStore(path.join(dir, 'store.sqlite'));
   const server = await startHttpServer({
-    registry, readOnly: false, logger, audit, confirms: new ConfirmTokens(), http: config.http, host: '127.0.0.1', port: 0, env, baseDir: dir,
+    registry, readOnly: false, logger, store, confirms: await confirmTokensOn(store), http: config.http, host: '127.0.0.1', port: 0, env, baseDir: dir,
   });
   const clients = {};
   try {
@@ -111,7 +110,7 @@ export async function benchHttpLoad() {
     await Promise.all(Object.values(clients).map((c) => c.close().catch(() => undefined)));
     await server.close();
     await registry.close();
-    audit.close();
+    await store.close();
     await Promise.all(Object.values(sandboxes).map((s) => s.close()));
     await rm(dir, { recursive: true, force: true });
   }

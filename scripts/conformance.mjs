@@ -63,22 +63,22 @@ async function toolchain() {
 
 async function startServer(dir) {
   const dist = (p) => import(path.join(root, 'dist', p));
-  const [{ startSandbox }, { TenantRegistry }, { AuditLog }, { ConfirmTokens }, { silentLogger }, { startHttpServer }] = await Promise.all(
-    ['sandbox/index.js', 'tenants/registry.js', 'audit/log.js', 'core/confirm.js', 'log/logger.js', 'transports/http.js'].map(dist),
+  const [{ startSandbox }, { TenantRegistry }, { openSqliteStore, confirmTokensOn }, { silentLogger }, { startHttpServer }] = await Promise.all(
+    ['sandbox/index.js', 'tenants/registry.js', 'store/index.js', 'log/logger.js', 'transports/http.js'].map(dist),
   );
   const sandbox = await startSandbox({ leads: 20, contacts: 5, accounts: 5, name: 'conformance' });
   const logger = silentLogger();
   const env = { CONF_KEY: sandbox.credentials.apiKey, CONF_PW: sandbox.credentials.admin.password };
   const tenant = { id: 'conformance', name: 'Conformance', url: sandbox.url, readOnly: false, apiKey: 'env:CONF_KEY', admin: { username: sandbox.credentials.admin.username, password: 'env:CONF_PW' } };
   const registry = new TenantRegistry({ tenants: [tenant], source: 'conformance' }, { env, baseDir: dir, logger });
-  const audit = new AuditLog(path.join(dir, 'audit.jsonl'));
-  const server = await startHttpServer({ registry, readOnly: false, logger, audit, confirms: new ConfirmTokens(), host: '127.0.0.1', port: 0, env, baseDir: dir });
+  const store = await openSqliteStore(path.join(dir, 'store.sqlite'));
+  const server = await startHttpServer({ registry, readOnly: false, logger, store, confirms: await confirmTokensOn(store), host: '127.0.0.1', port: 0, env, baseDir: dir });
   return {
     url: server.url,
     async close() {
       await server.close();
       await registry.close();
-      audit.close();
+      await store.close();
       await sandbox.close();
     },
   };

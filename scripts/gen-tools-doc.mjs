@@ -16,9 +16,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => import(path.join(root, 'dist', p));
 const target = path.join(root, 'docs', 'tools.md');
 
-const [{ serveMcpStdio }, { TenantRegistry }, { LOCAL_PRINCIPAL }, { AuditLog }, { ConfirmTokens }, { silentLogger }, { allResources }, { allPrompts }] =
+const [{ serveMcpStdio }, { TenantRegistry }, { LOCAL_PRINCIPAL }, { openSqliteStore, confirmTokensOn }, { silentLogger }, { allResources }, { allPrompts }] =
   await Promise.all(
-    ['server.js', 'tenants/registry.js', 'tenants/policy.js', 'audit/log.js', 'core/confirm.js', 'log/logger.js', 'resources/catalog.js', 'prompts/catalog.js'].map(dist),
+    ['server.js', 'tenants/registry.js', 'tenants/policy.js', 'store/index.js', 'log/logger.js', 'resources/catalog.js', 'prompts/catalog.js'].map(dist),
   );
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'espocrm-mcp-docs-'));
@@ -27,9 +27,10 @@ try {
   // A writable placeholder tenant, so every tool is offered; listing tools never contacts it.
   const tenant = { id: 'docs', name: 'Docs', url: 'http://127.0.0.1:9', readOnly: false };
   const registry = new TenantRegistry({ tenants: [tenant], source: 'docs' }, { env: {}, baseDir: dir, logger });
+  const store = await openSqliteStore(':memory:');
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   const serving = serveMcpStdio(
-    { registry, principal: LOCAL_PRINCIPAL, readOnly: false, logger, audit: new AuditLog(path.join(dir, 'audit.jsonl')), confirms: new ConfirmTokens() },
+    { registry, principal: LOCAL_PRINCIPAL, readOnly: false, logger, store, confirms: await confirmTokensOn(store) },
     { transport: serverTransport },
   );
   const client = new Client({ name: 'gen-tools-doc', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
@@ -37,6 +38,7 @@ try {
   const doc = await toolsDocFromClient(client, { resources: allResources(), prompts: allPrompts() });
   await client.close();
   await serving.close();
+  await store.close();
 
   if (process.argv.includes('--check')) {
     const current = await readFile(target, 'utf8').catch(() => '');
