@@ -4,6 +4,7 @@ import type { ChangeHistory } from '../store/types.js';
 import { tenantListResource, tenantResource } from './tenants.js';
 import { entityResource } from './entities.js';
 import { layoutResource } from './layouts.js';
+import { changesResource } from './changes.js';
 import { examplesGuide, fieldTypesGuide, layoutOperationsGuide } from './guides.js';
 
 export interface ResourceScope {
@@ -50,5 +51,5 @@ export interface ResourceDefinition {
 }
 
 export function allResources(): ResourceDefinition[] {
-  return [tenantListResource, tenantResource, entityResource, layoutResource, layoutOperationsGuide, fieldTypesGuide, examplesGuide];
+  return [tenantListResource, tenantResource, entityResource, layoutResource, changesResource, layoutOperationsGuide, fieldTypesGuide, examplesGuide];
 }

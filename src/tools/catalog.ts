@@ -1,6 +1,7 @@
 import type { ToolDefinition } from './define.js';
 import type { ToolKind } from '../tenants/policy.js';
 import { listTenants } from './list_tenants.js';
+import { listChanges } from './list_changes.js';
 import { checkTenant } from './check_tenant.js';
 import { getLayout } from './get_layout.js';
 import { editLayout } from './edit_layout.js';
@@ -17,7 +18,7 @@ import { findUnusedFields } from './find_unused_fields.js';
 
 /** Every tool the server offers, in the order `tools/list` shows them. */
 export function allTools(): ToolDefinition[] {
-  return [listTenants, checkTenant, getLayout, editLayout, resetLayout, describeEntity, createCustomField, updateCustomField, deleteCustomField, rebuildTool, findDuplicates, mergeDuplicates, findUnusedFields, undoChange] as unknown as ToolDefinition[];
+  return [listTenants, checkTenant, getLayout, editLayout, resetLayout, describeEntity, createCustomField, updateCustomField, deleteCustomField, rebuildTool, findDuplicates, mergeDuplicates, findUnusedFields, undoChange, listChanges] as unknown as ToolDefinition[];
 }
 
 /** The write and destructive tools, for policy summaries. */

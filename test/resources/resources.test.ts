@@ -44,14 +44,35 @@ describe('resources for a caller who sees one of two tenants', () => {
   });
   afterAll(async () => h?.close());
 
-  it('lists the three templates and the fixed tenants resource', async () => {
+  it('lists the four templates and the fixed tenants resource', async () => {
     const { resourceTemplates } = await h.client.listResourceTemplates();
     expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual([
       'espocrm://tenants/{tenant}',
       'espocrm://tenants/{tenant}/entities/{entity}',
       'espocrm://tenants/{tenant}/entities/{entity}/layouts/{layout}',
+      'espocrm://tenants/{tenant}/changes',
     ]);
     for (const t of resourceTemplates) expect(t.mimeType).toBe('application/json');
+  });
+
+  it("the audit trail shows only the caller's tenants: another tenant's changes resource is refused, list_changes never shows it", async () => {
+    // A line on each tenant, recorded directly in the store (as another caller's calls would have).
+    for (const tenant of ['acme', 'beta']) {
+      await h.audit.append({ changeId: `chg_iso_${tenant}`, tenant, principal: 'someone', tool: 'edit_layout', args: {}, outcome: 'applied', summary: `edit on ${tenant}`,
+        change: { kind: 'layout', entity: 'Lead', layout: 'list', before: [], after: [] } });
+    }
+    const mine = await h.client.readResource({ uri: 'espocrm://tenants/acme/changes' });
+    expect((mine.contents[0] as { text: string }).text).toContain('chg_iso_acme');
+    await expect(h.client.readResource({ uri: 'espocrm://tenants/beta/changes' })).rejects.toThrow(/beta/);
+    await expect(h.client.readResource({ uri: 'espocrm://tenants/b%65ta/changes' })).rejects.toThrow(/beta/);
+    const all = await h.call('list_changes', {});
+    expect(all.isError).toBe(false);
+    const ids = (all.structured.changes as Array<{ changeId?: string; tenant: string }>).map((c) => c.tenant);
+    expect(ids).toContain('acme');
+    expect(ids).not.toContain('beta');
+    const asked = await h.call('list_changes', { tenant: 'beta' });
+    expect(asked.isError).toBe(true);
+    expect(asked.text).not.toContain('chg_iso_beta');
   });
 
   it('lists the tenants list and the visible tenant only, without asking any CRM; entities and layouts come from the templates', async () => {

@@ -361,6 +361,22 @@ const STEPS: Step[] = [
     },
   },
   {
+    name: 'list_changes and the changes resource show the update and its undo, with the instance they were made on',
+    tools: ['list_changes'],
+    resources: ['espocrm://tenants/{tenant}/changes'],
+    async run(r) {
+      const { structured } = await r.ok('list_changes', { changesOnly: true });
+      const rows = structured.changes as Array<{ changeId: string; tool: string; undoneBy?: string; undo?: unknown; instance?: { siteUrl?: string; version?: string } }>;
+      const update = rows.find((c) => c.changeId === r.carried.updateChangeId)!;
+      expect(update).toMatchObject({ tool: 'update_custom_field', instance: { siteUrl: r.sb.url, version: r.v.version } });
+      expect(update.undoneBy).toMatch(/^chg_/);
+      expect(update.undo).toBeUndefined(); // undone: nothing more to undo
+      expect(rows[0]!.tool).toBe('undo_change'); // newest first
+      const res = await r.resource('espocrm://tenants/{tenant}/changes', `espocrm://tenants/${r.tenant}/changes`);
+      expect((res.changes as Array<{ changeId?: string }>).some((c) => c.changeId === r.carried.updateChangeId)).toBe(true);
+    },
+  },
+  {
     name: 'delete_custom_field: plan, then confirm; the field leaves the metadata and the layouts',
     tools: ['delete_custom_field'],
     async run(r) {
