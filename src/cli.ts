@@ -99,6 +99,8 @@ async function main(argv: string[]): Promise<void> {
   const { registerTenantsCommands } = await import('./cli/tenants.js');
   const { runTenantCheck } = await import('./cli/serve.js');
   registerTenantsCommands(program, { check: runTenantCheck });
+  const { registerAuditCommands } = await import('./cli/audit.js');
+  registerAuditCommands(program);
 
   await program.parseAsync(argv);
 }
