@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
-import { bearer, INIT_REQUEST, startHttpStack, textOf, type HttpStack } from '../helpers/http.js';
+import { CompactSign, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
+import { bearer, INIT_REQUEST, refusalMessage, startHttpStack, textOf, type HttpStack } from '../helpers/http.js';
 import { PROBE_WRITE } from '../helpers/probe.js';
 
 vi.mock('../../src/tools/catalog.js', async (original) => (await import('../helpers/probe.js')).withProbe(original));
@@ -79,6 +79,55 @@ describe('HTTP with HS256 JWTs (secret from a reference)', () => {
       expect(status, name).toBe(401);
       expect(challenge, name).toMatch(/^Bearer resource_metadata="[^"]+\/\.well-known\/oauth-protected-resource", error="invalid_token"/);
       expect(challenge, name).toMatch(why);
+    }
+  });
+
+  it('refuses claims of the wrong type with 401, naming the claim and the type found, never the value', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const base = { sub: 'typed-caller', tenants: ['damath'] };
+    // Signed as they are (no jose builder checks): the claims set exactly as written.
+    const raw = (claims: string) => new CompactSign(new TextEncoder().encode(claims)).setProtectedHeader({ alg: 'HS256' }).sign(key);
+    const std = `"iss":"${ISSUER}","aud":"${AUDIENCE}"`;
+    const cases: Array<[string, Promise<string>, RegExp]> = [
+      // the regression: a string "true" is not true, and must not pass for false either
+      ['read_only "true"', sign(key, 'HS256', { ...base, read_only: 'true' }), /"read_only" claim must be true or false, found a string/],
+      ['read_only "false"', sign(key, 'HS256', { ...base, read_only: 'false' }), /"read_only" claim must be true or false, found a string/],
+      ['read_only 1', sign(key, 'HS256', { ...base, read_only: 1 }), /"read_only" claim must be true or false, found a number/],
+      ['read_only null', sign(key, 'HS256', { ...base, read_only: null }), /"read_only" claim must be true or false, found null/],
+      ['tenants a string', sign(key, 'HS256', { ...base, tenants: 'damath' }), /"tenants" claim must be a list of tenant ids \(strings\) or "\*", found a string/],
+      ['tenants with a number', sign(key, 'HS256', { ...base, tenants: ['damath', 7] }), /"tenants" claim must be a list of tenant ids \(strings\) or "\*", found a list holding a number/],
+      ['tenants an object', sign(key, 'HS256', { ...base, tenants: { 0: 'damath' } }), /"tenants" claim must be a list of tenant ids \(strings\) or "\*", found an object/],
+      ['tenants true', sign(key, 'HS256', { ...base, tenants: true }), /"tenants" claim must be a list of tenant ids \(strings\) or "\*", found a boolean/],
+      ['sub a number', sign(key, 'HS256', { ...base, sub: 42 } as unknown as JWTPayload), /"sub" claim must be a non-empty string naming the caller, found a number/],
+      ['sub a list', sign(key, 'HS256', { ...base, sub: ['admin'] } as unknown as JWTPayload), /"sub" claim must be a non-empty string naming the caller, found a list/],
+      ['sub empty', sign(key, 'HS256', { ...base, sub: '' }), /"sub" claim must be a non-empty string naming the caller, found an empty string/],
+      ['exp a string', raw(`{${std},"sub":"x","tenants":["damath"],"exp":"${now + 300}"}`), /"exp" claim must be a number \(seconds since 1970\), found a string/],
+      ['exp infinite', raw(`{${std},"sub":"x","tenants":["damath"],"exp":1e400}`), /"exp" claim must be a finite number \(seconds since 1970\)/],
+      ['nbf a string', raw(`{${std},"sub":"x","tenants":["damath"],"exp":${now + 300},"nbf":"0"}`), /"nbf" claim must be a number \(seconds since 1970\), found a string/],
+      ['iat a list', raw(`{${std},"sub":"x","tenants":["damath"],"exp":${now + 300},"iat":[${now}]}`), /"iat" claim must be a number \(seconds since 1970\), found a list/],
+      ['aud with a number', raw(`{"iss":"${ISSUER}","aud":["${AUDIENCE}",5],"sub":"x","tenants":["damath"],"exp":${now + 300}}`), /"aud" claim must be a string or a list of strings, found a list holding a number/],
+      ['iss a list', raw(`{"iss":["${ISSUER}"],"aud":"${AUDIENCE}","sub":"x","tenants":["damath"],"exp":${now + 300}}`), /"iss" claim must be a string, found a list/],
+      ['jti a number', raw(`{${std},"sub":"x","tenants":["damath"],"exp":${now + 300},"jti":5}`), /"jti" claim must be a string, found a number/],
+    ];
+    for (const [name, token, why] of cases) {
+      const res = await stack.post(INIT_REQUEST, bearer(await token));
+      expect(res.status, name).toBe(401);
+      expect(refusalMessage(res), `${name}: ${refusalMessage(res)}`).toMatch(new RegExp(`^Unauthorized: the token's ${why.source}\\.$`));
+      const challenge = String(res.headers['www-authenticate'] ?? '');
+      expect(challenge, name).toMatch(/error="invalid_token"/);
+      expect(challenge, name).toMatch(new RegExp(why.source.replaceAll('"', "'")));
+      // nothing of the token is repeated: not the caller, not a tenant, not the value
+      for (const leaked of ['typed-caller', 'damath', 'admin', '1e400', String(now + 300)]) {
+        expect(res.body, name).not.toContain(leaked);
+        expect(challenge, name).not.toContain(leaked);
+      }
+    }
+    // the right types still pass: read_only true and false, and the claim absent
+    for (const readOnly of [true, false, undefined]) {
+      const token = await sign(key, 'HS256', { ...base, ...(readOnly === undefined ? {} : { read_only: readOnly }) });
+      const client = await stack.connect(bearer(token));
+      const { tools } = await client.listTools();
+      expect(tools.some((t) => t.name === PROBE_WRITE), String(readOnly)).toBe(readOnly !== true);
     }
   });
 
