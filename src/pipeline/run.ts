@@ -14,7 +14,7 @@ import { writeAccess } from '../espo/writeAccess.js';
 import { ToolError, describeError, isUserError } from '../errors.js';
 import type { ApplyContext, ToolContext, ToolResult, WriteToolDefinition } from '../tools/define.js';
 import { instanceOf, recordLine, type RecordScope } from './record.js';
-import { callerId } from '../tenants/policy.js';
+import { callerId, decideEffects } from '../tenants/policy.js';
 import { WriteFailure } from './failure.js';
 
 export interface PipelineDeps {
@@ -48,6 +48,11 @@ export async function runWriteTool(
     if (plan.action === 'final') {
       await record({ outcome: plan.outcome, summary: plan.summary });
       return plan.result;
+    }
+    // Effects, not only the tool's name: each step a composite call would take passes the policy.
+    if (plan.effects && plan.effects.length > 0) {
+      const decision = decideEffects(plan.effects, tool, ctx.tenant.config, ctx.principal, ctx.server);
+      if (!decision.allowed) throw new ToolError(`"${tool.name}" is not allowed here: ${decision.reason}. Nothing was changed.`, 'forbidden');
     }
     const dryRun = args.dryRun === true;
     const confirm = typeof args.confirm === 'string' ? args.confirm : undefined;

@@ -21,27 +21,41 @@ export const MAX_NOTE = 2_000;
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
 
-/** Arguments as they may be logged: secret-looking keys dropped, confirm tokens shortened. */
+/** Arguments as they may be logged: secret-looking keys dropped at any depth, confirm tokens shortened. */
 export function scrubArgs(args: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(args)) {
-    if (k === 'confirm' && typeof v === 'string') out[k] = `${v.slice(0, 8)}…`;
-    else if (SECRET_KEY.test(k)) out[k] = '[removed]';
-    else out[k] = v;
+  const visit = (value: unknown, depth: number): unknown => {
+    if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
+    if (Array.isArray(value)) return value.map((v) => visit(v, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (depth === 0 && k === 'confirm' && typeof v === 'string') out[k] = `${v.slice(0, 8)}…`;
+      else if (SECRET_KEY.test(k)) out[k] = '[removed]';
+      else out[k] = visit(v, depth + 1);
+    }
+    return out;
+  };
+  return visit(args, 0) as Record<string, unknown>;
+}
+
+/** JSON of any value, or undefined where it cannot be written (too deep for the stack, a cycle). */
+function safeJson(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
   }
-  return out;
 }
 
 function truncText(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, 200)}… [truncated: ${s.length} characters, sha256 ${sha(s)}]`;
+  return s.length <= max ? s : `${s.slice(0, Math.min(200, max))}… [truncated: ${s.length} characters, sha256 ${sha(s)}]`;
 }
 
 function bound(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return truncText(value, MAX_ARG_TEXT);
   if (value === null || typeof value !== 'object') return value;
   if (depth >= MAX_DEPTH) {
-    const json = JSON.stringify(value) ?? '';
-    return `[nested value: ${json.length} characters, sha256 ${sha(json)}]`;
+    const json = safeJson(value);
+    return json === undefined ? '[nested value too deep to record]' : `[nested value: ${json.length} characters, sha256 ${sha(json)}]`;
   }
   if (Array.isArray(value)) {
     const kept = value.slice(0, MAX_ARG_ITEMS).map((v) => bound(v, depth + 1));
@@ -61,8 +75,20 @@ export function boundArgs(args: Record<string, unknown>): Record<string, unknown
   const bounded = bound(scrubbed, 0) as Record<string, unknown>;
   const json = JSON.stringify(bounded);
   if (Buffer.byteLength(json) <= MAX_ARGS_BYTES) return bounded;
-  const full = JSON.stringify(scrubbed) ?? '';
-  return { '[truncated]': `${Buffer.byteLength(full)} bytes of arguments, sha256 ${sha(full)}`, keys: Object.keys(scrubbed).slice(0, MAX_ARG_ITEMS) };
+  const full = safeJson(scrubbed);
+  // The names of the arguments, as many as fit in half the budget, each at most 100 characters.
+  const keys: string[] = [];
+  let used = 0;
+  for (const k of Object.keys(scrubbed)) {
+    const key = truncText(k, 100);
+    used += Buffer.byteLength(JSON.stringify(key)) + 1;
+    if (used > MAX_ARGS_BYTES / 2 || keys.length >= MAX_ARG_ITEMS) break;
+    keys.push(key);
+  }
+  return {
+    '[truncated]': full === undefined ? 'arguments too deep to record' : `${Buffer.byteLength(full)} bytes of arguments, sha256 ${sha(full)}`,
+    keys,
+  };
 }
 
 export function boundNote(s: string | undefined): string | undefined {

@@ -50,7 +50,8 @@ export async function openStore(config: Pick<ServerConfig, 'store' | 'audit' | '
     base = await SqlStore.open(await PostgresSql.open(url), describeDatabaseUrl(url), { retention });
   } else {
     const file = config.store?.path ?? defaultStorePath(env);
-    base = await SqlStore.open(await SqliteSql.open(file), file, { retention });
+    // The state folder is the store's own (tightened to 0700); a configured path's folder is the operator's.
+    base = await SqlStore.open(await SqliteSql.open(file, { ownFolder: config.store?.path === undefined }), file, { retention });
   }
   if (!opts.noImport) {
     const legacy = config.audit?.path ?? defaultAuditPath(env);

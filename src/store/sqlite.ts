@@ -4,7 +4,7 @@
  * else `better-sqlite3` (12.x, an optional dependency built at install). Both are synchronous: each
  * call is one indexed statement, and a lock keeps one transaction at a time on the connection.
  */
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { Mutex, type Sql, type SqlValue } from './sql.js';
@@ -55,10 +55,27 @@ function loadBetterSqlite(): ((file: string) => Database) | undefined {
   }
 }
 
-/** Owner-only: the store holds before-states of client CRMs and the confirm-token key. */
-export function tightenPermissions(file: string): void {
+/** The path a file is known by in this process (symbolic links resolved where the file exists). */
+function canonicalPath(file: string): string {
+  const abs = path.resolve(file);
+  try {
+    return realpathSync(abs);
+  } catch {
+    try {
+      return path.join(realpathSync(path.dirname(abs)), path.basename(abs));
+    } catch {
+      return abs;
+    }
+  }
+}
+
+/**
+ * Owner-only: the store holds before-states of client CRMs and the confirm-token key. The folder is
+ * tightened too when it is the store's own (the state folder), not a folder the operator chose.
+ */
+export function tightenPermissions(file: string, ownFolder = false): void {
   const dir = path.dirname(file);
-  if (existsSync(dir) && (statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
+  if (ownFolder && existsSync(dir) && (statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
   for (const f of [file, `${file}-wal`, `${file}-shm`]) {
     if (existsSync(f) && (statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
   }
@@ -83,8 +100,8 @@ export class SqliteSql implements Sql {
     readonly driver: SqliteDriver,
   ) {}
 
-  static async open(file: string, opts: { driver?: SqliteDriver } = {}): Promise<SqliteSql> {
-    const key = file === ':memory:' ? undefined : `${opts.driver ?? 'auto'}:${path.resolve(file)}`;
+  static async open(file: string, opts: { driver?: SqliteDriver; ownFolder?: boolean } = {}): Promise<SqliteSql> {
+    const key = file === ':memory:' ? undefined : canonicalPath(file);
     const existing = key ? shared.get(key) : undefined;
     if (existing) {
       existing.refs++;
@@ -98,7 +115,7 @@ export class SqliteSql implements Sql {
     return sql;
   }
 
-  private static async connect(file: string, opts: { driver?: SqliteDriver }): Promise<SqliteSql> {
+  private static async connect(file: string, opts: { driver?: SqliteDriver; ownFolder?: boolean }): Promise<SqliteSql> {
     const nodeSqlite = opts.driver === 'better-sqlite3' ? undefined : await loadNodeSqlite();
     const better = nodeSqlite ? undefined : loadBetterSqlite();
     const open = nodeSqlite ?? better;
@@ -115,10 +132,20 @@ export class SqliteSql implements Sql {
     const db = open(file);
     const sql = new SqliteSql(db, nodeSqlite ? 'node:sqlite' : 'better-sqlite3');
     db.exec('PRAGMA busy_timeout = 10000');
-    db.exec('PRAGMA journal_mode = WAL');
+    // On a new file, another process switching it to WAL at the same moment makes SQLite answer BUSY
+    // without waiting (it would risk a deadlock): try again for a while.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        db.exec('PRAGMA journal_mode = WAL');
+        break;
+      } catch (err) {
+        if (attempt >= 50 || !/locked|busy/i.test(err instanceof Error ? err.message : String(err))) throw err;
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 80));
+      }
+    }
     // FULL: a change is on disk before the tool answers (its before-state is what undo needs).
     db.exec('PRAGMA synchronous = FULL');
-    if (file !== ':memory:') tightenPermissions(file);
+    if (file !== ':memory:') tightenPermissions(file, opts.ownFolder === true);
     return sql;
   }
 

@@ -6,7 +6,6 @@
 import { randomBytes, createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import type { Sql, SqlValue } from './sql.js';
 import { checkNotNewer, migrate } from './migrations.js';
 import { boundArgs, boundNote } from './entry.js';
@@ -40,6 +39,20 @@ export interface SqlStoreOptions {
   /** Each tenant's retention; without it nothing is pruned. */
   retention?: (tenant: string) => RetentionPolicy;
   now?: () => number;
+}
+
+/**
+ * The lines of a JSON Lines file, split on \n only: the first version wrote U+2028 and U+2029 raw,
+ * and readline treats them as line ends since Node 24.
+ */
+async function* jsonLines(file: string): AsyncGenerator<string> {
+  let rest = '';
+  for await (const chunk of createReadStream(file, { encoding: 'utf8' })) {
+    const parts = (rest + (chunk as string)).split('\n');
+    rest = parts.pop() ?? '';
+    for (const p of parts) yield p.endsWith('\r') ? p.slice(0, -1) : p;
+  }
+  if (rest) yield rest;
 }
 
 export class SqlStore implements Store {
@@ -98,18 +111,20 @@ export class SqlStore implements Store {
     const c = entry.change;
     const applied = entry.outcome === 'applied';
     const tsMs = Date.parse(entry.ts);
+    // PostgreSQL text holds no NUL character; the entry's JSON escapes it, the indexed columns drop it.
+    const col = (v: string | null | undefined): string | null => (v == null ? null : v.split('\u0000').join('\uFFFD'));
     const values: SqlValue[] = [
       Number.isFinite(tsMs) ? tsMs : Date.now(),
-      entry.tenant,
-      entry.changeId ?? null,
+      col(entry.tenant),
+      col(entry.changeId),
       entry.changeId ? 1 : 0,
-      entry.tool,
-      entry.principal,
-      entry.outcome,
-      c?.kind ?? null,
-      c?.entity ?? null,
-      targetOf(c),
-      c?.undoes ?? null,
+      col(entry.tool),
+      col(entry.principal),
+      col(entry.outcome),
+      col(c?.kind),
+      col(c?.entity),
+      col(targetOf(c)),
+      col(c?.undoes),
       importKey,
       JSON.stringify(entry),
     ];
@@ -141,7 +156,8 @@ export class SqlStore implements Store {
       kindSql = ` AND kind IN (${kinds.map(() => '?').join(', ')})`;
       params.push(...kinds);
     }
-    params.push(Math.max(1, Math.min(limit, 1_000)));
+    if (limit <= 0) return [];
+    params.push(Math.min(limit, 1_000));
     const rows = await this.sql.all<Row>(
       `SELECT seq, entry, undone_by FROM audit WHERE tenant = ? AND is_change = 1 AND outcome IN ${APPLIED}${kindSql} ORDER BY seq DESC LIMIT ?`,
       params,
@@ -169,8 +185,12 @@ export class SqlStore implements Store {
     if (q.tool) add('tool = ?', q.tool);
     if (q.principal) add('principal = ?', q.principal);
     if (q.outcome) add('outcome = ?', q.outcome);
-    if (q.since) add('ts_ms >= ?', Date.parse(q.since));
-    if (q.until) add('ts_ms <= ?', Date.parse(q.until));
+    for (const [bound, value, op] of [['since', q.since, '>='], ['until', q.until, '<=']] as const) {
+      if (value === undefined) continue;
+      const t = Date.parse(value);
+      if (!Number.isFinite(t)) throw new Error(`"${bound}" is not a time: ${JSON.stringify(value)} (expected an ISO 8601 time)`);
+      add(`ts_ms ${op} ?`, t);
+    }
     if (q.before !== undefined) add('seq < ?', q.before);
     const limit = Math.max(1, Math.min(q.limit, 500));
     params.push(limit + 1);
@@ -271,8 +291,7 @@ export class SqlStore implements Store {
     if (seen[0]?.fingerprint === fingerprint) return { imported: 0, skipped: 0 };
     let imported = 0;
     let skipped = 0;
-    const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-    for await (const line of lines) {
+    for await (const line of jsonLines(file)) {
       if (!line.trim()) continue;
       let entry: AuditEntry;
       try {

@@ -49,6 +49,46 @@ export function decideTool(
   return { allowed: true };
 }
 
+/**
+ * What a write does to a CRM, whatever tool does it. The policy judges effects, not only tool names:
+ * an effect is allowed where the tool that owns it is allowed, so excluding `delete_custom_field`
+ * forbids deleting a field through `undo_change` too, and a composite call (a field created and placed
+ * on layouts) passes each of its effects through the policy.
+ */
+export type Effect = 'field.create' | 'field.update' | 'field.delete' | 'layout.edit' | 'layout.reset' | 'records.merge' | 'instance.rebuild';
+
+export const EFFECTS: Record<Effect, { tool: string; kind: ToolKind; words: string }> = {
+  'field.create': { tool: 'create_custom_field', kind: 'write', words: 'create a field' },
+  'field.update': { tool: 'update_custom_field', kind: 'write', words: 'change a field' },
+  'field.delete': { tool: 'delete_custom_field', kind: 'destructive', words: 'delete a field' },
+  'layout.edit': { tool: 'edit_layout', kind: 'write', words: 'edit a layout' },
+  'layout.reset': { tool: 'reset_layout', kind: 'destructive', words: 'reset a layout' },
+  'records.merge': { tool: 'merge_duplicates', kind: 'destructive', words: 'merge records' },
+  'instance.rebuild': { tool: 'rebuild', kind: 'write', words: 'rebuild the CRM' },
+};
+
+/**
+ * Whether every effect of one call of `tool` is allowed: each effect as its owner tool would be judged
+ * (read-only first, then exclude, then include). The first refused effect gives the reason.
+ */
+export function decideEffects(
+  effects: readonly Effect[],
+  tool: { name: string; kind: ToolKind },
+  tenant: TenantConfig,
+  principal: Principal,
+  server: { readOnly: boolean },
+): PolicyDecision {
+  const own = decideTool(tool, tenant, principal, server);
+  if (!own.allowed) return own;
+  for (const effect of new Set(effects)) {
+    const owner = EFFECTS[effect];
+    if (owner.tool === tool.name) continue;
+    const d = decideTool({ name: owner.tool, kind: owner.kind }, tenant, principal, server);
+    if (!d.allowed) return { allowed: false, reason: `this call would ${owner.words}, which is not allowed here: ${d.reason}` };
+  }
+  return { allowed: true };
+}
+
 export function principalSees(principal: Principal, tenantId: string): boolean {
   return principal.tenants === '*' || principal.tenants.includes(tenantId);
 }

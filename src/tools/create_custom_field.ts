@@ -158,6 +158,8 @@ export const createCustomField = defineWriteTool({
       value,
       summary: `plan: ${plan.action} ${fc.entity}.${stored}`,
       confirm: false,
+      // Placing the field edits layouts: allowed where edit_layout is.
+      effects: placements.some((p) => p.changed) ? ['layout.edit'] : [],
       preview: () => {
         const layouts = placements.map((p): LayoutOutcomeT => ({ layout: p.layout, status: p.changed ? 'planned' : 'already_there', change: p.change, ...(p.changed ? { diff: p.diff } : {}) }));
         const structured = {

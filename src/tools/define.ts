@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import type { Logger } from '../log/logger.js';
-import type { Principal, ToolKind } from '../tenants/policy.js';
+import type { Effect, Principal, ToolKind } from '../tenants/policy.js';
 import type { TenantContext, TenantRegistry } from '../tenants/registry.js';
 import type { ChangeHistory, ChangeRecord, Store } from '../store/types.js';
 import type { WriteClient } from '../espo/writeAccess.js';
@@ -99,6 +99,11 @@ export type WritePlan<P, O> =
       binding?: { args: Record<string, unknown>; state: string };
       /** Why this plan cannot be applied as things are (shown in the plan; no token is issued). */
       blocked?: string;
+      /**
+       * What applying would do beyond the tool's own effect (a field placed on layouts, each step of an
+       * undo): the pipeline passes each through the policy before any token is issued or write made.
+       */
+      effects?: Effect[];
       /** The plan as shown to the caller (dry run, or the confirmation step with its token). */
       preview(token?: { token: string; expiresAt: string }): ToolResult<O>;
     };

@@ -10,6 +10,7 @@ import { countFilled, fieldsInLayout, loadFieldContext, readLayout } from '../re
 import { isRecord } from '../core/values.js';
 import { saveLayout } from '../pipeline/steps.js';
 import { currentInstance, sameInstance } from '../reads/instance.js';
+import type { Effect } from '../tenants/policy.js';
 
 const TOOL = 'undo_change';
 
@@ -158,6 +159,20 @@ async function planUndo(ctx: ToolContext, changeId: string): Promise<Plan> {
   return { entry, change, steps, destructive, blockers, notes };
 }
 
+function effectOf(s: Step): Effect {
+  switch (s.kind) {
+    case 'layout':
+    case 'layout_remove_field':
+      return 'layout.edit';
+    case 'field_restore':
+      return 'field.update';
+    case 'field_delete':
+      return 'field.delete';
+    case 'field_recreate':
+      return 'field.create';
+  }
+}
+
 function describeStep(s: Step): string {
   switch (s.kind) {
     case 'layout':
@@ -269,6 +284,9 @@ export const undoChange = defineWriteTool({
       summary: `undo ${args.changeId} planned`,
       // Undoing a field creation deletes a field: that needs the confirm token of its plan.
       confirm: plan.destructive && args.dryRun !== true,
+      // Each step is judged by the policy as its own tool would be (an undo that deletes a field is a
+      // field deletion: refused where delete_custom_field is excluded).
+      effects: plan.steps.map(effectOf),
       binding: { args: { changeId: args.changeId }, state: planState(plan) },
       preview: (token?: { token: string; expiresAt: string }) => {
         if (!token) {

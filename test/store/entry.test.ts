@@ -37,9 +37,15 @@ describe('scrubArgs', () => {
     const list = [1, 2, 3];
     const input = { entity: 'Lead', list, password: 'p' };
     const out = scrubArgs(input);
-    expect(out.list).toBe(list);
+    expect(out.list).toEqual(list);
     expect(input.password).toBe('p');
     expect(Object.keys(out)).toEqual(['entity', 'list', 'password']);
+  });
+
+  it('removes secret-looking keys at any depth (a nested admin password is removed too)', () => {
+    const input = { tenant: 'acme', admin: { username: 'a', password: 'hunter2' }, list: [{ apiKey: 'k', name: 'n' }] };
+    expect(scrubArgs(input)).toEqual({ tenant: 'acme', admin: { username: 'a', password: '[removed]' }, list: [{ apiKey: '[removed]', name: 'n' }] });
+    expect(input.admin.password).toBe('hunter2');
   });
 });
 

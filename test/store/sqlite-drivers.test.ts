@@ -140,12 +140,21 @@ describe('permissions', () => {
     chmodSync(file, 0o644);
     for (const f of [`${file}-wal`, `${file}-shm`]) writeFileSync(f, '', { flag: 'a' });
     for (const f of [`${file}-wal`, `${file}-shm`]) chmodSync(f, 0o666);
-    const sql = await openSql(file);
+    const sql = await SqliteSql.open(file, { ownFolder: true });
     expect(mode(dir)).toBe(0o700);
     expect(mode(file)).toBe(0o600);
     for (const f of [`${file}-wal`, `${file}-shm`]) if (existsSync(f)) expect(mode(f), f).toBe(0o600);
     const store = await SqlStore.open(sql, file);
     expect(await store.read()).toEqual([]);
+  });
+
+  it('leaves a folder the operator chose as it is (only the state folder is the store\'s own)', async () => {
+    const file = newFile();
+    mkdirSync(path.dirname(file), { recursive: true });
+    chmodSync(path.dirname(file), 0o755);
+    await (await SqliteSql.open(file)).close();
+    expect(mode(path.dirname(file))).toBe(0o755);
+    expect(mode(file)).toBe(0o600);
   });
 
   it('leaves an already tight folder alone, and tightens only the store file\'s own folder', async () => {
