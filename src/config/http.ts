@@ -40,6 +40,13 @@ export interface HttpLimitsConfig {
   perTenantConcurrency?: number;
   /** Tool calls started per tenant per minute. */
   perTenantRatePerMinute: number;
+  /**
+   * Requests per caller per minute that are not tied to a tenant (lists, list_tenants, list_changes,
+   * initialize, discovery; each message of a batch counts); default `DEFAULT_CALLER_RATE_PER_MINUTE`.
+   */
+  perCallerRatePerMinute?: number;
+  /** Messages in one JSON-RPC batch, where the protocol version allows batches; default `DEFAULT_MAX_BATCH_SIZE`. */
+  maxBatchSize?: number;
 }
 
 export interface HttpConfig {
@@ -55,6 +62,8 @@ export interface HttpConfig {
 }
 
 export const DEFAULT_RATE_PER_MINUTE = 120;
+export const DEFAULT_CALLER_RATE_PER_MINUTE = 120;
+export const DEFAULT_MAX_BATCH_SIZE = 20;
 
 const REF_FORMS = '"env:NAME", "keychain:ACCOUNT" or "file:PATH"';
 
@@ -183,10 +192,17 @@ const jwt = strict(
   }
 });
 
-const limits = strict('an object such as { "perTenantConcurrency": 4, "perTenantRatePerMinute": 120 }', {
+const limits = strict('an object such as { "perTenantConcurrency": 4, "perTenantRatePerMinute": 120, "perCallerRatePerMinute": 120 }', {
   $comment: comment,
   perTenantConcurrency: wholeNumber(1, 64, "tool calls running at once on one tenant; default: the tenant's limits.concurrency (4)").optional(),
   perTenantRatePerMinute: wholeNumber(1, 100_000, `tool calls started per tenant per minute; default ${DEFAULT_RATE_PER_MINUTE}`).optional(),
+  perCallerRatePerMinute: wholeNumber(
+    1,
+    100_000,
+    `requests per caller per minute not tied to a tenant (lists, list_tenants, list_changes, initialize); default ${DEFAULT_CALLER_RATE_PER_MINUTE}`,
+  ).optional(),
+  // The SDK refuses batches of more than 100 messages itself.
+  maxBatchSize: wholeNumber(1, 100, `messages in one JSON-RPC batch (protocol versions before 2025-06-18 only); default ${DEFAULT_MAX_BATCH_SIZE}`).optional(),
 });
 
 const list = <T extends z.ZodType>(item: T, what: string) => z.array(item, { error: expected(what) });
@@ -237,6 +253,8 @@ export const httpSchema = strict(
       limits: {
         ...(h.limits?.perTenantConcurrency !== undefined ? { perTenantConcurrency: h.limits.perTenantConcurrency } : {}),
         perTenantRatePerMinute: h.limits?.perTenantRatePerMinute ?? DEFAULT_RATE_PER_MINUTE,
+        ...(h.limits?.perCallerRatePerMinute !== undefined ? { perCallerRatePerMinute: h.limits.perCallerRatePerMinute } : {}),
+        ...(h.limits?.maxBatchSize !== undefined ? { maxBatchSize: h.limits.maxBatchSize } : {}),
       },
     }),
   );

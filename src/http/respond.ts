@@ -11,7 +11,18 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-/** An HTTP-level refusal in the JSON-RPC error shape the MCP transport uses (`id` null: no request was read). */
-export function sendJsonRpcError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}, code = -32000): void {
-  sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null }, headers);
+/**
+ * An HTTP-level refusal in the JSON-RPC error shape the MCP transport uses: `id` null unless the body
+ * was read and held a single request (`extra.id`); `extra.data` is the error's data.
+ */
+export function sendJsonRpcError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+  code = -32000,
+  extra: { id?: string | number | null; data?: unknown } = {},
+): void {
+  const error = { code, message, ...(extra.data !== undefined ? { data: extra.data } : {}) };
+  sendJson(res, status, { jsonrpc: '2.0', error, id: extra.id ?? null }, headers);
 }

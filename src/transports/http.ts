@@ -5,20 +5,31 @@
  * notifications stream in the POST's response.
  *
  * Each request passes, in order: Host check (DNS rebinding), Origin check (browsers), authentication
- * (401 + `WWW-Authenticate` pointing at the protected-resource metadata), the `X-Tenant` pin, then MCP.
+ * (401 + `WWW-Authenticate` pointing at the protected-resource metadata), the `X-Tenant` pin, the body's
+ * shape (no JSON-RPC batch where the protocol version removed them, none over the size cap), the
+ * caller's rate for what is not tied to a tenant (429 + `Retry-After`), then MCP.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { createHttpMcpHandler, type HttpMcpHandler, type ServerOptions } from '../server.js';
-import { DEFAULT_RATE_PER_MINUTE, httpAuthConfigured, type HttpConfig } from '../config/http.js';
+import {
+  DEFAULT_CALLER_RATE_PER_MINUTE,
+  DEFAULT_MAX_BATCH_SIZE,
+  DEFAULT_RATE_PER_MINUTE,
+  httpAuthConfigured,
+  type HttpConfig,
+} from '../config/http.js';
 import { ToolError } from '../errors.js';
 import { Authenticator } from '../http/auth.js';
+import { BATCHES_REMOVED_IN, batchesRemoved, batchProtocolVersion, CallerRate, tiedToTenant } from '../http/callerLimits.js';
 import { allowedHostsFor, hostAllowed, isLoopbackAddress, originAllowed, ownOrigins } from '../http/guards.js';
 import { MCP_PATH, METADATA_PATHS, protectedResourceMetadata, publicBase, wwwAuthenticate } from '../http/metadata.js';
 import { sendJson, sendJsonRpcError } from '../http/respond.js';
 import { pinTenant } from '../http/tenantHeader.js';
 import { TenantLimits } from '../tenants/limits.js';
-import type { Principal } from '../tenants/policy.js';
+import { callerId, type Principal } from '../tenants/policy.js';
+import { allTools } from '../tools/catalog.js';
 
 export interface HttpServeOptions extends Omit<ServerOptions, 'principal' | 'limits'> {
   /** The validated `http` section of tenants.json; absent means no authentication (loopback only). */
@@ -38,6 +49,8 @@ export interface RunningHttpServer {
   host: string;
   port: number;
   limits: TenantLimits;
+  /** The per-caller rate of requests not tied to a tenant. */
+  callerRate: CallerRate;
   close(): Promise<void>;
 }
 
@@ -67,8 +80,10 @@ export async function startHttpServer(opts: HttpServeOptions): Promise<RunningHt
     ...(opts.store.engine === 'postgres' ? { shared: opts.store } : {}),
   });
 
+  const callerRate = new CallerRate(opts.http?.limits.perCallerRatePerMinute ?? DEFAULT_CALLER_RATE_PER_MINUTE);
+
   const mcp = await createHttpMcpHandler(opts.logger);
-  const handler = new RequestHandler(opts, auth, hosts, limits, host, mcp);
+  const handler = new RequestHandler(opts, auth, hosts, limits, callerRate, host, mcp);
   const server = createServer((req, res) => {
     handler.handle(req, res).catch((err: unknown) => {
       opts.logger.error({ err }, 'HTTP request failed');
@@ -86,6 +101,7 @@ export async function startHttpServer(opts: HttpServeOptions): Promise<RunningHt
     host: address.address,
     port: address.port,
     limits,
+    callerRate,
     close: async () => {
       await mcp.close().catch(() => undefined);
       await new Promise<void>((resolve) => {
@@ -113,6 +129,55 @@ export async function serveHttp(opts: HttpServeOptions): Promise<RunningHttpServ
   return running;
 }
 
+/** The SDK's own bound on a request body (4 MiB); the body is read here first, so it is enforced here. */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/** The request body, at most `max` bytes; 'aborted' when the client went away before sending it all. */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too-large' | 'aborted'> {
+  if (Number(req.headers['content-length']) > max) return Promise.resolve('too-large');
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (value: Buffer | 'too-large' | 'aborted') => {
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('aborted', onError);
+      resolve(value);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        req.pause();
+        return done('too-large');
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => done(Buffer.concat(chunks));
+    const onError = () => done('aborted');
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('aborted', onError);
+  });
+}
+
+/** The body as JSON; undefined when it is not (the SDK answers that with its own parse error). */
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The request as the SDK's node adapter reads it (method, URL, headers, then the body), the body already read here. */
+function replayed(req: IncomingMessage, body: Buffer): IncomingMessage {
+  const copy = Readable.from(body.length > 0 ? [body] : []);
+  return Object.assign(copy, { method: req.method, url: req.url, headers: req.headers, socket: req.socket, httpVersion: req.httpVersion }) as unknown as IncomingMessage;
+}
+
+let tenantTools: ReadonlySet<string> | undefined;
+
+/** The tools that name a tenant: their calls count toward that tenant's limits. */
+function tenantToolNames(): ReadonlySet<string> {
+  return (tenantTools ??= new Set(allTools().filter((t) => t.tenantScoped).map((t) => t.name)));
+}
+
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -132,6 +197,7 @@ class RequestHandler {
     private readonly auth: Authenticator,
     private readonly hosts: readonly string[] | 'any',
     private readonly limits: TenantLimits,
+    private readonly callerRate: CallerRate,
     private readonly bindHost: string,
     private readonly mcp: HttpMcpHandler,
   ) {
@@ -184,7 +250,59 @@ class RequestHandler {
       log.warn({ principal: outcome.principal.name, code: err.code }, 'refused: X-Tenant');
       return sendJsonRpcError(res, 403, err.message);
     }
-    await this.serveMcp(req, res, principal);
+    const body = await readBody(req, MAX_BODY_BYTES);
+    if (body === 'aborted') return;
+    if (body === 'too-large') {
+      return sendJsonRpcError(res, 413, `Payload Too Large: Request body must not exceed ${MAX_BODY_BYTES} bytes`, { connection: 'close' });
+    }
+    if (!this.admit(req, res, principal, parseJson(body))) return;
+    await this.serveMcp(replayed(req, body), res, principal);
+  }
+
+  /**
+   * The body's shape and the caller's rate, before any server is built for the request: false when a
+   * refusal was sent. Each message of a batch counts, except those a tenant's limits count.
+   */
+  private admit(req: IncomingMessage, res: ServerResponse, principal: Principal, parsed: unknown): boolean {
+    const log = this.opts.logger;
+    const messages = Array.isArray(parsed) ? (parsed as unknown[]) : [parsed];
+    if (Array.isArray(parsed)) {
+      const version = batchProtocolVersion(req.headers['mcp-protocol-version'], messages);
+      if (batchesRemoved(version)) {
+        log.warn({ principal: principal.name, version, size: messages.length }, 'refused: a JSON-RPC batch on a protocol version without batches');
+        sendJsonRpcError(
+          res,
+          400,
+          `Invalid Request: JSON-RPC batches are not part of protocol version ${version} (they were removed in ${BATCHES_REMOVED_IN}); send each message in its own POST.`,
+          {},
+          -32600,
+        );
+        return false;
+      }
+      const max = this.opts.http?.limits.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
+      if (messages.length > max) {
+        log.warn({ principal: principal.name, size: messages.length, max }, 'refused: a JSON-RPC batch over the size cap');
+        sendJsonRpcError(res, 400, `Invalid Request: a JSON-RPC batch may hold at most ${max} messages here, this one holds ${messages.length}; send fewer at once.`, {}, -32600);
+        return false;
+      }
+    }
+    const ctx = { registry: this.opts.registry, principal, tenantTools: tenantToolNames() };
+    const untied = messages.filter((m) => !tiedToTenant(m, ctx)).length;
+    const admission = this.callerRate.admit(callerId(principal), untied);
+    if (admission.ok) return true;
+    const seconds = admission.retryAfterSeconds;
+    log.warn({ principal: principal.name, via: principal.via, messages: untied, retryAfterSeconds: seconds }, 'refused: over the per-caller rate');
+    const single = !Array.isArray(parsed) && typeof parsed === 'object' && parsed !== null ? (parsed as { id?: unknown }).id : undefined;
+    sendJsonRpcError(
+      res,
+      429,
+      `Too many requests from "${principal.name}": at most ${this.callerRate.ratePerMinute} requests a minute that are not tied to a tenant ` +
+        `(lists, list_tenants, list_changes, initialize, discovery). Retry in ${seconds} second${seconds === 1 ? '' : 's'}.`,
+      { 'retry-after': String(seconds) },
+      -32000,
+      { id: typeof single === 'string' || typeof single === 'number' ? single : null, data: { retryAfterSeconds: seconds } },
+    );
+    return false;
   }
 
   private preflight(res: ServerResponse, methods: string): void {
