@@ -31,6 +31,7 @@ import { oneVar } from './resources/uris.js';
 import { allPrompts, type PromptDefinition } from './prompts/catalog.js';
 import { neutralizeText, withFenceNotice } from './core/fence.js';
 import { EspoError } from './espo/errors.js';
+import { secretErrorFor, secretErrorIn } from './secrets/callers.js';
 import type { Store } from './store/types.js';
 import type { ConfirmTokens } from './core/confirm.js';
 import type { TenantLimits } from './tenants/limits.js';
@@ -472,26 +473,32 @@ function registerTool(server: McpServer, tool: ToolDefinition, opts: ServerOptio
           content: [{ type: 'text', text: withFenceNotice(result.text ?? JSON.stringify(result.structured, null, 2)) }],
         };
       } catch (err) {
-        return { isError: true, content: [{ type: 'text', text: withFenceNotice(publicErrorMessage(err, tool.name, log)) }] };
+        return { isError: true, content: [{ type: 'text', text: withFenceNotice(publicErrorMessage(err, tool.name, log, opts.principal)) }] };
       }
     },
   );
 }
 
-/** What the model sees for a failure: our own messages as they are; anything unexpected as a reference. */
-export function publicErrorMessage(err: unknown, toolName: string, log: Logger): string {
+/**
+ * What the model sees for a failure: our own messages as they are; a secret that cannot be read as
+ * its actionable message on stdio and by reference over HTTP (src/secrets/callers.ts); anything
+ * unexpected as a reference.
+ */
+export function publicErrorMessage(err: unknown, toolName: string, log: Logger, caller: Principal): string {
   // Our own messages (tools and cores: bad input or a refused state) and the CRM's, as they are.
   if (isUserError(err)) return err.message;
   if (err instanceof EspoError) return describeError(err);
+  const secret = secretErrorIn(err);
+  if (secret) return secretErrorFor(secret, caller, log);
   const ref = randomUUID().slice(0, 8);
   log.error({ err, ref }, 'unexpected tool failure');
   return `Unexpected error in ${toolName} (reference ${ref}); the details are in the server's log. Nothing was reported as written.`;
 }
 
 /** A resource or prompt failure as a JSON-RPC error: our own messages as they are, anything else as a reference. */
-function requestError(err: unknown, what: string, log: Logger): ProtocolError {
+function requestError(err: unknown, what: string, log: Logger, caller: Principal): ProtocolError {
   if (err instanceof ProtocolError) return err;
-  return new ProtocolError(isUserError(err) ? ProtocolErrorCode.InvalidParams : ProtocolErrorCode.InternalError, publicErrorMessage(err, what, log));
+  return new ProtocolError(isUserError(err) ? ProtocolErrorCode.InvalidParams : ProtocolErrorCode.InternalError, publicErrorMessage(err, what, log, caller));
 }
 
 function registerResource(server: McpServer, resource: ResourceDefinition, opts: ServerOptions, scope: ResourceScope, parts: CallerParts): void {
@@ -506,7 +513,7 @@ function registerResource(server: McpServer, resource: ResourceDefinition, opts:
       const value = tenant && opts.limits ? await opts.limits.run(tenant, signal, run) : await run();
       return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(value, null, 2) }] };
     } catch (err) {
-      throw requestError(err, `the ${resource.name} resource`, log);
+      throw requestError(err, `the ${resource.name} resource`, log, opts.principal);
     }
   };
   const meta = { title: resource.title, description: resource.description, mimeType: 'application/json' };
@@ -557,7 +564,7 @@ function registerPrompt(server: McpServer, prompt: PromptDefinition, opts: Serve
         messages: rendered.messages.map((m) => ({ role: m.role, content: { type: 'text' as const, text: m.text } })),
       };
     } catch (err) {
-      throw requestError(err, `the ${prompt.name} prompt`, log);
+      throw requestError(err, `the ${prompt.name} prompt`, log, opts.principal);
     }
   });
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { annotationsFor, defineTool } from './define.js';
 import { tenantArg } from './args.js';
 import { describeError } from '../errors.js';
+import { describeFor } from '../secrets/callers.js';
 import type { EspoClient } from '../espo/client.js';
 
 const Step = z.object({
@@ -49,11 +50,14 @@ export const checkTenant = defineTool({
     const client: EspoClient = tenant.client();
     const signal = ctx.signal;
     const problems: string[] = [];
+    // A secret that cannot be read: its reference (a path, a variable) is for the operator; over HTTP
+    // the caller sees which secret and a reference into the server log instead.
+    const describe = (err: unknown) => describeFor(err, ctx.principal, ctx.logger, describeError);
 
     // Reachability without credentials: an unauthenticated GET Settings never counts toward the login lockout.
     const reach = await timed(() => client.request({ method: 'GET', path: 'Settings', auth: 'none', signal }));
     const reachable = reach.error
-      ? { status: 'failed' as const, message: describeError(reach.error), latencyMs: reach.ms }
+      ? { status: 'failed' as const, message: describe(reach.error), latencyMs: reach.ms }
       : { status: 'ok' as const, message: 'the CRM answered', latencyMs: reach.ms };
     if (reach.error) problems.push(`not reachable: ${reachable.message}`);
 
@@ -68,7 +72,7 @@ export const checkTenant = defineTool({
     } else {
       const r = await timed(() => client.request<AppUser>({ method: 'GET', path: 'App/user', auth: 'api', signal }));
       if (r.error) {
-        apiKey = { status: 'failed', message: describeError(r.error), latencyMs: r.ms };
+        apiKey = { status: 'failed', message: describe(r.error), latencyMs: r.ms };
         problems.push(`API key: ${apiKey.message}`);
       } else {
         version ??= r.value?.body?.settings?.version;
@@ -84,7 +88,7 @@ export const checkTenant = defineTool({
     } else {
       const r = await timed(() => client.request<AppUser>({ method: 'GET', path: 'App/user', auth: 'admin', signal }));
       if (r.error) {
-        admin = { status: 'failed', message: describeError(r.error), latencyMs: r.ms };
+        admin = { status: 'failed', message: describe(r.error), latencyMs: r.ms };
         problems.push(`admin login: ${admin.message}`);
       } else {
         version ??= r.value?.body?.settings?.version;
@@ -105,7 +109,7 @@ export const checkTenant = defineTool({
     } else {
       const g = await timed(() => tenant.guard.check({ signal, fresh: true }));
       if (g.error || !g.value) {
-        siteUrl = { status: 'failed', message: describeError(g.error), expected: tenant.guard.expected(), latencyMs: g.ms };
+        siteUrl = { status: 'failed', message: describe(g.error), expected: tenant.guard.expected(), latencyMs: g.ms };
         problems.push(`siteUrl: ${siteUrl.message}`);
       } else {
         siteUrl = {

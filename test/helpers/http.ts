@@ -10,7 +10,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { validateTenantsFile } from '../../src/config/validate.js';
 import { TenantRegistry } from '../../src/tenants/registry.js';
 import { confirmTokensOn, openSqliteStore, type Store } from '../../src/store/index.js';
-import { silentLogger } from '../../src/log/logger.js';
+import { silentLogger, type Logger } from '../../src/log/logger.js';
 import { startHttpServer, type RunningHttpServer } from '../../src/transports/http.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { startSandboxes, tenantsJson, type StackTenant } from './stack.js';
@@ -52,6 +52,8 @@ export async function startHttpStack(
     tenantsExtra?: Record<string, Record<string, unknown>>;
     /** A store shared with another server (not closed here); a SQLite file in the config folder by default. */
     store?: Store;
+    /** The server's logger (silent by default), e.g. to read what the operator is told. */
+    logger?: Logger;
   } = {},
 ): Promise<HttpStack> {
   const sandboxes = await startSandboxes(tenants.map((t) => ({ ...t, sandbox: { leads: 0, contacts: 0, accounts: 0, ...t.sandbox } })));
@@ -61,7 +63,7 @@ export async function startHttpStack(
   for (const [id, extra] of Object.entries(opts.tenantsExtra ?? {})) Object.assign((json.tenants as Record<string, object>)[id]!, extra);
   const config = validateTenantsFile({ ...json, ...(opts.http ? { http: opts.http } : {}) }, { source: 'test tenants.json', baseDir: dir });
   const allEnv = { ...env, ...opts.env };
-  const logger = silentLogger();
+  const logger = opts.logger ?? silentLogger();
   const registry = new TenantRegistry(config, { env: allEnv, baseDir: dir, logger });
   const audit = opts.store ?? (await openSqliteStore(path.join(dir, 'store.sqlite')));
   let server: RunningHttpServer;
