@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fenceMarked, plainMarked } from '../../../src/core/fence.js';
 import { FieldSpecError, formatFieldSpecErrors, planFieldCreate, validateFieldRequest, type FieldMeta } from '../../../src/core/fieldSpec/index.js';
 import { lead, metaFor } from '../../fixtures/fieldSpec/meta.js';
 
@@ -6,6 +7,12 @@ import { lead, metaFor } from '../../fixtures/fieldSpec/meta.js';
  * The bad-input catalogue: each request is refused with an error whose message says what was
  * wrong and how to fix it. `says` lists fragments the message must contain.
  */
+
+/**
+ * A message as logs and the CLI show it. CRM values inside messages are marked (src/core/fence.ts)
+ * so a model reads them fenced; the expected texts below are the plain rendering.
+ */
+const msg = (err: { message: string }): string => plainMarked(err.message);
 interface Bad {
   title: string;
   req: Record<string, unknown>;
@@ -117,9 +124,10 @@ describe('bad-input catalogue', () => {
     expect(hit, `errors: ${formatFieldSpecErrors(r.errors)}`).toBeDefined();
     expect(hit).toBeInstanceOf(FieldSpecError);
     if (c.path !== undefined) expect(hit!.path).toBe(c.path);
+    const text = msg(hit!);
     for (const s of c.says) {
-      if (typeof s === 'string') expect(hit!.message).toContain(s);
-      else expect(hit!.message).toMatch(s);
+      if (typeof s === 'string') expect(text).toContain(s);
+      else expect(text).toMatch(s);
     }
   });
 });
@@ -146,10 +154,26 @@ describe('collecting errors', () => {
     expect(plan.action).toBe('conflict');
     if (plan.action !== 'conflict') return;
     expect(plan.error.code).toBe('definition_conflict');
-    expect(plan.error.message).toContain('Lead already has a custom field "cMcpTier" with a different definition');
-    expect(plan.error.message).toContain('options: expected ["Gold","Silver"], found ["Gold","Silver","Bronze"]');
-    expect(plan.error.message).toContain('default: expected "Gold", found "Silver"');
-    expect(plan.error.message).toContain('call update_custom_field with entity "Lead" and name "cMcpTier"');
+    const text = msg(plan.error);
+    expect(text).toContain('Lead already has a custom field "cMcpTier" with a different definition');
+    expect(text).toContain('options: expected ["Gold","Silver"], found ["Gold","Silver","Bronze"]');
+    expect(text).toContain('default: expected "Gold", found "Silver"');
+    expect(text).toContain('call update_custom_field with entity "Lead" and name "cMcpTier"');
+  });
+
+  it('marks the CRM values of a message, so a model reads them fenced', () => {
+    const r = validateFieldRequest(L({ type: 'enum', options: ['A', 'B'], default: 'C' }), lead());
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const raw = r.errors.find((e) => e.code === 'default_invalid')!.message;
+    expect(raw).toContain('(\uE000"A"\uE001, \uE000"B"\uE001)');
+    expect(fenceMarked(raw)).toMatch(/\(<(untrusted-data-[0-9a-f]{16})>"A"<\/\1>, <\1>"B"<\/\1>\)/);
+    // The stored definition found in the CRM is marked too.
+    const existing = validateFieldRequest({ entity: 'Lead', name: 'mcp_tier', type: 'enum', options: ['Gold', 'Silver'], default: 'Gold' }, lead());
+    if (!existing.ok) throw new Error('expected a valid request');
+    const conflict = planFieldCreate(existing.spec);
+    if (conflict.action !== 'conflict') throw new Error('expected a conflict');
+    expect(conflict.error.message).toContain('default: expected "Gold", found \uE000"Silver"\uE001');
   });
 
   it('a type given as the wrong kind of value is a request error', () => {

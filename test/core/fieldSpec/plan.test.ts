@@ -1,13 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { fenceMarked, plainMarked } from '../../../src/core/fence.js';
 import {
+  FieldSpecError,
   compareDefinition,
   planFieldCreate,
   planFieldUpdate,
   sameValue,
   validateFieldRequest,
+  type CreatePlan,
   type FieldDef,
   type FieldMeta,
+  type FieldSpec,
   type FieldUpdatePlan,
 } from '../../../src/core/fieldSpec/index.js';
 import { lead, metaFor } from '../../fixtures/fieldSpec/meta.js';
@@ -15,29 +19,44 @@ import { lead, metaFor } from '../../fixtures/fieldSpec/meta.js';
 const tier = (): FieldDef => structuredClone(lead().entity.defs!.fields!.cMcpTier!);
 const field = (name: string, meta: FieldMeta = lead()): FieldDef => structuredClone(meta.entity.defs!.fields![name]!);
 
+/*
+ * CRM values inside messages (differences, errors, warnings, notes) are marked (src/core/fence.ts) so
+ * a model reads them fenced. The helpers give the messages as logs and the CLI show them
+ * (`plainMarked`), which the expected texts below are; bodies and diffs are returned untouched.
+ */
+const plainError = (e: FieldSpecError): FieldSpecError => new FieldSpecError(e.code, plainMarked(e.message), e.path);
+
+function compare(expected: Record<string, unknown>, actual: unknown): { equal: boolean; differences: string[] } {
+  const r = compareDefinition(expected, actual);
+  return { ...r, differences: r.differences.map(plainMarked) };
+}
+function create(spec: FieldSpec, opts?: { currentLabel?: string }): CreatePlan {
+  const p = planFieldCreate(spec, opts);
+  return p.action === 'conflict' ? { ...p, differences: p.differences.map(plainMarked), error: plainError(p.error) } : p;
+}
 function plan(current: FieldDef, patch: Record<string, unknown>, opts: { label?: string; meta?: FieldMeta; i18n?: { optionLabels?: Record<string, string>; tooltip?: string } } = {}): FieldUpdatePlan {
   const r = planFieldUpdate(current, opts.label, patch, opts.meta ?? lead(), opts.i18n);
-  if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('\n'));
-  return r.plan;
+  if (!r.ok) throw new Error(r.errors.map((e) => plainMarked(e.message)).join('\n'));
+  return { ...r.plan, warnings: r.plan.warnings.map(plainMarked), notes: r.plan.notes.map(plainMarked) };
 }
-function refused(current: FieldDef, patch: Record<string, unknown>, meta: FieldMeta = lead()) {
+function refused(current: FieldDef, patch: Record<string, unknown>, meta: FieldMeta = lead()): FieldSpecError[] {
   const r = planFieldUpdate(current, 'Label', patch, meta);
   if (r.ok) throw new Error(`expected a refusal, got ${JSON.stringify(r.plan)}`);
-  return r.errors;
+  return r.errors.map(plainError);
 }
 
 describe('compareDefinition', () => {
   it('compares only the expected keys; unset values are equal', () => {
-    expect(compareDefinition({ type: 'varchar', required: false, options: [], default: null }, { type: 'varchar', isCustom: true })).toEqual({ equal: true, differences: [] });
-    expect(compareDefinition({ style: { a: 'info', b: 'success' } }, { style: { b: 'success', a: 'info' } }).equal).toBe(true);
+    expect(compare({ type: 'varchar', required: false, options: [], default: null }, { type: 'varchar', isCustom: true })).toEqual({ equal: true, differences: [] });
+    expect(compare({ style: { a: 'info', b: 'success' } }, { style: { b: 'success', a: 'info' } }).equal).toBe(true);
   });
 
   it('reports each difference with both values', () => {
-    expect(compareDefinition({ type: 'int', min: 0, options: ['a', 'b'] }, { type: 'float', options: ['b', 'a'] })).toEqual({
+    expect(compare({ type: 'int', min: 0, options: ['a', 'b'] }, { type: 'float', options: ['b', 'a'] })).toEqual({
       equal: false,
       differences: ['type: expected "int", found "float"', 'min: expected 0, found nothing', 'options: expected ["a","b"], found ["b","a"]'],
     });
-    expect(compareDefinition({ type: 'int' }, null).equal).toBe(false);
+    expect(compare({ type: 'int' }, null).equal).toBe(false);
   });
 
   it('sameValue treats true and 0 as set', () => {
@@ -55,7 +74,7 @@ describe('planFieldCreate', () => {
   };
 
   it('a new name: create with the body and the definition to verify', () => {
-    const p = planFieldCreate(spec({ entity: 'Lead', name: 'secteur', type: 'enum', options: ['a', 'b'], label: 'Secteur' }));
+    const p = create(spec({ entity: 'Lead', name: 'secteur', type: 'enum', options: ['a', 'b'], label: 'Secteur' }));
     expect(p).toEqual({
       action: 'create',
       stored: 'cSecteur',
@@ -65,19 +84,19 @@ describe('planFieldCreate', () => {
   });
 
   it('the same definition again: unchanged (EspoCRM\'s extra keys do not matter)', () => {
-    const p = planFieldCreate(spec({ entity: 'Lead', name: 'cMcpTags', type: 'multiEnum', options: ['alpha', 'beta', 'gamma'], default: [] }));
+    const p = create(spec({ entity: 'Lead', name: 'cMcpTags', type: 'multiEnum', options: ['alpha', 'beta', 'gamma'], default: [] }));
     expect(p).toMatchObject({ action: 'unchanged', stored: 'cMcpTags' });
   });
 
   it('a label that differs from the current one is a difference when the caller knows it', () => {
     const s = spec({ entity: 'Lead', name: 'cMcpNote', type: 'varchar', maxLength: 120, label: 'Note' });
-    expect(planFieldCreate(s).action).toBe('unchanged');
-    const p = planFieldCreate(s, { currentLabel: 'MCP Note' });
+    expect(create(s).action).toBe('unchanged');
+    const p = create(s, { currentLabel: 'MCP Note' });
     expect(p).toMatchObject({ action: 'conflict', differences: ['label: expected "Note", found "MCP Note"'] });
   });
 
   it('another type under the same name is a conflict', () => {
-    const p = planFieldCreate(spec({ entity: 'Lead', name: 'cMcpNote', type: 'text' }));
+    const p = create(spec({ entity: 'Lead', name: 'cMcpNote', type: 'text' }));
     expect(p.action).toBe('conflict');
     if (p.action === 'conflict') expect(p.differences[0]).toBe('type: expected "text", found "varchar"');
   });
@@ -235,5 +254,20 @@ describe('planFieldUpdate', () => {
   it('the entity must accept custom fields; an unknown field type cannot be planned', () => {
     expect(refused(field('cMcpNote'), { label: 'x' }, metaFor('AuthToken'))[0]!.code).toBe('entity_not_customizable');
     expect(refused({ type: 'notARealType', isCustom: true }, { label: 'x' }).map((e) => e.code)).toContain('unknown_type');
+  });
+});
+
+describe('CRM values in messages', () => {
+  it('are marked, so a model reads them fenced, and never reach the body sent to the CRM', () => {
+    const raw = compareDefinition({ type: 'int' }, { type: 'float' }).differences;
+    expect(raw).toEqual(['type: expected "int", found \uE000"float"\uE001']);
+    expect(fenceMarked(raw[0]!)).toMatch(/^type: expected "int", found <(untrusted-data-[0-9a-f]{16})>"float"<\/\1>$/);
+    const refusal = planFieldUpdate(tier(), 'Label', { removeOptions: ['Bronz'] }, lead());
+    if (refusal.ok) throw new Error('expected a refusal');
+    expect(refusal.errors[0]!.message).toContain('Did you mean "\uE000Bronze\uE001"?');
+    const r = planFieldUpdate(tier(), 'MCP Tier', { removeOptions: ['Silver'], default: 'Gold' }, lead());
+    if (!r.ok) throw new Error('expected a plan');
+    expect(r.plan.warnings[0]).toContain('Options removed: \uE000"Silver"\uE001.');
+    expect(JSON.stringify([r.plan.body, r.plan.diff])).not.toMatch(/[\uE000\uE001]/);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fenceMarked, plainMarked } from '../../../src/core/fence.js';
 import {
   LayoutEditError,
   LayoutOpError,
@@ -9,6 +10,7 @@ import {
   type LayoutContext,
   type LayoutEditResult,
   type ListColumn,
+  type PlaceFieldResult,
 } from '../../../src/core/layout/index.js';
 import { entityContext, entityLayouts, leadContext, leadLayout, leadLayoutText } from '../../fixtures/layouts/load.js';
 
@@ -18,8 +20,22 @@ const account = entityContext('Account');
 
 type LeadName = Parameters<typeof leadLayout>[0];
 
+/*
+ * CRM values inside messages (panel labels in changes, issues and errors) are marked
+ * (src/core/fence.ts) so a model reads them fenced. The helpers give the messages as logs and the CLI
+ * show them (`plainMarked`), which the expected texts below are; layouts are returned untouched.
+ */
+function plainResult(r: LayoutEditResult): LayoutEditResult {
+  return { ...r, changes: r.changes.map(plainMarked), issues: r.issues.map((i) => ({ ...i, message: plainMarked(i.message) })) };
+}
+
 function apply(name: LeadName, ops: unknown[], ctx: LayoutContext = lead, layout: unknown = leadLayout(name)): LayoutEditResult {
-  return applyLayoutOps(name, layout, ops, ctx);
+  return plainResult(applyLayoutOps(name, layout, ops, ctx));
+}
+
+function place(...args: Parameters<typeof placeField>): PlaceFieldResult {
+  const r = placeField(...args);
+  return { ...r, change: plainMarked(r.change) };
 }
 
 function panels(result: LayoutEditResult): DetailPanel[] {
@@ -30,11 +46,12 @@ function columns(result: LayoutEditResult): ListColumn[] {
   return result.layout as unknown as ListColumn[];
 }
 
-function opError(fn: () => unknown): LayoutOpError {
+/** The LayoutOpError `fn` throws: its index and name, its message as plain text and as raised (`raw`). */
+function opError(fn: () => unknown): { opIndex: number; opName: string; message: string; raw: string } {
   try {
     fn();
   } catch (err) {
-    if (err instanceof LayoutOpError) return err;
+    if (err instanceof LayoutOpError) return { opIndex: err.opIndex, opName: err.opName, message: plainMarked(err.message), raw: err.message };
     throw err;
   }
   throw new Error('expected a LayoutOpError');
@@ -426,10 +443,10 @@ describe('replace, atomicity and errors', () => {
 
 describe('placeField', () => {
   it('adds a field once and leaves the layout unchanged when it is already there', () => {
-    const first = placeField('detail', leadLayout('detail'), 'cTier', { panel: 'Details' }, lead);
+    const first = place('detail', leadLayout('detail'), 'cTier', { panel: 'Details' }, lead);
     expect(first.changed).toBe(true);
     expect(first.change).toBe('added "cTier" to panel "Details", row 5');
-    const again = placeField('detail', first.layout, 'cTier', { panel: 'Details' }, lead);
+    const again = place('detail', first.layout, 'cTier', { panel: 'Details' }, lead);
     expect(again.changed).toBe(false);
     expect(again.change).toBe('"cTier" is already in detail (panel "Details"); left as it was');
     expect(JSON.stringify(again.layout)).toBe(JSON.stringify(first.layout));
@@ -447,5 +464,16 @@ describe('placeField', () => {
       'cannot place "cLocked" in massUpdate: field "cLocked" is read-only; remove it from massUpdate',
     );
     expect(() => placeField('detail', leadLayout('detail'), 'cTier', { panel: 'Nowhere' }, lead)).toThrow('no panel is called "Nowhere"');
+  });
+});
+
+describe('CRM values in messages', () => {
+  it('marks panel labels, so a model reads them fenced, and keeps marks out of the layout', () => {
+    const r = applyLayoutOps('detail', leadLayout('detail'), [{ op: 'rename_panel', panel: 'Overview', label: 'Summary' }], lead);
+    expect(r.changes[0]).toContain('renamed panel "\uE000Overview\uE001" to ');
+    expect(JSON.stringify(r.layout)).not.toMatch(/[\uE000\uE001]/);
+    const err = opError(() => apply('detail', [{ op: 'add_field', field: 'cTier', panel: 'Qualification' }]));
+    expect(err.raw).toContain('panels: 0: "\uE000Overview\uE001", 1: "\uE000Details\uE001"');
+    expect(fenceMarked(err.raw)).toMatch(/panels: 0: "<(untrusted-data-[0-9a-f]{16})>Overview<\/\1>", 1: "<\1>Details<\/\1>"$/);
   });
 });

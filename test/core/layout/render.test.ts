@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { applyLayoutOps, diffLayouts, renderLayout } from '../../../src/core/layout/index.js';
+import { fenceMarked, plainMarked } from '../../../src/core/fence.js';
+import { applyLayoutOps, diffLayouts as rawDiffLayouts, renderLayout as rawRenderLayout, type LayoutDiff } from '../../../src/core/layout/index.js';
 import { entityContext, entityLayouts, leadContext, leadLayout } from '../../fixtures/layouts/load.js';
 
 const lead = leadContext();
+
+/*
+ * Panel labels in rendered layouts and diffs are CRM values, marked (src/core/fence.ts) so a model
+ * reads them fenced. The texts expected here are the plain rendering that logs and the CLI show.
+ */
+const renderLayout = (name: string, layout: unknown): string => plainMarked(rawRenderLayout(name, layout));
+const diffLayouts = (name: string, before: unknown, after: unknown): LayoutDiff => {
+  const d = rawDiffLayouts(name, before, after);
+  return { ...d, summary: d.summary.map(plainMarked), text: plainMarked(d.text) };
+};
 
 describe('renderLayout', () => {
   it('renders panels and rows, with empty and full-width cells', () => {
@@ -130,5 +141,17 @@ describe('diffLayouts', () => {
     const repaired = diffLayouts('list', 'not a layout', [{ name: 'name', link: true }]);
     expect(repaired.summary).toEqual(['the list layout changed']);
     expect(repaired.text).toContain('+ Columns (1):');
+  });
+});
+
+describe('CRM values in rendered layouts', () => {
+  it('marks panel labels, so a model reads them fenced', () => {
+    const raw = rawRenderLayout('detail', leadLayout('detail'));
+    expect(raw.split('\n')[0]).toBe('Panel 0 "\uE000Overview\uE001" (default)');
+    expect(fenceMarked(raw).split('\n')[0]).toMatch(/^Panel 0 "<(untrusted-data-[0-9a-f]{16})>Overview<\/\1>" \(default\)$/);
+    const after = applyLayoutOps('detail', leadLayout('detail'), [{ op: 'rename_panel', panel: 'Details', label: 'More' }], lead).layout;
+    const d = rawDiffLayouts('detail', leadLayout('detail'), after);
+    expect(d.summary[0]).toContain('renamed panel "\uE000Details\uE001" to ');
+    expect(d.text).toContain('- Panel 1 "\uE000Details\uE001" (default)');
   });
 });
