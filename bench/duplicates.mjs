@@ -2,8 +2,9 @@
 // against just paging through the same records (same select, pages of 200, same concurrency 4, the same
 // EspoCRM client code, admin token reused) from this process, measured alternately in the same run.
 // The sandbox runs in a child process of its own, so neither side shares a CPU thread with it.
-// Prints the medians and their ratio, the server's peak RSS (VmHWM, Linux), and the pairwise precision
-// and recall of the clusters found against the sandbox's seeded truth.
+// Prints the medians and their ratio, the server's peak RSS (VmHWM, Linux), the pairwise precision
+// and recall of the clusters found against the sandbox's seeded truth, and how many of its planted
+// homonyms (same name and company, not duplicates) were linked.
 // BENCH_DEBUG=1 also prints each run: duration, peak RSS, and the CPU time (Linux /proc) spent by the
 // server, the sandbox and this process, which shows which side is the bottleneck.
 // Sizes: 10k always; 100k with BENCH_FULL=1 (its sandbox takes ~350 MB and the case ~1 minute).
@@ -28,13 +29,15 @@ if (process.env.BENCH_DUPLICATES_SANDBOX && process.send && process.argv[1] && i
   const { startSandbox } = await import('../dist/sandbox/index.js');
   const sb = await startSandbox({ leads: Number(process.env.BENCH_DUPLICATES_SANDBOX), contacts: 0, accounts: 0, seed: 42, name: 'bench-dup' });
   const truth = sb.truth.clusters.filter((c) => c.entityType === 'Lead').map((c) => c.ids);
+  // Known non-duplicates (same name and company, other identifiers): linked, they are false positives.
+  const homonyms = sb.truth.homonyms.filter((h) => h.entityType === 'Lead');
   process.on('message', async (m) => {
     if (m === 'stop') {
       await sb.close();
       process.exit(0);
     }
   });
-  process.send({ url: sb.url, apiUrl: sb.apiUrl, credentials: sb.credentials, truth });
+  process.send({ url: sb.url, apiUrl: sb.apiUrl, credentials: sb.credentials, truth, homonyms });
 }
 
 function startSandboxChild(leads) {
@@ -190,17 +193,21 @@ async function benchSize(leads, runs) {
     const correct = [...found].filter((p) => truth.has(p)).length;
     const precision = found.size ? correct / found.size : 1;
     const recall = truth.size ? correct / truth.size : 1;
+    const linked = sb.homonyms.filter((h) => found.has(pairKey(h.ids[0], h.ids[1])));
+    const conflicting = (list) => list.filter((h) => h.differing === 'email+phone').length;
 
     const label = leads >= 1000 ? `${leads / 1000}k` : String(leads);
     console.log(
       `find_duplicates ${label} leads: median ${median(ours).toFixed(0)} ms vs paging ${median(base).toFixed(0)} ms, ratio ${(median(ours) / median(base)).toFixed(2)} (goal ≤ 1.2); ` +
         `server peak RSS ${mib(rssFirst)} in its first scan (goal < 300 MiB at 100k), ${mib(rss)} after ${runs + 1} scans in a row (garbage of earlier scans not yet collected); ` +
         `${last.totalClusters} clusters, ${last.comparisons} comparisons; precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)} ` +
-        `(${found.size} pairs found, ${correct} of them true; ${truth.size} true pairs)`,
+        `(${found.size} pairs found, ${correct} of them true; ${truth.size} true pairs); ` +
+        `homonyms linked ${linked.length} of ${sb.homonyms.length} (another email and another phone: ${conflicting(linked)} of ${conflicting(sb.homonyms)}; ` +
+        `one identifier differing: ${linked.length - conflicting(linked)} of ${sb.homonyms.length - conflicting(sb.homonyms)})`,
     );
     return {
       row: { name: `find_duplicates, ${label} leads (MCP stdio) vs paging them`, ours: median(ours), baseline: median(base), baselineName: `paging the same records, concurrency ${CONCURRENCY}` },
-      rssFirst, rss, precision, recall,
+      rssFirst, rss, precision, recall, homonymsLinked: linked.length,
     };
   } finally {
     await client?.close().catch(() => undefined);

@@ -59,7 +59,7 @@ export interface Sandbox {
   /** url + '/api/v1' */
   apiUrl: string;
   credentials: SandboxCredentials;
-  /** the generator's ground truth about the duplicate clusters it planted */
+  /** the generator's ground truth: the duplicate clusters it planted, and its homonyms (not duplicates) */
   truth: DuplicateTruth;
   /** every request received, in order (no secrets) */
   requests: SandboxRequestLogEntry[];

@@ -1,7 +1,8 @@
 /**
  * find_duplicates through the MCP client against the sandbox's seeded duplicates: every page of the
  * result is read with the cursor, and pairwise precision and recall against `sandbox.truth` are
- * printed and asserted (precision ≥ 0.98, recall ≥ 0.95).
+ * printed and asserted (precision ≥ 0.98, recall ≥ 0.95). The sandbox's homonyms (same name and
+ * company, another email and another phone) are not duplicates: none may be linked (issue 17).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/harness.js';
@@ -70,10 +71,16 @@ describe('find_duplicates quality on the seeded sandbox data', () => {
     }
     const precision = ratio(correct, found);
     const recall = ratio(correct, real);
+    const allFound = pairsOf(clusters);
+    const homonyms = h.sandboxes.acme!.truth.homonyms;
+    const linked = homonyms.filter((x) => allFound.has(pairKey(x.ids[0], x.ids[1])));
+    lines.push(`homonyms: ${homonyms.length} planted (${homonyms.filter((x) => x.differing === 'email+phone').length} with another email and another phone), ${linked.length} linked`);
     lines.push(`find_duplicates via MCP, seed 42 (3000 leads, 1500 contacts, 800 accounts): ${pages} pages, ${s.totalClusters} clusters, ${real} true pairs, precision ${precision.toFixed(3)}, recall ${recall.toFixed(3)}, ${s.comparisons} comparisons, ${s.durationMs} ms`);
     console.log(lines.join('\n'));
     expect(real).toBeGreaterThan(50);
     expect(precision).toBeGreaterThanOrEqual(0.98);
     expect(recall).toBeGreaterThanOrEqual(0.95);
+    expect(homonyms.filter((x) => x.differing === 'email+phone').length).toBeGreaterThan(5);
+    expect(linked.filter((x) => x.differing === 'email+phone').map((x) => x.ids)).toEqual([]);
   }, 120_000);
 });

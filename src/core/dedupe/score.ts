@@ -6,6 +6,15 @@
  * phone). The very same name counts alone when at most one other field contradicts it (another
  * email, another phone, another company; for an organisation, another website rules it out): two
  * such differences make a namesake more likely than a duplicate.
+ *
+ * Conflicting identifiers: two people who both have an email and a phone, and share neither (emails
+ * compared normalised, phones in E.164), are two people, whatever their names and company: a colleague
+ * with the same name at the same company (even the same mail domain) is more likely than a duplicate
+ * whose email and phone both changed. Their name evidence is then capped below the default minScore
+ * (`P_NAME_CONFLICTING_IDS`), so they are linked only when the caller asks for weaker pairs, and then
+ * say why they are doubtful. One identifier that differs with the other shared or missing (a changed
+ * email) still leaves the name and company to decide. Organisations are left to their website: two
+ * offices of one company have their own switchboard and mailbox.
  */
 import { nameSimilarity, tokenSimilarity, type NameSimilarity } from './similarity.js';
 import { companyTokens, organisationDomains, type RecordProfile } from './profile.js';
@@ -32,6 +41,11 @@ const AGREEING_TOKEN = 0.8;
 const P_SAME_NAME_ALONE = 0.8;
 const P_SAME_NAME_ONE_CONFLICT = 0.72;
 const P_SIMILAR_NAME_ALONE = 0.6;
+// A (similar) name, even with the same company, against another email and another phone: below the
+// default minScore (0.7).
+const P_NAME_CONFLICTING_IDS = 0.4;
+/** The reason given to a pair whose emails and phones both differ. */
+const CONFLICTING_IDENTIFIERS = 'conflicting identifiers: different email and different phone';
 
 export type Conflict = 'company' | 'email' | 'phone' | 'website';
 // An organisation's website identifies it: a different one is a different organisation.
@@ -54,8 +68,13 @@ export interface PairEvidence {
   conflicts: Conflict[];
   /** Same tokens and same structure (a first/last swap allowed, a reordered double surname not). */
   sameName: boolean;
-  /** How the name evidence counted. */
-  nameUse: 'none' | 'corroborated' | 'sameName' | 'weak';
+  /**
+   * People only: both have an email and a phone, and share neither (another email and another phone).
+   * Looked at only when the names are similar.
+   */
+  conflictingIds: boolean;
+  /** How the name evidence counted ('conflicting': capped by conflicting identifiers). */
+  nameUse: 'none' | 'corroborated' | 'sameName' | 'weak' | 'conflicting';
 }
 
 function firstShared(a: readonly string[], b: readonly string[]): string | null {
@@ -78,7 +97,7 @@ const isSimilar = (s: NameSimilarity): boolean => s.score >= SIMILAR_NAME && s.t
 export function emptyEvidence(): PairEvidence {
   return {
     score: 0, sharedEmail: null, sharedPhone: null, name: null, sameCompany: false, sharedDomain: null,
-    namesDiffer: 'no', conflicts: NO_CONFLICTS, sameName: false, nameUse: 'none',
+    namesDiffer: 'no', conflicts: NO_CONFLICTS, sameName: false, conflictingIds: false, nameUse: 'none',
   };
 }
 
@@ -106,6 +125,7 @@ export function evaluatePair(a: RecordProfile, b: RecordProfile, nameKind: NameK
   out.sharedDomain = null;
   out.conflicts = NO_CONFLICTS;
   out.sameName = false;
+  out.conflictingIds = false;
   out.nameUse = 'none';
 
   let miss = 1;
@@ -127,15 +147,28 @@ export function evaluatePair(a: RecordProfile, b: RecordProfile, nameKind: NameK
     if (a.website && b.website && a.website !== b.website) conflicts.push('website');
     const strong = conflicts.some((c) => STRONG_CONFLICTS.includes(c));
     const sameName = name.sameTokens && a.nameKey === b.nameKey;
+    // Another email (even at the same domain) and another phone: see the module comment.
+    const conflictingIds =
+      nameKind === 'person' && !sharedEmail && !sharedPhone &&
+      a.emails.length > 0 && b.emails.length > 0 && a.phones.length > 0 && b.phones.length > 0;
     out.sharedDomain = sharedDomain;
     out.sameCompany = sameCompany;
     out.conflicts = conflicts;
     out.sameName = sameName;
+    out.conflictingIds = conflictingIds;
     // A lone token (a surname only) is too common to count without a second signal.
     const enoughTokens = nameKind === 'company' || Math.min(a.name.length, b.name.length) >= 2;
     // A shared domain under two different company names contradicts itself: it corroborates nothing.
     const orgAgrees = !strong && !conflicts.includes('company') && (sameCompany || sharedDomain !== null);
-    if (sharedEmail || sharedPhone || orgAgrees) {
+    if (conflictingIds) {
+      // The same company or mail domain, which would have linked them, now makes them a candidate
+      // below the default threshold. (Without it their phones, and their emails unless at one
+      // domain, are two contradictions: the name never counted.)
+      if (orgAgrees) {
+        out.nameUse = 'conflicting';
+        miss *= 1 - P_NAME_CONFLICTING_IDS;
+      }
+    } else if (sharedEmail || sharedPhone || orgAgrees) {
       out.nameUse = 'corroborated';
       miss *= 0.5 - 0.5 * name.score;
     } else if (sameName && enoughTokens && !strong && conflicts.length <= 1) {
@@ -169,6 +202,7 @@ export function describePair(e: PairEvidence, nameKind: NameKind): string[] {
     if (e.sameCompany) also.push('same company');
     if (e.sharedDomain) also.push(nameKind === 'company' ? `same domain ${e.sharedDomain}` : `same email domain ${e.sharedDomain}`);
     if (e.nameUse === 'corroborated') reasons.push(also.length ? `${what} and ${also.join(' and ')}` : what);
+    else if (e.nameUse === 'conflicting') reasons.push(`${also.length ? `${what} and ${also.join(' and ')}` : what}, but ${CONFLICTING_IDENTIFIERS}`);
     else if (e.nameUse === 'weak') reasons.push(`${what}, nothing else in common`);
     else if (e.conflicts.length === 0) reasons.push(`${what}, nothing contradicting`);
     else reasons.push(`${what}, but a different ${e.conflicts[0]}`);

@@ -91,12 +91,15 @@ export class Builder {
     }
   }
 
-  /** A personal address: first/last at a company-looking domain or a local free-mail provider. */
-  email(owner: string, culture: Culture, first: string, last: string): string {
+  /**
+   * A personal address: first/last at a company-looking domain or a local free-mail provider, or at
+   * `host` when given (a namesake's colleague at the same domain).
+   */
+  email(owner: string, culture: Culture, first: string, last: string, host?: string): string {
     const { r } = this;
     const f = ascii(first);
     const l = ascii(last);
-    const host = r.chance(0.55) ? `${ascii(r.pick(culture.last))}-${ascii(r.pick(culture.nouns))}.${culture.tld}` : r.pick(culture.freeMail);
+    host ??= r.chance(0.55) ? `${ascii(r.pick(culture.last))}-${ascii(r.pick(culture.nouns))}.${culture.tld}` : r.pick(culture.freeMail);
     const locals = [`${f}.${l}`, `${f.charAt(0)}${l}`, `${f}-${l}`, `${l}.${f}`, `${f}${l}`, `${f}.${l}${r.int(1, 99)}`];
     for (let attempt = 0; ; attempt++) {
       const local = attempt < locals.length ? r.pick(locals) : `${f}.${l}${r.int(1, 9999)}`;

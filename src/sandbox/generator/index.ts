@@ -1,10 +1,12 @@
 /**
  * Seeded test data for the sandbox: realistic international leads, contacts and accounts, plus a
- * known set of duplicate clusters (the "truth" a duplicate finder is scored against).
+ * known set of duplicate clusters (the "truth" a duplicate finder is scored against) and of homonyms,
+ * known non-duplicates (same name and company, different identifiers).
  *
  * Deterministic for a seed (own PRNG, a fixed reference date unless `now` is given). Base records
  * are unique on every duplicate signal (email, phone, folded name, company name without legal
- * suffix, web domain), so the only duplicates are the listed clusters. Records carry what the
+ * suffix, web domain), so the only duplicates are the listed clusters; a homonym shares only its name
+ * (and its company) with its namesake. Records carry what the
  * record store's insert() keeps as is: ids that grow with createdAt, 'YYYY-MM-DD HH:mm:ss' dates,
  * email/phone data lists, phones in E.164.
  */
@@ -12,9 +14,10 @@ import { mulberry32, Random } from './random.js';
 import { Builder } from './builder.js';
 import { accountRecord, personRecord, type Draft } from './records.js';
 import { accountDuplicate, personDuplicate } from './variants.js';
+import { homonymCounts, plantHomonyms } from './homonyms.js';
 import type { Dataset, DuplicateCluster, GenerateOptions, GeneratedEntityType } from './types.js';
 
-export type { Dataset, DuplicateCluster, DuplicateTruth, GenerateOptions, GeneratedEntityType } from './types.js';
+export type { Dataset, DuplicateCluster, DuplicateTruth, GenerateOptions, GeneratedEntityType, Homonym } from './types.js';
 export { mulberry32 } from './random.js';
 
 const DEFAULT_NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
@@ -57,6 +60,7 @@ export function generateDataset(opts: GenerateOptions): Dataset {
   for (const [name, value] of [['leads', opts.leads], ['contacts', opts.contacts], ['accounts', opts.accounts]] as const) {
     if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer`);
   }
+  if (opts.homonyms !== undefined && (!Number.isInteger(opts.homonyms) || opts.homonyms < 0)) throw new RangeError('homonyms must be a non-negative integer');
   const r = new Random(mulberry32(opts.seed));
   const b = new Builder(r, opts.now?.getTime() ?? DEFAULT_NOW, opts.defaultCountry ?? 'FR');
   const counts = clusterCounts(opts);
@@ -110,11 +114,18 @@ export function generateDataset(opts: GenerateOptions): Dataset {
     );
   const leads = people('Lead', opts.leads);
   const contacts = people('Contact', opts.contacts);
+  // Last, so every other record is what it would be without them.
+  const inClusters = new Set(clusters.flatMap((c) => c.ids));
+  const homonymsPerType = homonymCounts(opts);
+  const homonyms = [
+    ...plantHomonyms(b, 'Lead', leads, homonymsPerType.Lead, inClusters),
+    ...plantHomonyms(b, 'Contact', contacts, homonymsPerType.Contact, inClusters),
+  ];
 
   const records = {
     Lead: leads.map((d) => d.record),
     Contact: contacts.map((d) => d.record),
     Account: accounts.map((d) => d.record),
   };
-  return { records, truth: { clusters } };
+  return { records, truth: { clusters, homonyms } };
 }

@@ -12,7 +12,8 @@ export interface Draft {
   company?: Company;
 }
 
-function addressData(email: string | null, phone: string | null, phoneType: string): RecordAttributes {
+/** The email and phone attributes of a record, with EspoCRM's data lists (the one value primary). */
+export function addressData(email: string | null, phone: string | null, phoneType: string): RecordAttributes {
   return {
     emailAddress: email,
     emailAddressData: email ? [{ emailAddress: email, lower: email.toLowerCase(), primary: true, optOut: false, invalid: false }] : [],

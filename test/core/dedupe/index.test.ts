@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dedupeSelectFields, DuplicateIndex, type DedupeRecord, type DuplicateCluster, type DuplicateIndexOptions } from '../../../src/core/dedupe/index.js';
+import { DEFAULT_MIN_SCORE, dedupeSelectFields, DuplicateIndex, type DedupeRecord, type DuplicateCluster, type DuplicateIndexOptions } from '../../../src/core/dedupe/index.js';
 
 const ALL: DuplicateIndexOptions['signals'] = ['email', 'phone', 'name', 'company'];
 
@@ -141,6 +141,73 @@ describe('DuplicateIndex: near misses stay apart', () => {
 
   it('does not link a surname alone to a full name without a second signal', () => {
     expect(run([{ id: 'a', lastName: 'Dupont' }, { id: 'b', lastName: 'Dupont' }])).toEqual([]);
+  });
+});
+
+describe('DuplicateIndex: conflicting identifiers (issue 17)', () => {
+  // Two people with the same name at the same company, each with their own email and phone.
+  const namesakes: DedupeRecord[] = [
+    { id: 'a', firstName: 'Jean', lastName: 'Dupont', accountName: 'Acme SARL', emailAddress: 'jean.dupont@acme.fr', phoneNumber: '+33612345678' },
+    { id: 'b', firstName: 'Jean', lastName: 'Dupont', accountName: 'ACME', emailAddress: 'j.dupont@acme.fr', phoneNumber: '+33698765432' },
+  ];
+
+  it('keeps two namesakes at one company apart when their email and phone both differ (even at one mail domain)', () => {
+    expect(run(namesakes)).toEqual([]);
+    const index = new DuplicateIndex({ entityType: 'Lead', signals: ALL, defaultCountry: 'FR' });
+    index.add(namesakes);
+    expect(index.clusters()).toEqual([]);
+    expect(index.stats().comparisons).toBe(1); // compared, and scored below the default minScore
+  });
+
+  it('shows them with a low minScore, below the default, saying why they are doubtful', () => {
+    const [c] = run(namesakes, { minScore: 0.3 });
+    expect(c?.ids).toEqual(['a', 'b']);
+    expect(c?.score).toBe(0.4);
+    expect(c?.reasons).toEqual(['same name and same company and same email domain acme.fr, but conflicting identifiers: different email and different phone']);
+    expect(c!.score).toBeLessThan(DEFAULT_MIN_SCORE);
+  });
+
+  it('weighs a typo in the name the same way', () => {
+    const [c] = run([namesakes[0]!, { ...namesakes[1]!, lastName: 'Dupond', emailAddress: 'jdupond@gmail.com' }], { minScore: 0.3 });
+    expect(c?.score).toBe(0.4);
+    expect(c?.reasons).toEqual([expect.stringMatching(/^similar name 0\.9\d and same company, but conflicting identifiers: different email and different phone$/)]);
+  });
+
+  it('still links a changed email when the phone is the same or missing, and a changed phone when the email is the same', () => {
+    const [a, b] = namesakes as [DedupeRecord, DedupeRecord];
+    const cases: Array<[string, DedupeRecord, string]> = [
+      ['another email, the same phone (another format)', { ...b, phoneNumber: '06 12 34 56 78' }, 'same phone +33612345678'],
+      ['another email, no phone', { ...b, phoneNumber: null }, 'same name and same company and same email domain acme.fr'],
+      ['another email at another domain, no phone', { ...b, emailAddress: 'jd@gmail.com', phoneNumber: null }, 'same name and same company'],
+      ['the same email (another case), another phone', { ...b, emailAddress: 'Jean.Dupont@ACME.fr' }, 'same email jean.dupont@acme.fr'],
+      ['no email, another phone', { ...b, emailAddress: null }, 'same name and same company'],
+    ];
+    for (const [what, other, reason] of cases) {
+      const [c] = run([a, other]);
+      expect({ what, ids: c?.ids, first: c?.reasons[0] }).toEqual({ what, ids: ['a', 'b'], first: reason });
+      expect(c!.score).toBeGreaterThanOrEqual(DEFAULT_MIN_SCORE);
+    }
+  });
+
+  it('compares phones in E.164: one number in two formats is no conflict', () => {
+    const [c] = run([
+      { ...namesakes[0]!, phoneNumber: '06 12 34 56 78' },
+      { ...namesakes[1]!, phoneNumberData: [{ phoneNumber: '+33 6 98 76 54 32' }, { phoneNumber: '+33612345678' }] },
+    ]);
+    expect(c?.ids).toEqual(['a', 'b']);
+    expect(c?.reasons[0]).toBe('same phone +33612345678');
+  });
+
+  it('leaves organisations to their website: one company with two switchboards and mailboxes is still one', () => {
+    const [c] = run(
+      [
+        { id: 'a', name: 'Dupont Conseil SARL', website: 'https://www.dupontconseil.fr', emailAddress: 'contact@dupontconseil.fr', phoneNumber: '+33142000001' },
+        { id: 'b', name: 'DUPONT CONSEIL', website: 'dupontconseil.fr', emailAddress: 'info@dupontconseil.fr', phoneNumber: '+33142000002' },
+      ],
+      { entityType: 'Account' },
+    );
+    expect(c?.ids).toEqual(['a', 'b']);
+    expect(c!.score).toBeGreaterThanOrEqual(DEFAULT_MIN_SCORE);
   });
 });
 

@@ -138,18 +138,21 @@ describe('generateDataset', () => {
     expect([...seenVariations].some((v) => v.startsWith('company:'))).toBe(true);
   });
 
-  it('makes no duplicates outside the truth', () => {
+  it('makes no duplicates outside the truth (a homonym shares only its name with its namesake)', () => {
     const { records, truth } = generateDataset({ seed: 13, leads: 3000, contacts: 1000, accounts: 400 });
+    expect(truth.homonyms.length).toBeGreaterThan(0);
     const group = new Map<string, string>();
     truth.clusters.forEach((c, i) => c.ids.forEach((id) => group.set(id, `cluster${i}`)));
+    const namesake = new Map(truth.homonyms.map((h) => [h.ids[1], h.ids[0]]));
     for (const type of TYPES) {
       const owner = new Map<string, string>();
       for (const r of records[type]) {
         const g = group.get(String(r.id)) ?? String(r.id);
         for (const s of signals(type, r)) {
+          const who = s.startsWith('name:') ? (namesake.get(String(r.id)) ?? g) : g;
           const other = owner.get(s);
-          if (other !== undefined) expect(`${s} → ${other}`).toBe(`${s} → ${g}`);
-          owner.set(s, g);
+          if (other !== undefined) expect(`${s} → ${other}`).toBe(`${s} → ${who}`);
+          owner.set(s, who);
         }
       }
     }
@@ -201,8 +204,8 @@ describe('generateDataset', () => {
 
   it('keeps its properties for any seed and size', () => {
     fc.assert(
-      fc.property(fc.integer(), fc.integer({ min: 0, max: 120 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 8 }), (seed, leads, contacts, accounts, clusters) => {
-        const opts = { seed, leads, contacts, accounts, duplicateClusters: clusters };
+      fc.property(fc.integer(), fc.integer({ min: 0, max: 120 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 6 }), (seed, leads, contacts, accounts, clusters, homonyms) => {
+        const opts = { seed, leads, contacts, accounts, duplicateClusters: clusters, homonyms };
         const data = generateDataset(opts);
         expect(generateDataset(opts)).toEqual(data);
         expect([data.records.Lead.length, data.records.Contact.length, data.records.Account.length]).toEqual([leads, contacts, accounts]);
@@ -212,6 +215,10 @@ describe('generateDataset', () => {
         expect(new Set(inClusters).size).toBe(inClusters.length);
         for (const c of data.truth.clusters) for (const id of c.ids) expect(all.get(id)).toBe(c.entityType);
         expect(data.truth.clusters.length).toBeLessThanOrEqual(clusters);
+        expect(data.truth.homonyms.length).toBeLessThanOrEqual(homonyms);
+        const paired = data.truth.homonyms.flatMap((h) => h.ids);
+        expect(new Set([...inClusters, ...paired]).size).toBe(inClusters.length + paired.length);
+        for (const h of data.truth.homonyms) for (const id of h.ids) expect(all.get(id)).toBe(h.entityType);
       }),
       { numRuns: 60 },
     );
@@ -220,6 +227,8 @@ describe('generateDataset', () => {
   it('rejects negative or fractional sizes', () => {
     expect(() => generateDataset({ seed: 1, leads: -1, contacts: 0, accounts: 0 })).toThrow(RangeError);
     expect(() => generateDataset({ seed: 1, leads: 1.5, contacts: 0, accounts: 0 })).toThrow(RangeError);
+    expect(() => generateDataset({ seed: 1, leads: 10, contacts: 0, accounts: 0, homonyms: -1 })).toThrow(RangeError);
+    expect(() => generateDataset({ seed: 1, leads: 10, contacts: 0, accounts: 0, homonyms: 0.5 })).toThrow(RangeError);
   });
 
   it('uses a well-spread PRNG', () => {
@@ -244,6 +253,69 @@ describe('account duplicates', () => {
         expect(d.name).not.toBe(original!.name);
       }
     }
+  });
+});
+
+describe('homonyms (known non-duplicates)', () => {
+  const lower = (v: unknown) => (typeof v === 'string' ? v.trim().toLowerCase() : null);
+
+  it('plant 0.2% of leads and contacts as namesakes at the same company with identifiers of their own', () => {
+    const { records, truth } = generateDataset({ seed: 19, leads: 12_000, contacts: 5000, accounts: 500 });
+    expect(truth.homonyms.filter((h) => h.entityType === 'Lead')).toHaveLength(24);
+    expect(truth.homonyms.filter((h) => h.entityType === 'Contact')).toHaveLength(10);
+    const byId = new Map(TYPES.flatMap((t) => records[t].map((r) => [String(r.id), { t, r }] as const)));
+    const inClusters = new Set(truth.clusters.flatMap((c) => c.ids));
+    const used = new Set<string>();
+    const kinds = new Map<string, number>();
+    let sameDomain = 0;
+    for (const h of truth.homonyms) {
+      kinds.set(h.differing, (kinds.get(h.differing) ?? 0) + 1);
+      for (const id of h.ids) {
+        expect(inClusters.has(id)).toBe(false);
+        expect(used.has(id)).toBe(false);
+        used.add(id);
+        expect(byId.get(id)?.t).toBe(h.entityType);
+      }
+      const [x, y] = h.ids.map((id) => byId.get(id)!.r) as [RecordAttributes, RecordAttributes];
+      expect([y.firstName, y.lastName, y.name]).toEqual([x.firstName, x.lastName, x.name]);
+      if (h.entityType === 'Lead') expect(y.accountName).toEqual(expect.any(String));
+      else expect(y.accountId).toEqual(expect.any(String));
+      expect([y.accountId, y.accountName]).toEqual([x.accountId, x.accountName]);
+      // Each identifier both hold differs; the kind says which they both hold.
+      const emails = [lower(x.emailAddress), lower(y.emailAddress)];
+      const phones = [x.phoneNumber ?? null, y.phoneNumber ?? null];
+      const both = (pair: unknown[]) => pair[0] !== null && pair[1] !== null;
+      if (both(emails)) expect(emails[0]).not.toBe(emails[1]);
+      if (both(phones)) expect(phones[0]).not.toBe(phones[1]);
+      expect(both(emails) && both(phones) ? 'email+phone' : both(emails) ? 'email' : both(phones) ? 'phone' : 'none').toBe(h.differing);
+      expect(y.emailAddressData).toEqual(y.emailAddress ? [expect.objectContaining({ emailAddress: y.emailAddress, primary: true })] : []);
+      expect(y.phoneNumberData).toEqual(y.phoneNumber ? [expect.objectContaining({ phoneNumber: y.phoneNumber, primary: true })] : []);
+      if (both(emails) && emails[0]!.split('@')[1] === emails[1]!.split('@')[1]) sameDomain++;
+    }
+    // Mostly conflicting evidence; one in 16 with a single identifier that differs.
+    expect(Object.fromEntries(kinds)).toEqual({ 'email+phone': 32, email: 1, phone: 1 });
+    expect(sameDomain).toBeGreaterThan(0);
+  });
+
+  it('change only the records given a namesake', () => {
+    const opts = { seed: 23, leads: 3000, contacts: 1000, accounts: 200 };
+    const withHomonyms = generateDataset(opts);
+    const without = generateDataset({ ...opts, homonyms: 0 });
+    expect(without.truth.homonyms).toEqual([]);
+    expect(withHomonyms.truth.clusters).toEqual(without.truth.clusters);
+    const renamed = new Set(withHomonyms.truth.homonyms.map((h) => h.ids[1]));
+    expect(renamed.size).toBe(8);
+    for (const type of TYPES) {
+      const changed = withHomonyms.records[type].filter((r, i) => JSON.stringify(r) !== JSON.stringify(without.records[type][i])).map((r) => String(r.id));
+      expect(changed.every((id) => renamed.has(id))).toBe(true);
+      expect(withHomonyms.records[type].map((r) => r.id)).toEqual(without.records[type].map((r) => r.id));
+    }
+  });
+
+  it('are none under 500 records by default, and follow the homonyms option', () => {
+    expect(generateDataset({ seed: 4, leads: 499, contacts: 499, accounts: 10 }).truth.homonyms).toEqual([]);
+    const { truth } = generateDataset({ seed: 4, leads: 300, contacts: 100, accounts: 10, homonyms: 10 });
+    expect(truth.homonyms.map((h) => h.entityType).sort()).toEqual([...Array(2).fill('Contact'), ...Array(8).fill('Lead')]);
   });
 });
 
