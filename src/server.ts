@@ -29,7 +29,7 @@ import { allTools, writeTools } from './tools/catalog.js';
 import { allResources, type ResourceDefinition, type ResourceScope } from './resources/catalog.js';
 import { oneVar } from './resources/uris.js';
 import { allPrompts, type PromptDefinition } from './prompts/catalog.js';
-import { neutralizeText, withFenceNotice } from './core/fence.js';
+import { fenceMarked, neutralizeText, plainMarkedDeep, withFenceNotice } from './core/fence.js';
 import { EspoError } from './espo/errors.js';
 import { secretErrorFor, secretErrorIn } from './secrets/callers.js';
 import type { Store } from './store/types.js';
@@ -349,7 +349,7 @@ class ResourceSubscriptions {
 
 /** What resources and prompts see: the caller and the tenants, nothing that writes. */
 function resourceScope(opts: ServerOptions): ResourceScope {
-  return { registry: opts.registry, principal: opts.principal, readOnly: opts.readOnly, history: opts.store, writeTools: writeTools() };
+  return { registry: opts.registry, principal: opts.principal, readOnly: opts.readOnly, history: opts.store, writeTools: writeTools(), logger: opts.logger };
 }
 
 /**
@@ -468,12 +468,14 @@ function registerTool(server: McpServer, tool: ToolDefinition, opts: ServerOptio
             ? () => tool.handler(args as never, ctx)
             : () => runWriteTool(tool, args, ctx, { store: opts.store, confirms: opts.confirms, changed, ...(opts.onWriteStep ? { onStep: opts.onWriteStep } : {}) });
         const result: { structured: unknown; text?: string } = tenant && opts.limits ? await opts.limits.run(tenant, signal, run) : await run();
+        // CRM values marked inside our messages: fenced in the text a model reads, quoted in structured output.
+        const structured = plainMarkedDeep(result.structured) as Record<string, unknown>;
         return {
-          structuredContent: result.structured as Record<string, unknown>,
-          content: [{ type: 'text', text: withFenceNotice(result.text ?? JSON.stringify(result.structured, null, 2)) }],
+          structuredContent: structured,
+          content: [{ type: 'text', text: withFenceNotice(fenceMarked(result.text ?? JSON.stringify(structured, null, 2))) }],
         };
       } catch (err) {
-        return { isError: true, content: [{ type: 'text', text: withFenceNotice(publicErrorMessage(err, tool.name, log, opts.principal)) }] };
+        return { isError: true, content: [{ type: 'text', text: withFenceNotice(fenceMarked(publicErrorMessage(err, tool.name, log, opts.principal))) }] };
       }
     },
   );
@@ -498,7 +500,7 @@ export function publicErrorMessage(err: unknown, toolName: string, log: Logger, 
 /** A resource or prompt failure as a JSON-RPC error: our own messages as they are, anything else as a reference. */
 function requestError(err: unknown, what: string, log: Logger, caller: Principal): ProtocolError {
   if (err instanceof ProtocolError) return err;
-  return new ProtocolError(isUserError(err) ? ProtocolErrorCode.InvalidParams : ProtocolErrorCode.InternalError, publicErrorMessage(err, what, log, caller));
+  return new ProtocolError(isUserError(err) ? ProtocolErrorCode.InvalidParams : ProtocolErrorCode.InternalError, withFenceNotice(fenceMarked(publicErrorMessage(err, what, log, caller))));
 }
 
 function registerResource(server: McpServer, resource: ResourceDefinition, opts: ServerOptions, scope: ResourceScope, parts: CallerParts): void {

@@ -133,3 +133,64 @@ export function fenceJson(value: unknown, fence: Fence, opts: { keys?: RegExp } 
   };
   return visit(value, undefined);
 }
+
+/*
+ * CRM values inside our own messages (errors, summaries, notes): a message is built where the value
+ * is known (a core, a tool), but rendered where the reader is known. `untrusted(value)` marks a value
+ * with two private-use characters; `fenceMarked` renders a message for a model (each marked value in a
+ * fence, one boundary per message), `plainMarked` for logs, the audit and the CLI (as the text it is,
+ * neutralised). Quotes around a value are the message's: `"${untrusted(label)}"`.
+ * Text outside the marks is ours.
+ */
+const MARK_OPEN = '\uE000';
+const MARK_CLOSE = '\uE001';
+const MARKED = /\uE000([^\uE000\uE001]*)\uE001/g;
+
+/** A CRM value for a message: fenced when a model reads the message, quoted anywhere else. */
+export function untrusted(value: unknown): string {
+  return `${MARK_OPEN}${String(value).replace(/[\uE000\uE001]/g, '')}${MARK_CLOSE}`;
+}
+
+/** A list of CRM values for a message: each as JSON (quoted), marked, comma-separated; at most `max`. */
+export function untrustedList(values: readonly unknown[], max = 30): string {
+  const shown = values.slice(0, max).map((v) => untrusted(JSON.stringify(v)));
+  return values.length > max ? `${shown.join(', ')} and ${values.length - max} more` : shown.join(', ');
+}
+
+export function hasMarked(text: string): boolean {
+  return text.includes(MARK_OPEN);
+}
+
+/** The message for a model: each marked value wrapped in one fresh boundary (withFenceNotice then explains it). */
+export function fenceMarked(text: string): string {
+  if (!hasMarked(text)) return text;
+  const fence = newFence();
+  return text.replace(MARKED, (_m, value: string) => fence.wrap(value)).replace(/[\uE000\uE001]/g, '');
+}
+
+/** The message for logs, the audit and the CLI: each marked value as the text it is, neutralised. */
+export function plainMarked(text: string): string {
+  if (!hasMarked(text)) return text;
+  return text.replace(MARKED, (_m, value: string) => neutralizeText(value)).replace(/[\uE000\uE001]/g, '');
+}
+
+/** A JSON value with the marked CRM values in its strings quoted (structured output, the audit). */
+export function plainMarkedDeep(value: unknown): unknown {
+  if (typeof value === 'string') return hasMarked(value) ? plainMarked(value) : value;
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    let changed = false;
+    const out = value.map((v) => {
+      const w = plainMarkedDeep(v);
+      if (w !== v) changed = true;
+      return w;
+    });
+    return changed ? out : value;
+  }
+  let out: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const w = plainMarkedDeep(v);
+    if (w !== v) (out ??= { ...(value as Record<string, unknown>) })[k] = w;
+  }
+  return out ?? value;
+}

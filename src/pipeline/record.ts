@@ -4,6 +4,7 @@
  * resource subscribers are told. Only the write pipeline calls this.
  */
 import { newChangeId } from '../store/entry.js';
+import { plainMarked } from '../core/fence.js';
 import type { AuditOutcome, ChangeRecord, InstanceIdentity, Store } from '../store/types.js';
 import { changedResourceUris } from '../resources/uris.js';
 import type { Principal } from '../tenants/policy.js';
@@ -46,8 +47,9 @@ export async function recordLine(
     tool: scope.tool,
     args: scope.args,
     outcome: entry.outcome,
-    summary: entry.summary,
-    ...(entry.error ? { error: entry.error } : {}),
+    // The audit is read by people and tools, not a model: CRM values in messages are quoted, not fenced.
+    summary: plainMarked(entry.summary),
+    ...(entry.error ? { error: plainMarked(entry.error) } : {}),
     ...(entry.change ? { change: entry.change } : {}),
     ...(entry.change && entry.instance ? { instance: entry.instance } : {}),
   });

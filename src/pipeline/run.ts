@@ -16,6 +16,7 @@ import type { ApplyContext, ToolContext, ToolResult, WriteToolDefinition } from 
 import { instanceOf, recordLine, type RecordScope } from './record.js';
 import { callerId, decideEffects } from '../tenants/policy.js';
 import { WriteFailure } from './failure.js';
+import { describeFor } from '../secrets/callers.js';
 
 export interface PipelineDeps {
   store: Store;
@@ -103,7 +104,9 @@ export async function runWriteTool(
           await record({ outcome: err.outcome, summary: err.summary, error: err.message, ...(err.change ? { change: err.change.change } : {}), ...(instance ? { instance } : {}) });
         } else {
           const outcome = isUserError(err) ? 'refused' : 'failed';
-          await record({ outcome, summary: `${tool.name} ${outcome}`, error: describeError(err) });
+          // The audit is read by remote callers too (list_changes): a secret's path or variable stays in the log.
+          const remote = { ...ctx.principal, via: ctx.principal.via ?? ('none' as const) };
+          await record({ outcome, summary: `${tool.name} ${outcome}`, error: describeFor(err, remote, ctx.logger, describeError) });
         }
       } catch (storeErr) {
         // The call's own error is what the caller needs; the store's goes to the operator.

@@ -1,6 +1,7 @@
 import type { Principal, ToolKind } from '../tenants/policy.js';
 import type { TenantRegistry } from '../tenants/registry.js';
 import type { ChangeHistory } from '../store/types.js';
+import type { Logger } from '../log/logger.js';
 import { tenantListResource, tenantResource } from './tenants.js';
 import { entityResource } from './entities.js';
 import { layoutResource } from './layouts.js';
@@ -16,6 +17,8 @@ export interface ResourceScope {
   history: ChangeHistory;
   /** The write tools the server has (name and kind), for policy summaries. */
   writeTools: ReadonlyArray<{ name: string; kind: ToolKind }>;
+  /** Where what a remote caller may not see goes (a secret's path, a variable's name), under a reference. */
+  logger: Logger;
 }
 
 export interface ResourceListing {

@@ -5,6 +5,7 @@ import { TENANTS_URI, entityUri, oneVar, tenantUri } from './uris.js';
 import { expectedSiteUrl } from '../tenants/guard.js';
 import { decideTool } from '../tenants/policy.js';
 import { describeError } from '../errors.js';
+import { describeFor } from '../secrets/callers.js';
 
 export const tenantListResource: ResourceDefinition = {
   name: 'tenants',
@@ -35,7 +36,7 @@ export const tenantResource: ResourceDefinition = {
   variables: ['tenant'],
   list: ({ registry, principal }) => registry.visible(principal).map((t) => ({ uri: tenantUri(t.id), name: t.id, title: t.config.name })),
   complete: completeVariable,
-  async read({ vars, registry, principal, readOnly, writeTools, signal }) {
+  async read({ vars, registry, principal, readOnly, writeTools, signal, logger }) {
     const tenant = registry.resolve(oneVar(vars.tenant), principal);
     const cfg = tenant.config;
     const policy = {
@@ -51,7 +52,7 @@ export const tenantResource: ResourceDefinition = {
       const entities = names.map((e) => ({ name: e.name, customizable: true, custom: e.custom, uri: entityUri(tenant.id, e.name) }));
       return { ...base, version: profile.version ?? null, entities };
     } catch (err) {
-      return { ...base, version: null, entities: [], error: `could not read from the CRM: ${describeError(err)}` };
+      return { ...base, version: null, entities: [], error: `could not read from the CRM: ${describeFor(err, principal, logger, describeError)}` };
     }
   },
 };

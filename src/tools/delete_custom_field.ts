@@ -1,4 +1,4 @@
-import { fenceUntrusted } from '../core/fence.js';
+import { fenceUntrusted, untrusted } from '../core/fence.js';
 import { z } from 'zod';
 import { annotationsFor, defineWriteTool, type ApplyContext, type ToolContext } from './define.js';
 import { confirmArg, dryRunArg, tenantArg } from './args.js';
@@ -314,7 +314,7 @@ function planText(s: {
   const lines = [
     s.status === 'blocked'
       ? `BLOCKED: "${s.field}" (${s.type}) cannot be deleted from ${s.entity} as things are.`
-      : `PLAN (nothing deleted yet): delete custom field "${s.field}" (${s.type}${s.label ? `, "${s.label}"` : ''}) from ${s.entity}.`,
+      : `PLAN (nothing deleted yet): delete custom field "${s.field}" (${s.type}${s.label ? `, "${untrusted(s.label)}"` : ''}) from ${s.entity}.`,
   ];
   if (s.records) {
     const c = s.records;

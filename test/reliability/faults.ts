@@ -163,9 +163,10 @@ export function judge(tool: string, s: Scenario, res: CallResult, log: SandboxRe
   if (text.trim() === '') problems.push('empty result');
   if (/Unexpected error in/.test(text)) problems.push(`an unexpected error instead of a clear one: ${text.slice(0, 300)}`);
 
-  const needsCrm = tool !== 'list_tenants';
+  // list_tenants answers from the config, list_changes from the store: neither calls a CRM.
+  const needsCrm = tool !== 'list_tenants' && tool !== 'list_changes';
   if (!needsCrm) {
-    if (outcome !== 'success' || log.length > 0) problems.push('list_tenants must answer from the config alone');
+    if (outcome !== 'success' || log.length > 0) problems.push(`${tool} must answer without calling the CRM`);
   } else if (s.kind === 'latency' && s.scope === 'all') {
     if (outcome !== 'success') problems.push(`a slow CRM (${LATENCY_MS} ms a request) must still work: ${text.slice(0, 300)}`);
   } else if (s.scope === 'all') {

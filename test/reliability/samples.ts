@@ -50,6 +50,7 @@ async function ensureField(h: SampleHost, tenant: string): Promise<void> {
 
 export const SAMPLES: Record<string, ToolSample> = {
   list_tenants: { writes: false, base: {}, args: async () => ({}) },
+  list_changes: { writes: false, base: {}, args: async () => ({ changesOnly: true }) },
   check_tenant: { writes: false, base: {}, args: async (_h, tenant) => ({ tenant }) },
   get_layout: { writes: false, base: { entity: 'Lead', layout: 'detail' }, args: async (_h, tenant) => ({ tenant, entity: 'Lead', layout: 'detail' }) },
   describe_entity: { writes: false, base: { entity: 'Lead' }, args: async (_h, tenant) => ({ tenant, entity: 'Lead' }) },

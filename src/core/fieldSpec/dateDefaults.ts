@@ -1,5 +1,4 @@
 import { FieldSpecError } from './errors.js';
-import { quoteList } from './suggest.js';
 
 /**
  * Date and datetime defaults are expressions EspoCRM's UI offers from a fixed list (the `default`
@@ -58,7 +57,7 @@ export function resolveDateDefault(type: 'date' | 'datetime', value: string, all
   const refuse = (why: string): DateDefaultResult => ({
     error: new FieldSpecError(
       'default_invalid',
-      `${why} Defaults ${type} fields can have: ${offered.length ? quoteList([...new Set(offered.map(friendlyDateDefault))], 40) : type === 'date' ? '"today", "+N days"' : '"now", "+N hours"'}; or leave "default" out.`,
+      `${why} Defaults ${type} fields can have: ${offered.length ? [...new Set(offered.map(friendlyDateDefault))].map((d) => JSON.stringify(d)).join(', ') : type === 'date' ? '"today", "+N days"' : '"now", "+N hours"'}; or leave "default" out.`,
       'default',
     ),
   });

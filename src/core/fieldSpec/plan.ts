@@ -1,3 +1,4 @@
+import { untrusted } from '../fence.js';
 import { FieldSpecError } from './errors.js';
 import { isRecord, show } from './suggest.js';
 import type { FieldSpec } from './types.js';
@@ -50,7 +51,7 @@ export function compareDefinition(expected: Record<string, unknown>, actual: unk
   const act = isRecord(actual) ? actual : {};
   const differences = Object.keys(expected)
     .filter((k) => !sameValue(expected[k], act[k]))
-    .map((k) => `${k}: expected ${show(expected[k])}, found ${show(act[k])}`);
+    .map((k) => `${k}: expected ${show(expected[k])}, found ${untrusted(show(act[k]))}`);
   return { equal: differences.length === 0, differences };
 }
 
@@ -70,7 +71,7 @@ export function planFieldCreate(spec: FieldSpec, opts: { currentLabel?: string }
   if (spec.existing === undefined) return { action: 'create', stored, body: buildCreateBody(spec), expected };
   const { differences } = compareDefinition(expected, spec.existing);
   if (opts.currentLabel !== undefined && opts.currentLabel !== spec.label) {
-    differences.push(`label: expected ${show(spec.label)}, found ${show(opts.currentLabel)}`);
+    differences.push(`label: expected ${show(spec.label)}, found ${untrusted(show(opts.currentLabel))}`);
   }
   if (differences.length === 0) return { action: 'unchanged', stored, expected };
   return {

@@ -1,3 +1,4 @@
+import { untrustedList } from '../fence.js';
 import { distance } from 'fastest-levenshtein';
 
 /** The known word closest to a typo (case-insensitive), when close enough to be worth suggesting. */
@@ -25,8 +26,8 @@ export function didYouMean(word: string, known: readonly string[]): string {
 
 /** `"a", "b", "c"`; long lists are cut with a count of the rest. */
 export function quoteList(items: readonly string[], max = 30): string {
-  const shown = items.slice(0, max).map((i) => JSON.stringify(i));
-  return items.length > max ? `${shown.join(', ')} and ${items.length - max} more` : shown.join(', ');
+  // Option values, labels and field names here may come from the CRM: marked, so a model reads them fenced.
+  return untrustedList(items, max);
 }
 
 /** A value for a message: short JSON. */

@@ -1,3 +1,4 @@
+import { untrusted, untrustedList } from '../fence.js';
 import { z } from 'zod';
 import { checkEntity } from './entity.js';
 import { FieldSpecError } from './errors.js';
@@ -125,7 +126,7 @@ export function planFieldUpdate(current: FieldDef, currentLabel: string | undefi
       errors.push(
         new FieldSpecError(
           'options_invalid',
-          `Cannot remove "${r}": it is not an option of this field.${guess ? ` Did you mean "${guess}"?` : ''} Options: ${quoteList(curOptions)}.`,
+          `Cannot remove "${r}": it is not an option of this field.${guess ? ` Did you mean "${untrusted(guess)}"?` : ''} Options: ${untrustedList(curOptions)}.`,
           'removeOptions',
         ),
       );

@@ -122,7 +122,7 @@ function setFullWidthInPlace(panels: DetailPanel[], pos: CellPosition, fullWidth
 function requireUniqueLabel(panels: readonly DetailPanel[], label: string, except?: number): void {
   const wanted = label.trim().toLowerCase();
   const clash = panels.findIndex((p, i) => i !== except && panelLabel(p).trim().toLowerCase() === wanted);
-  if (clash >= 0) throw new OpFailure(`panel ${clash} is already called "${panelLabel(panels[clash] as DetailPanel)}"; choose another label`);
+  if (clash >= 0) throw new OpFailure(`panel ${clash} is already called ${panelTitle(panels[clash] as DetailPanel, clash)}; choose another label`);
 }
 
 export function addPanel(panels: DetailPanel[], op: Op<'add_panel'>, env: OpEnv): string {

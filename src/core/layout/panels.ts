@@ -1,5 +1,6 @@
 /** Reading and changing the panel/row/cell grid of detail layouts. */
 
+import { untrusted } from '../fence.js';
 import { OpFailure } from './errors.js';
 import { isTruthy } from './json.js';
 import { DEFAULT_CELLS_PER_ROW, MAX_CELLS_PER_ROW } from './kinds.js';
@@ -31,7 +32,8 @@ export function panelLabel(panel: DetailPanel): string {
 /** `"Overview"`, or `#0 (no label)` for a panel without a label. */
 export function panelTitle(panel: DetailPanel, index: number): string {
   const label = panelLabel(panel);
-  return label ? `"${label}"` : `#${index} (no label)`;
+  // A label is CRM data: marked, so a model reads it fenced (src/core/fence.ts).
+  return label ? `"${untrusted(label)}"` : `#${index} (no label)`;
 }
 
 export function describePanels(panels: readonly DetailPanel[]): string {
