@@ -109,7 +109,7 @@ export class ConfirmTokens {
     const expected = Buffer.from(this.sign(body));
     const given = Buffer.from(sig);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-      return { ok: false, reason: 'signature', message: 'the confirm token is not one this server issued (or it was altered, or the server restarted): ask for a new plan' };
+      return { ok: false, reason: 'signature', message: 'the confirm token is not one this server issued (or it was altered, or the server\'s store changed): ask for a new plan' };
     }
     let payload: Payload;
     try {

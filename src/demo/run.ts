@@ -66,7 +66,8 @@ export async function runDemo(opts: { cliPath: string }): Promise<number> {
     ];
     const { json, env } = sandboxTenantsConfig(tenants);
     const configPath = path.join(dir, 'tenants.json');
-    await writeFile(configPath, JSON.stringify(json, null, 2));
+    // The demo's changes go to a store of its own, removed with the demo's folder: never the user's real one.
+    await writeFile(configPath, JSON.stringify({ ...(json as object), store: { path: path.join(dir, 'store.sqlite') } }, null, 2));
     out(dim(`   sandbox "damath" at ${damath.url}, sandbox "coach-vero" at ${vero.url}`));
     out(dim(`   tenants.json at ${configPath} (secrets are env: references, never literals)`));
 

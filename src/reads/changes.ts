@@ -3,6 +3,7 @@
  * caller's tenants only, newest first, by pages, each change with the undo_change call that reverts it.
  */
 import type { AuditEntry, AuditOutcome, ChangeHistory } from '../store/types.js';
+import { normalizeSiteUrl } from './instance.js';
 
 export const OUTCOMES: readonly AuditOutcome[] = ['applied', 'partial', 'unchanged', 'planned', 'dry_run', 'failed', 'refused'];
 
@@ -31,13 +32,20 @@ export interface ChangeRow {
   args: Record<string, unknown>;
   instance?: { siteUrl?: string; version?: string };
   undoneBy?: string;
+  /** The change was made on another instance than the one the tenant points at now: undo_change refuses it. */
+  otherInstance?: true;
   /** The call that reverts this change, when it can be undone (an applied change, not itself an undo, not undone). */
   undo?: { tool: 'undo_change'; arguments: { tenant: string; changeId: string } };
 }
 
-export function toRow(e: AuditEntry): ChangeRow {
+/**
+ * One line for a reader. `siteUrlNow` is the siteUrl the tenant is configured to answer as (no CRM is
+ * called): a change recorded on another siteUrl is flagged, and offers no undo_change call.
+ */
+export function toRow(e: AuditEntry, siteUrlNow?: string): ChangeRow {
   const c = e.change;
-  const undoable = e.changeId !== undefined && c !== undefined && c.kind !== 'undo' && !e.undoneBy && (e.outcome === 'applied' || e.outcome === 'partial');
+  const elsewhere = siteUrlNow !== undefined && e.instance?.siteUrl !== undefined && normalizeSiteUrl(e.instance.siteUrl) !== normalizeSiteUrl(siteUrlNow);
+  const undoable = !elsewhere && e.changeId !== undefined && c !== undefined && c.kind !== 'undo' && !e.undoneBy && (e.outcome === 'applied' || e.outcome === 'partial');
   return {
     ...(e.changeId ? { changeId: e.changeId } : {}),
     tenant: e.tenant,
@@ -52,6 +60,7 @@ export function toRow(e: AuditEntry): ChangeRow {
     args: e.args,
     ...(e.instance ? { instance: e.instance } : {}),
     ...(e.undoneBy ? { undoneBy: e.undoneBy } : {}),
+    ...(elsewhere ? { otherInstance: true as const } : {}),
     ...(undoable ? { undo: { tool: 'undo_change' as const, arguments: { tenant: e.tenant, changeId: e.changeId! } } } : {}),
   };
 }
@@ -67,6 +76,7 @@ export async function readChanges(
   tenants: string[],
   filter: ChangeFilter,
   page: { limit: number; before?: number },
+  siteUrlOf: (tenant: string) => string | undefined = () => undefined,
 ): Promise<{ rows: ChangeRow[]; nextCursor?: string }> {
   const res = await history.listChanges({
     tenants,
@@ -79,5 +89,5 @@ export async function readChanges(
     limit: page.limit,
     ...(page.before !== undefined ? { before: page.before } : {}),
   });
-  return { rows: res.entries.map(toRow), ...(res.next !== undefined ? { nextCursor: `c${res.next}` } : {}) };
+  return { rows: res.entries.map((e) => toRow(e, siteUrlOf(e.tenant))), ...(res.next !== undefined ? { nextCursor: `c${res.next}` } : {}) };
 }

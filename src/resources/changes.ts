@@ -2,6 +2,7 @@ import type { ResourceDefinition } from './catalog.js';
 import { completeVariable } from './entities.js';
 import { oneVar } from './uris.js';
 import { readChanges } from '../reads/changes.js';
+import { expectedSiteUrl } from '../tenants/guard.js';
 import { fenceJson, newFence } from '../core/fence.js';
 
 const PAGE = 50;
@@ -18,7 +19,7 @@ export const changesResource: ResourceDefinition = {
   complete: completeVariable,
   async read({ vars, registry, principal, history }) {
     const tenant = registry.resolve(oneVar(vars.tenant), principal);
-    const { rows, nextCursor } = await readChanges(history, [tenant.id], {}, { limit: PAGE });
+    const { rows, nextCursor } = await readChanges(history, [tenant.id], {}, { limit: PAGE }, () => expectedSiteUrl(tenant.config));
     const fence = newFence();
     return {
       tenant: tenant.id,

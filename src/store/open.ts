@@ -64,6 +64,8 @@ export async function openStore(config: Pick<ServerConfig, 'store' | 'audit' | '
       }
     }
   }
+  // Retention runs after a tenant's appends; at start too, so a quiet tenant's old lines go as well.
+  for (const t of config.tenants) await base.prune(t.id, retention(t.id)).catch(() => 0);
   return base;
 }
 

@@ -129,6 +129,15 @@ export class SqlStore implements Store {
       JSON.stringify(entry),
     ];
     return sql.tx(async (t) => {
+      // An imported line without a changeId (an export imported back, a file imported from elsewhere) is
+      // the same line when one with the same time, tenant, tool, caller, outcome, summary and error is there.
+      if (importKey !== null && !entry.changeId) {
+        const same = await t.all<{ entry: string }>('SELECT entry FROM audit WHERE tenant = ? AND ts_ms = ? AND tool = ? AND principal = ? AND outcome = ?', [
+          values[1]!, values[0]!, values[4]!, values[5]!, values[6]!,
+        ]);
+        const key = (e: AuditEntry) => JSON.stringify([e.summary ?? null, e.error ?? null]);
+        if (same.some((r) => key(JSON.parse(r.entry) as AuditEntry) === key(entry))) return false;
+      }
       const res = await t.run(
         'INSERT INTO audit (ts_ms, tenant, change_id, is_change, tool, principal, outcome, kind, entity, target, undoes, import_key, entry) ' +
           'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
@@ -265,18 +274,17 @@ export class SqlStore implements Store {
       [1, policy.changes],
       [0, policy.calls],
     ] as const) {
+      // "Changes" are every line that changed a CRM: with a changeId, or applied without one (a merge, a
+      // rebuild); "calls" the rest (planned, dry runs, unchanged, refused, failed).
+      const cls = isChange ? `(is_change = 1 OR outcome IN ${APPLIED})` : `(is_change = 0 AND outcome NOT IN ${APPLIED})`;
       if (rule.days !== undefined) {
-        const res = await this.sql.run('DELETE FROM audit WHERE tenant = ? AND is_change = ? AND ts_ms < ?', [tenant, isChange, nowMs - rule.days * DAY_MS]);
+        const res = await this.sql.run(`DELETE FROM audit WHERE tenant = ? AND ${cls} AND ts_ms < ?`, [tenant, nowMs - rule.days * DAY_MS]);
         removed += res.changes;
       }
       if (rule.count !== undefined) {
-        const edge = await this.sql.all<{ seq: number }>('SELECT seq FROM audit WHERE tenant = ? AND is_change = ? ORDER BY seq DESC LIMIT 1 OFFSET ?', [
-          tenant,
-          isChange,
-          rule.count,
-        ]);
+        const edge = await this.sql.all<{ seq: number }>(`SELECT seq FROM audit WHERE tenant = ? AND ${cls} ORDER BY seq DESC LIMIT 1 OFFSET ?`, [tenant, rule.count]);
         if (edge[0]) {
-          const res = await this.sql.run('DELETE FROM audit WHERE tenant = ? AND is_change = ? AND seq <= ?', [tenant, isChange, Number(edge[0].seq)]);
+          const res = await this.sql.run(`DELETE FROM audit WHERE tenant = ? AND ${cls} AND seq <= ?`, [tenant, Number(edge[0].seq)]);
           removed += res.changes;
         }
       }

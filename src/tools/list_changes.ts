@@ -4,6 +4,7 @@ import { ToolError } from '../errors.js';
 import { newFence } from '../core/fence.js';
 import { OUTCOMES, parseChangesCursor, readChanges, type ChangeRow } from '../reads/changes.js';
 import { allTools } from './catalog.js';
+import { expectedSiteUrl } from '../tenants/guard.js';
 
 const DEFAULT_LIMIT = 50;
 
@@ -32,6 +33,7 @@ const Row = z.object({
   args: z.record(z.string(), z.unknown()).describe('The arguments, secrets removed, long values truncated with their hash.'),
   instance: z.object({ siteUrl: z.string().optional(), version: z.string().optional() }).optional().describe('The CRM the change was made on.'),
   undoneBy: z.string().optional(),
+  otherInstance: z.literal(true).optional().describe('Made on another CRM than the one the tenant points at now: undo_change refuses it.'),
   undo: z.object({ tool: z.literal('undo_change'), arguments: z.object({ tenant: z.string(), changeId: z.string() }) }).optional(),
 });
 
@@ -39,7 +41,7 @@ function line(r: ChangeRow, wrap: (s: string) => string): string {
   const what = [r.kind, r.entity, r.target].filter(Boolean).join(' ');
   return (
     `- ${r.time} ${r.tenant} ${r.tool} ${r.outcome} by ${r.caller}${r.auth ? ` (${r.auth})` : ''}${r.changeId ? ` ${r.changeId}` : ''}${what ? ` [${what}]` : ''}` +
-    `${r.summary ? `: ${wrap(r.summary)}` : ''}${r.error ? ` error: ${wrap(r.error)}` : ''}${r.undoneBy ? ` (undone by ${r.undoneBy})` : ''}`
+    `${r.summary ? `: ${wrap(r.summary)}` : ''}${r.error ? ` error: ${wrap(r.error)}` : ''}${r.undoneBy ? ` (undone by ${r.undoneBy})` : ''}${r.otherInstance ? ' (made on another instance)' : ''}`
   );
 }
 
@@ -94,6 +96,10 @@ export const listChanges = defineTool({
         ...(args.changesOnly ? { changesOnly: true } : {}),
       },
       { limit: args.limit ?? DEFAULT_LIMIT, ...(before !== undefined ? { before } : {}) },
+      (id) => {
+        const t = ctx.registry.visible(ctx.principal).find((v) => v.id === id);
+        return t ? expectedSiteUrl(t.config) : undefined;
+      },
     );
     // Summaries and errors may quote CRM text (labels, options, CRM error messages): fenced.
     const fence = newFence();

@@ -65,9 +65,14 @@ describe('one tenant id pointed at three CRMs over time', () => {
       expect(line?.instance).toEqual({ siteUrl: h.sandboxes.acme!.url, version: h.sandboxes.acme!.state.settings.version });
     }
     const listed = await harnesses[2]!.call('list_changes', { tenant: 'acme', changesOnly: true });
-    const rows = listed.structured.changes as Array<{ changeId: string; instance: { siteUrl: string } }>;
+    const rows = listed.structured.changes as Array<{ changeId: string; instance: { siteUrl: string }; otherInstance?: true; undo?: unknown }>;
     expect(rows.map((r) => r.changeId)).toEqual([created[2], created[1], created[0]]);
     expect(new Set(rows.map((r) => r.instance.siteUrl)).size).toBe(3);
+    // Listing compares with where the tenant points now (from its configuration, no CRM call): the other
+    // instances' changes are flagged and offer no undo_change call.
+    expect(rows.map((r) => r.otherInstance ?? false)).toEqual([false, true, true]);
+    expect(rows.map((r) => r.undo !== undefined)).toEqual([true, false, false]);
+    expect(listed.text).toMatch(/made on another instance/);
   });
 
   it("undo_change refuses a change made on another instance, with the reason, and writes nothing", async () => {

@@ -4,6 +4,7 @@
  * PostgreSQL, required in CI). Every test works on tenants of its own, so the tests of one engine share
  * one store; the migration tests use fresh, empty ones.
  */
+import { jsonLine } from '../../src/store/entry.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -484,6 +485,19 @@ describe.each([sqliteEngine(), postgresEngine()])('$name', (engine) => {
       const policy: RetentionPolicy = { calls: { count: 10 }, changes: { count: 1000 } };
       const huge = 'j'.repeat(1024 * 1024);
 
+      it('keeps an applied write without a changeId (a merge, a rebuild) under the changes rule, not the calls rule', async () => {
+        const t = newTenant();
+        const s = await open();
+        await s.append(call(t, { tool: 'merge_duplicates', outcome: 'applied', summary: 'merged 2 leads' }));
+        for (let i = 0; i < 15; i++) await s.append(call(t));
+        await s.prune(t, { calls: { count: 3 }, changes: { count: 1000 } });
+        const left = await s.read({ tenant: t });
+        expect(left.filter((e) => e.outcome === 'refused')).toHaveLength(3);
+        expect(left.filter((e) => e.tool === 'merge_duplicates')).toHaveLength(1);
+        await s.prune(t, { calls: { count: 3 }, changes: { count: 0 } });
+        expect((await s.read({ tenant: t })).filter((e) => e.tool === 'merge_duplicates')).toHaveLength(0);
+      });
+
       it("prunes a tenant's flood of refused calls on append, never its changes nor another tenant's lines (once a minute per tenant)", async () => {
         const a = newTenant();
         const b = newTenant();
@@ -784,6 +798,20 @@ describe.each([sqliteEngine(), postgresEngine()])('$name', (engine) => {
 
       /** A line as the first version wrote it: JSON.stringify, U+2028 and all, unescaped. */
       const legacy = (e: Record<string, unknown>) => `${JSON.stringify(e)}\n`;
+
+      it('an export imported back into its own store adds nothing, lines without a changeId included', async () => {
+        const tenant = newTenant();
+        const s = await open();
+        await s.append(change(tenant));
+        await s.append(call(tenant, { summary: 'refused once' }));
+        await s.append(call(tenant, { summary: 'refused twice' }));
+        const file = path.join(dir, `export-${tenant}.jsonl`);
+        const lines: string[] = [];
+        await s.each({ tenant }, (e) => void lines.push(jsonLine(e)));
+        writeFileSync(file, `${lines.join('\n')}\n`);
+        expect(await s.importJsonl(file)).toEqual({ imported: 0, skipped: 3 });
+        expect(await s.read({ tenant })).toHaveLength(3);
+      });
 
       it("imports the first version's audit.jsonl once: changes findable, undos marked, torn and foreign lines skipped", async () => {
         const tenant = newTenant();
