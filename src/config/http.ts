@@ -47,6 +47,11 @@ export interface HttpLimitsConfig {
   perCallerRatePerMinute?: number;
   /** Messages in one JSON-RPC batch, where the protocol version allows batches; default `DEFAULT_MAX_BATCH_SIZE`. */
   maxBatchSize?: number;
+  /**
+   * Request bytes per caller per minute (every POST body counts); past it, requests are refused with
+   * 429 before their body is read. Default `DEFAULT_CALLER_BYTES_PER_MINUTE`.
+   */
+  perCallerBytesPerMinute?: number;
 }
 
 export interface HttpConfig {
@@ -63,6 +68,12 @@ export interface HttpConfig {
 
 export const DEFAULT_RATE_PER_MINUTE = 120;
 export const DEFAULT_CALLER_RATE_PER_MINUTE = 120;
+/**
+ * What one caller may send a minute: a flood of huge bodies (refused later anyway) costs the server
+ * the reading and parsing of each, and every other caller waits; 4 MiB is thousands of ordinary calls
+ * (a tool call is about 1 KB, a whole layout a few KB).
+ */
+export const DEFAULT_CALLER_BYTES_PER_MINUTE = 4 * 1024 * 1024;
 export const DEFAULT_MAX_BATCH_SIZE = 20;
 
 const REF_FORMS = '"env:NAME", "keychain:ACCOUNT" or "file:PATH"';
@@ -201,6 +212,11 @@ const limits = strict('an object such as { "perTenantConcurrency": 4, "perTenant
     100_000,
     `requests per caller per minute not tied to a tenant (lists, list_tenants, list_changes, initialize); default ${DEFAULT_CALLER_RATE_PER_MINUTE}`,
   ).optional(),
+  perCallerBytesPerMinute: wholeNumber(
+    64 * 1024,
+    1024 * 1024 * 1024,
+    `request bytes per caller per minute (bodies past it are refused unread); default ${DEFAULT_CALLER_BYTES_PER_MINUTE} (4 MiB)`,
+  ).optional(),
   // The SDK refuses batches of more than 100 messages itself.
   maxBatchSize: wholeNumber(1, 100, `messages in one JSON-RPC batch (protocol versions before 2025-06-18 only); default ${DEFAULT_MAX_BATCH_SIZE}`).optional(),
 });
@@ -255,6 +271,7 @@ export const httpSchema = strict(
         perTenantRatePerMinute: h.limits?.perTenantRatePerMinute ?? DEFAULT_RATE_PER_MINUTE,
         ...(h.limits?.perCallerRatePerMinute !== undefined ? { perCallerRatePerMinute: h.limits.perCallerRatePerMinute } : {}),
         ...(h.limits?.maxBatchSize !== undefined ? { maxBatchSize: h.limits.maxBatchSize } : {}),
+        ...(h.limits?.perCallerBytesPerMinute !== undefined ? { perCallerBytesPerMinute: h.limits.perCallerBytesPerMinute } : {}),
       },
     }),
   );

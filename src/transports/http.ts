@@ -15,6 +15,7 @@ import { Readable } from 'node:stream';
 import { createHttpMcpHandler, type HttpMcpHandler, type ServerOptions } from '../server.js';
 import {
   DEFAULT_CALLER_RATE_PER_MINUTE,
+  DEFAULT_CALLER_BYTES_PER_MINUTE,
   DEFAULT_MAX_BATCH_SIZE,
   DEFAULT_RATE_PER_MINUTE,
   httpAuthConfigured,
@@ -81,9 +82,11 @@ export async function startHttpServer(opts: HttpServeOptions): Promise<RunningHt
   });
 
   const callerRate = new CallerRate(opts.http?.limits.perCallerRatePerMinute ?? DEFAULT_CALLER_RATE_PER_MINUTE);
+  // The same sliding minute, counting bytes: a caller's flood of huge bodies is refused before reading them.
+  const callerBytes = new CallerRate(opts.http?.limits.perCallerBytesPerMinute ?? DEFAULT_CALLER_BYTES_PER_MINUTE);
 
   const mcp = await createHttpMcpHandler(opts.logger);
-  const handler = new RequestHandler(opts, auth, hosts, limits, callerRate, host, mcp);
+  const handler = new RequestHandler(opts, auth, hosts, limits, callerRate, host, mcp, callerBytes);
   const server = createServer((req, res) => {
     handler.handle(req, res).catch((err: unknown) => {
       opts.logger.error({ err }, 'HTTP request failed');
@@ -129,8 +132,12 @@ export async function serveHttp(opts: HttpServeOptions): Promise<RunningHttpServ
   return running;
 }
 
-/** The SDK's own bound on a request body (4 MiB); the body is read here first, so it is enforced here. */
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/**
+ * The bound on a request body (the SDK's own is 4 MiB; the body is read here first, so this one holds).
+ * 1 MiB is far above any real call (a whole layout is a few KB); a body past it costs the server tens
+ * of milliseconds to read and parse, which a flood turns into every other caller's wait.
+ */
+const MAX_BODY_BYTES = 1024 * 1024;
 
 /** The request body, at most `max` bytes; 'aborted' when the client went away before sending it all. */
 function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too-large' | 'aborted'> {
@@ -200,6 +207,7 @@ class RequestHandler {
     private readonly callerRate: CallerRate,
     private readonly bindHost: string,
     private readonly mcp: HttpMcpHandler,
+    private readonly callerBytes: CallerRate,
   ) {
     this.origins = opts.http?.allowedOrigins ?? [];
   }
@@ -250,11 +258,15 @@ class RequestHandler {
       log.warn({ principal: outcome.principal.name, code: err.code }, 'refused: X-Tenant');
       return sendJsonRpcError(res, 403, err.message);
     }
+    // The caller's byte budget, before the body is read: what it declares now, what it sent once read.
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > 0 && declared <= MAX_BODY_BYTES && !this.admitBytes(res, principal, declared)) return;
     const body = await readBody(req, MAX_BODY_BYTES);
     if (body === 'aborted') return;
     if (body === 'too-large') {
       return sendJsonRpcError(res, 413, `Payload Too Large: Request body must not exceed ${MAX_BODY_BYTES} bytes`, { connection: 'close' });
     }
+    if (!(Number.isFinite(declared) && declared > 0) && !this.admitBytes(res, principal, body.length)) return;
     if (!this.admit(req, res, principal, parseJson(body))) return;
     await this.serveMcp(replayed(req, body), res, principal);
   }
@@ -263,6 +275,23 @@ class RequestHandler {
    * The body's shape and the caller's rate, before any server is built for the request: false when a
    * refusal was sent. Each message of a batch counts, except those a tenant's limits count.
    */
+  /** Counts `bytes` against the caller's budget; over it, answers 429 (closing the connection: the body stays unread). */
+  private admitBytes(res: ServerResponse, principal: Principal, bytes: number): boolean {
+    const admission = this.callerBytes.admit(callerId(principal), bytes);
+    if (admission.ok) return true;
+    const seconds = admission.retryAfterSeconds;
+    this.opts.logger.warn({ principal: principal.name, via: principal.via, bytes, retryAfterSeconds: seconds }, 'refused: over the per-caller byte budget');
+    sendJsonRpcError(
+      res,
+      429,
+      `Too much data from "${principal.name}": at most ${Math.round(this.callerBytes.ratePerMinute / 1024)} KiB of requests a minute. Retry in ${seconds} second${seconds === 1 ? '' : 's'}.`,
+      { 'retry-after': String(seconds), connection: 'close' },
+      -32000,
+      { id: null, data: { retryAfterSeconds: seconds } },
+    );
+    return false;
+  }
+
   private admit(req: IncomingMessage, res: ServerResponse, principal: Principal, parsed: unknown): boolean {
     const log = this.opts.logger;
     const messages = Array.isArray(parsed) ? (parsed as unknown[]) : [parsed];

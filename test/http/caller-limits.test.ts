@@ -88,10 +88,12 @@ describe('bodies the transport reads before the SDK', () => {
   });
   afterAll(async () => stack?.close());
 
-  it('still refuses a body over 4 MiB with 413 and hands anything else to the SDK as it came', async () => {
-    const huge = await stack.post(callTool(1, 'list_tenants', { query: 'x'.repeat(4 * 1024 * 1024) }), bearer(TOKENS.a));
+  it('refuses a body over 1 MiB with 413 (unread) and hands anything else to the SDK as it came', async () => {
+    const huge = await stack.post(callTool(1, 'list_tenants', { query: 'x'.repeat(1024 * 1024) }), bearer(TOKENS.a));
     expect(huge.status).toBe(413);
-    expect(messagesOf(huge)[0]!.error!.message).toMatch(/Payload Too Large/);
+    expect(messagesOf(huge)[0]!.error!.message).toBe('Payload Too Large: Request body must not exceed 1048576 bytes');
+    const under = await stack.post(callTool(5, 'list_tenants', { query: 'x'.repeat(900 * 1024) }), { ...bearer(TOKENS.a), ...v('2025-03-26') });
+    expect(under.status).toBe(200);
     const notRpc = await stack.post('not a JSON-RPC message', bearer(TOKENS.a));
     expect(notRpc.status).toBe(400);
     const single = await stack.post(callTool(2, 'list_tenants', { query: 'dam' }), { ...bearer(TOKENS.a), ...v('2025-03-26') });
@@ -180,5 +182,36 @@ describe('the per-caller limit on requests not tied to a tenant', () => {
     for (let i = 0; i < 8 && refused === undefined; i++) await client.callTool({ name: 'list_tenants', arguments: {} }).catch((err: unknown) => (refused = err));
     expect(refused).toMatchObject({ status: 429 });
     expect(String(refused)).toMatch(/Too many requests from \\"d\\".*Retry in \d+ seconds?/);
+  });
+});
+
+describe("a caller's byte budget", () => {
+  let stack: HttpStack;
+  beforeAll(async () => {
+    stack = await startHttpStack([{ id: 'damath' }], {
+      http: {
+        tokens: [
+          { name: 'flooder', token: 'env:MCP_FLOOD', tenants: '*' },
+          { name: 'other', token: 'env:MCP_OTHER', tenants: '*' },
+        ],
+        limits: { perCallerBytesPerMinute: 65_536, perCallerRatePerMinute: 10_000 },
+      },
+      env: { MCP_FLOOD: TOKENS.a, MCP_OTHER: TOKENS.b },
+    });
+  });
+  afterAll(async () => stack?.close());
+
+  it('refuses a caller past its bytes a minute with 429 and Retry-After, before reading the body; other callers are served', async () => {
+    const big = (id: number) => callTool(id, 'list_tenants', { query: 'x'.repeat(40_000) });
+    const first = await stack.post(big(1), { ...bearer(TOKENS.a), ...v('2025-11-25') });
+    expect(first.status).toBe(200);
+    const second = await stack.post(big(2), { ...bearer(TOKENS.a), ...v('2025-11-25') });
+    expect(second.status).toBe(429);
+    expect(Number(second.headers['retry-after'])).toBeGreaterThan(0);
+    expect(messagesOf(second)[0]!.error!.message).toMatch(/^Too much data from "flooder": at most 64 KiB of requests a minute\. Retry in \d+ seconds?\.$/);
+    const small = await stack.post(toolsList(3), { ...bearer(TOKENS.a), ...v('2025-11-25') });
+    expect(small.status).toBe(200); // a refused body is not counted: what fits in what is left still goes
+    const other = await stack.post(big(4), { ...bearer(TOKENS.b), ...v('2025-11-25') });
+    expect(other.status).toBe(200);
   });
 });
