@@ -5,9 +5,10 @@ import { benchStartup } from './startup.mjs';
 import { benchHttpLoad } from './http-load.mjs';
 import { benchOverhead } from './overhead.mjs';
 import { benchDuplicates } from './duplicates.mjs';
+import { benchStore } from './store.mjs';
 
 const rows = [];
-for (const bench of [benchStartup, benchOverhead, benchHttpLoad, benchDuplicates]) rows.push(...(await bench()));
+for (const bench of [benchStartup, benchOverhead, benchHttpLoad, benchDuplicates, benchStore]) rows.push(...(await bench()));
 
 const fmt = (ms) => `${ms.toFixed(1)} ms`;
 console.log(`\nmachine: ${os.cpus()[0]?.model ?? 'unknown'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
