@@ -64,8 +64,16 @@ export async function openStore(config: Pick<ServerConfig, 'store' | 'audit' | '
       }
     }
   }
-  // Retention runs after a tenant's appends; at start too, so a quiet tenant's old lines go as well.
-  for (const t of config.tenants) await base.prune(t.id, retention(t.id)).catch(() => 0);
+  // Retention runs after a tenant's appends; at start too, so a quiet tenant's old lines go as well: in
+  // the background, one tenant at a time, so neither the start nor the first calls wait for it.
+  const ids = config.tenants.map((t) => t.id);
+  void (async () => {
+    for (const id of ids) {
+      // A timer that does not keep the process alive: a one-off command exits without waiting for it.
+      await new Promise<void>((r) => setTimeout(r, 0).unref());
+      await base.prune(id, retention(id)).catch(() => 0);
+    }
+  })().catch(() => undefined);
   return base;
 }
 
