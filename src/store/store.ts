@@ -128,6 +128,13 @@ export class SqlStore implements Store {
       importKey,
       JSON.stringify(entry),
     ];
+    const insertSql =
+      'INSERT INTO audit (ts_ms, tenant, change_id, is_change, tool, principal, outcome, kind, entity, target, undoes, import_key, entry) ' +
+      'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING';
+    const marksUndo = c?.kind === 'undo' && c.undoes !== undefined && applied && entry.changeId !== undefined;
+    // One statement, no transaction, for every line but an applied undo (which marks what it undid too)
+    // and an imported line (checked against the lines already there).
+    if (!marksUndo && importKey === null) return (await sql.run(insertSql, values)).changes === 1;
     return sql.tx(async (t) => {
       // An imported line without a changeId (an export imported back, a file imported from elsewhere) is
       // the same line when one with the same time, tenant, tool, caller, outcome, summary and error is there.
@@ -184,8 +191,9 @@ export class SqlStore implements Store {
 
   async listChanges(q: ChangeQuery): Promise<ChangePage> {
     if (q.tenants.length === 0) return { entries: [] };
-    const where: string[] = [`tenant IN (${q.tenants.map(() => '?').join(', ')})`];
-    const params: SqlValue[] = [...q.tenants];
+    // The filters other than the tenant; each tenant's lines are then read newest first by (tenant, seq).
+    const where: string[] = [];
+    const params: SqlValue[] = [];
     if (q.changesOnly) where.push('is_change = 1');
     const add = (clause: string, value: SqlValue) => {
       where.push(clause);
@@ -202,8 +210,26 @@ export class SqlStore implements Store {
     }
     if (q.before !== undefined) add('seq < ?', q.before);
     const limit = Math.max(1, Math.min(q.limit, 500));
-    params.push(limit + 1);
-    const rows = await this.sql.all<Row>(`SELECT seq, entry, undone_by FROM audit WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`, params);
+    const rest = where.length ? ` AND ${where.join(' AND ')}` : '';
+    let rows: Row[];
+    if (q.tenants.length === 1 || this.engine === 'postgres' || q.tenants.length > 200) {
+      rows = await this.sql.all<Row>(
+        `SELECT seq, entry, undone_by FROM audit WHERE tenant IN (${q.tenants.map(() => '?').join(', ')})${rest} ORDER BY seq DESC LIMIT ?`,
+        [...q.tenants, ...params, limit + 1],
+      );
+    } else {
+      // SQLite plans "tenant IN (…) ORDER BY seq" as reading and sorting every line of every tenant
+      // listed (the whole table for a caller of every tenant): one bounded read per tenant, merged.
+      const seqs: number[] = [];
+      for (const t of q.tenants) {
+        const top = await this.sql.all<{ seq: number }>(`SELECT seq FROM audit WHERE tenant = ?${rest} ORDER BY seq DESC LIMIT ?`, [t, ...params, limit + 1]);
+        for (const r of top) seqs.push(Number(r.seq));
+      }
+      const wanted = seqs.sort((a, b) => b - a).slice(0, limit + 1);
+      rows = wanted.length
+        ? await this.sql.all<Row>(`SELECT seq, entry, undone_by FROM audit WHERE seq IN (${wanted.map(() => '?').join(', ')}) ORDER BY seq DESC`, wanted)
+        : [];
+    }
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return { entries: page.map(parse), ...(rows.length > limit && last ? { next: Number(last.seq) } : {}) };
