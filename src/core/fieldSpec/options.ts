@@ -1,3 +1,4 @@
+import { untrusted } from '../fence.js';
 import { FieldSpecError } from './errors.js';
 import type { OptionInput } from './request.js';
 import { LABEL_MAX_LENGTH } from './rules.js';
@@ -21,7 +22,7 @@ export function normalizeOptionInputs(items: readonly OptionInput[], path: strin
   for (const item of items) {
     const raw = typeof item === 'string' ? item : item.value;
     const value = raw.trim();
-    if (value !== raw && value !== '') out.notes.push(`option ${JSON.stringify(raw)} is trimmed to "${value}".`);
+    if (value !== raw && value !== '') out.notes.push(`option ${untrusted(JSON.stringify(raw))} is trimmed to "${untrusted(value)}".`);
     out.values.push(value);
     if (typeof item !== 'string') {
       if (item.label !== undefined) {

@@ -9,6 +9,7 @@ import {
   type FieldSpec,
 } from '../../../src/core/fieldSpec/index.js';
 import { lead, metaFor } from '../../fixtures/fieldSpec/meta.js';
+import { plainMarked } from '../../../src/core/fence.js';
 
 function valid(req: Record<string, unknown>, meta: FieldMeta = lead()): FieldSpec {
   const r = validateFieldRequest(req, meta);
@@ -88,7 +89,9 @@ describe('validateFieldRequest: valid requests per type', () => {
       params: { options: ['', 'transport', 'industrie'], default: '', required: true, style: { transport: 'info' } },
       translatedOptions: { transport: 'Transport routier', industrie: 'Industrie', _empty_: 'Aucun' },
     });
-    expect(spec.notes).toEqual(
+    // Values echoed in notes are marked (fenced for a model); their plain rendering is what a person reads.
+    expect(spec.notes.some((n) => n.includes('\uE000" industrie "\uE001'))).toBe(true);
+    expect(spec.notes.map(plainMarked)).toEqual(
       expect.arrayContaining([
         expect.stringContaining('type "dropdown" is read as "enum"'),
         expect.stringContaining('"secteurTransport"'),
