@@ -42,15 +42,23 @@ const e2e = [
   'test/sandbox/cli-version.test.ts',
 ];
 
+/**
+ * Tests that measure latency under load: run alone, after the others (`npm test` runs this project
+ * last), so the other test files running in parallel are not what they measure.
+ */
+const quiet = ['test/e2e/replicas.test.ts'];
+
 const TEST_FILE = /\.test\.ts$/;
 const globs = (tier: string[]) => tier.map((entry) => (entry.endsWith('/') ? `${entry}**/*.test.ts` : entry));
 const inTier = (tier: string[], file: string) => tier.some((entry) => (entry.endsWith('/') ? file.startsWith(entry) : file === entry));
 // The integration tier as a list of files, not `test/**` with an `exclude`: vitest does not apply the
 // command line's `--exclude` (which .ci/run uses) to a project that sets its own `exclude`.
-const integration = readdirSync(path.join(import.meta.dirname, 'test'), { recursive: true, encoding: 'utf8' })
+const allFiles = readdirSync(path.join(import.meta.dirname, 'test'), { recursive: true, encoding: 'utf8' })
   .map((file) => `test/${file.split(path.sep).join('/')}`)
-  .filter((file) => TEST_FILE.test(file) && !inTier(unit, file) && !inTier(e2e, file))
+  .filter((file) => TEST_FILE.test(file) && !quiet.includes(file))
   .sort();
+const integration = allFiles.filter((file) => !inTier(unit, file) && !inTier(e2e, file));
+const e2eFiles = allFiles.filter((file) => inTier(e2e, file));
 
 export default defineConfig({
   test: {
@@ -60,7 +68,8 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'unit', include: globs(unit) } },
       { extends: true, test: { name: 'integration', include: integration } },
-      { extends: true, test: { name: 'e2e', include: globs(e2e) } },
+      { extends: true, test: { name: 'e2e', include: e2eFiles } },
+      { extends: true, test: { name: 'quiet', include: quiet } },
     ],
   },
 });
