@@ -24,6 +24,8 @@ DATABASE=espo_mcp
 DEFAULT_PORT=54329
 
 exec 3>&1 1>&2 # stdout is for the URL alone (fd 3); everything else, ours or the tools', to stderr
+# (pg_ctl is started with fd 3 closed: the server it leaves running must not hold the caller's
+# `$(scripts/postgres.sh start)` pipe open, or the caller waits for ever.)
 say() { echo "postgres.sh: $*"; }
 die() { say "$*"; exit 1; }
 
@@ -152,7 +154,7 @@ start() {
     say "starting on 127.0.0.1:$PORT (log: $LOG)"
     if ! as_owner "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 30 \
       -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-      start >/dev/null; then
+      start >/dev/null 3>&-; then
       tail -n 20 "$LOG" || true
       die "the server did not start (port $PORT taken by something else?)"
     fi
