@@ -72,7 +72,9 @@ async function startServer(dir) {
   const tenant = { id: 'conformance', name: 'Conformance', url: sandbox.url, readOnly: false, apiKey: 'env:CONF_KEY', admin: { username: sandbox.credentials.admin.username, password: 'env:CONF_PW' } };
   const registry = new TenantRegistry({ tenants: [tenant], source: 'conformance' }, { env, baseDir: dir, logger });
   const store = await openSqliteStore(path.join(dir, 'store.sqlite'));
-  const server = await startHttpServer({ registry, readOnly: false, logger, store, confirms: await confirmTokensOn(store), host: '127.0.0.1', port: 0, env, baseDir: dir });
+  // The suite is one unauthenticated caller sending hundreds of lists in a minute: no per-caller limit here.
+  const http = { tokens: [], allowedOrigins: [], allowedHosts: [], limits: { perTenantRatePerMinute: 100_000, perCallerRatePerMinute: 100_000 } };
+  const server = await startHttpServer({ registry, readOnly: false, logger, store, confirms: await confirmTokensOn(store), http, host: '127.0.0.1', port: 0, env, baseDir: dir });
   return {
     url: server.url,
     async close() {

@@ -67,7 +67,7 @@ export interface HttpConfig {
 }
 
 export const DEFAULT_RATE_PER_MINUTE = 120;
-export const DEFAULT_CALLER_RATE_PER_MINUTE = 120;
+export const DEFAULT_CALLER_RATE_PER_MINUTE = 600;
 /**
  * What one caller may send a minute: a flood of huge bodies (refused later anyway) costs the server
  * the reading and parsing of each, and every other caller waits; 4 MiB is thousands of ordinary calls
@@ -203,7 +203,7 @@ const jwt = strict(
   }
 });
 
-const limits = strict('an object such as { "perTenantConcurrency": 4, "perTenantRatePerMinute": 120, "perCallerRatePerMinute": 120 }', {
+const limits = strict('an object such as { "perTenantConcurrency": 4, "perTenantRatePerMinute": 120, "perCallerRatePerMinute": 600 }', {
   $comment: comment,
   perTenantConcurrency: wholeNumber(1, 64, "tool calls running at once on one tenant; default: the tenant's limits.concurrency (4)").optional(),
   perTenantRatePerMinute: wholeNumber(1, 100_000, `tool calls started per tenant per minute; default ${DEFAULT_RATE_PER_MINUTE}`).optional(),

@@ -136,7 +136,7 @@ describe('the http section of tenants.json', () => {
   it('takes the per-caller rate and the batch cap, within bounds (the defaults are applied by the transport)', () => {
     expect(validate({ limits: { perCallerRatePerMinute: 30, maxBatchSize: 5 } }).http?.limits).toEqual({ perTenantRatePerMinute: 120, perCallerRatePerMinute: 30, maxBatchSize: 5 });
     expect(problems({ limits: { perCallerRatePerMinute: 0, maxBatchSize: 101 } })).toEqual([
-      'http.limits.perCallerRatePerMinute: expected a whole number from 1 to 100000, found 0 — requests per caller per minute not tied to a tenant (lists, list_tenants, list_changes, initialize); default 120',
+      'http.limits.perCallerRatePerMinute: expected a whole number from 1 to 100000, found 0 — requests per caller per minute not tied to a tenant (lists, list_tenants, list_changes, initialize); default 600',
       'http.limits.maxBatchSize: expected a whole number from 1 to 100, found 101 — messages in one JSON-RPC batch (protocol versions before 2025-06-18 only); default 20',
     ]);
   });
