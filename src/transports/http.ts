@@ -198,6 +198,8 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 class RequestHandler {
   /** The origins a browser may call from: the configured ones, and this server's own on loopback. */
   origins: readonly string[];
+  /** The minute each caller's last byte-budget refusal was logged. */
+  private readonly bytesLogged = new Map<string, number>();
 
   constructor(
     private readonly opts: HttpServeOptions,
@@ -280,7 +282,14 @@ class RequestHandler {
     const admission = this.callerBytes.admit(callerId(principal), bytes);
     if (admission.ok) return true;
     const seconds = admission.retryAfterSeconds;
-    this.opts.logger.warn({ principal: principal.name, via: principal.via, bytes, retryAfterSeconds: seconds }, 'refused: over the per-caller byte budget');
+    // Logged once a minute per caller (a flood would otherwise cost a log line per refused request).
+    const who = callerId(principal);
+    const minute = Math.floor(Date.now() / 60_000);
+    if (this.bytesLogged.get(who) !== minute) {
+      if (this.bytesLogged.size > 10_000) this.bytesLogged.clear();
+      this.bytesLogged.set(who, minute);
+      this.opts.logger.warn({ principal: principal.name, via: principal.via, bytes, retryAfterSeconds: seconds }, 'refused: over the per-caller byte budget (logged once a minute per caller)');
+    }
     sendJsonRpcError(
       res,
       429,
