@@ -49,6 +49,11 @@ export const MIGRATIONS: Migration[] = [
       'CREATE TABLE imports (source TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, lines INTEGER NOT NULL, at_ms {{big}} NOT NULL)',
     ],
   },
+  {
+    version: 2,
+    name: 'list_changes filtered by caller or outcome: indexed per tenant (the bench read a whole tenant, or the whole table, when nothing matched)',
+    statements: ['CREATE INDEX audit_principal ON audit (tenant, principal, seq)', 'CREATE INDEX audit_outcome ON audit (tenant, outcome, seq)'],
+  },
 ];
 
 function dialectSql(sql: Sql, statement: string): string {

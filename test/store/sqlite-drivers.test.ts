@@ -5,6 +5,7 @@
  * one file see each other's writes, in one process and across processes (several server processes, one
  * per MCP client on a desktop, share the file).
  */
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -250,7 +251,7 @@ describe('stores in several processes on one file', () => {
       for (const g of got) if ('error' in g) failures.push(g.error);
       expect(got.filter((g) => 'result' in g && g.result[0] === true).length).toBeLessThanOrEqual(1);
       const sql = await openSql(file);
-      expect(await sql.all('SELECT version FROM store_migrations')).toEqual([{ version: 1 }]);
+      expect(await sql.all('SELECT version FROM store_migrations ORDER BY version')).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
     }
     expect(failures).toEqual([]);
   });
