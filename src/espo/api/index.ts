@@ -5,6 +5,7 @@ export * as fieldManager from './fieldManager.js';
 export * as layouts from './layouts.js';
 export * as admin from './admin.js';
 export * as records from './records.js';
+export * as users from './users.js';
 export type { FieldDefinition } from './fieldManager.js';
 export type { RecordData, RecordList } from './records.js';
 export type { LayoutData } from './layouts.js';
