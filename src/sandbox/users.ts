@@ -3,7 +3,7 @@
  * or HMAC and are never admins; their record access comes from their roles.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { badRequest, conflict } from './errors.js';
+import { badRequest, conflict, forbidden } from './errors.js';
 import { espoDateTime, newEntityId, randomSecret } from './ids.js';
 import type { Json } from './types.js';
 
@@ -135,7 +135,7 @@ export class UserDirectory {
       throw conflict('userNameExists', { messageTranslation: { label: 'userNameExists', scope: 'User', data: {} } });
     }
     const type = typeof body.type === 'string' ? body.type : 'regular';
-    if (!['regular', 'admin', 'api'].includes(type)) throw validationFailure('type', 'valid');
+    if (!['regular', 'admin', 'api', 'portal'].includes(type)) throw validationFailure('type', 'valid');
     const authMethod = body.authMethod === 'Hmac' ? 'Hmac' : 'ApiKey';
     if (type === 'api' && body.authMethod !== undefined && body.authMethod !== 'ApiKey' && body.authMethod !== 'Hmac') throw validationFailure('authMethod', 'valid');
     const roleIds = Array.isArray(body.rolesIds) ? body.rolesIds.filter((id): id is string => typeof id === 'string' && this.roles.has(id)) : [];
@@ -148,6 +148,74 @@ export class UserDirectory {
       lastName: typeof body.lastName === 'string' && body.lastName ? body.lastName : userName,
       createdById: createdBy.id,
     });
+  }
+
+  /**
+   * `PUT User/{id}` (docs/espocrm.md, "Users, roles and credentials (lifecycle)"): the attributes
+   * the sandbox supports; unknown role ids are dropped; one's own `isActive` and `type` are ignored
+   * (EspoCRM unsets them); a new `password` must pass the strength rule (403 `Password is weak.`);
+   * switching an API user to Hmac makes a secret.
+   */
+  updateFromRequest(user: SandboxUser, body: Record<string, unknown>, actor: SandboxUser, minPasswordLength: number): SandboxUser {
+    const self = user.id === actor.id;
+    if (typeof body.userName === 'string' && body.userName.trim() !== user.userName) {
+      const userName = body.userName.trim();
+      if (!userName) throw validationFailure('userName', 'required');
+      if (this.allUsers().some((u) => u.id !== user.id && u.userName === userName)) {
+        throw conflict('userNameExists', { messageTranslation: { label: 'userNameExists', scope: 'User', data: {} } });
+      }
+    }
+    if (body.password !== undefined && (typeof body.password !== 'string' || !passwordStrongEnough(body.password, minPasswordLength))) {
+      throw forbidden('Password is weak.');
+    }
+    if (!self && body.type !== undefined && (typeof body.type !== 'string' || !['regular', 'admin', 'api', 'portal'].includes(body.type))) {
+      throw forbidden("Can't change type.");
+    }
+    if (typeof body.userName === 'string' && body.userName.trim()) user.userName = body.userName.trim();
+    if (body.firstName === null || typeof body.firstName === 'string') user.firstName = body.firstName || null;
+    if (body.lastName === null || typeof body.lastName === 'string') user.lastName = body.lastName || null;
+    if (!self && typeof body.isActive === 'boolean') user.isActive = body.isActive;
+    if (!self && typeof body.type === 'string') user.type = body.type as UserType;
+    if (Array.isArray(body.rolesIds)) user.roleIds = [...new Set(body.rolesIds.filter((id): id is string => typeof id === 'string' && this.roles.has(id)))];
+    if (typeof body.password === 'string') user.passwordHash = hashPassword(body.password);
+    if (user.type === 'api') {
+      user.apiKey ??= randomSecret(16);
+      if ((body.authMethod === 'ApiKey' || body.authMethod === 'Hmac') && body.authMethod !== user.authMethod) {
+        user.authMethod = body.authMethod;
+        user.secretKey = body.authMethod === 'Hmac' ? randomSecret(16) : null;
+      }
+      user.authMethod ??= 'ApiKey';
+    }
+    user.modifiedAt = espoDateTime();
+    return user;
+  }
+
+  /** `DELETE User/{id}`: gone for good in the sandbox (EspoCRM soft-deletes), with its tokens. */
+  removeUser(id: string): boolean {
+    if (!this.users.delete(id)) return false;
+    for (const token of this.tokens.values()) if (token.userId === id) token.isActive = false;
+    return true;
+  }
+
+  /** `DELETE Role/{id}`: the role is gone and no user holds it any more. */
+  removeRole(id: string): boolean {
+    if (!this.roles.delete(id)) return false;
+    for (const user of this.users.values()) user.roleIds = user.roleIds.filter((r) => r !== id);
+    return true;
+  }
+
+  /** `POST UserSecurity/apiKey/generate`: a new API key (and HMAC secret); the old ones stop working at once. */
+  regenerateApiKey(user: SandboxUser): SandboxUser {
+    user.apiKey = randomSecret(16);
+    if (user.authMethod === 'Hmac') user.secretKey = randomSecret(16);
+    user.modifiedAt = espoDateTime();
+    return user;
+  }
+
+  /** Sets a user's password (the caller checked the rules). Auth tokens already issued stay valid. */
+  setPassword(user: SandboxUser, password: string): void {
+    user.passwordHash = hashPassword(password);
+    user.modifiedAt = espoDateTime();
   }
 
   /**
@@ -199,6 +267,14 @@ export class UserDirectory {
   activeTokenCount(userId?: string): number {
     return [...this.tokens.values()].filter((t) => t.isActive && (userId === undefined || t.userId === userId)).length;
   }
+}
+
+/**
+ * EspoCRM's password Checker with the sandbox's settings: `passwordStrengthLength` (unset or 0 = no
+ * minimum, EspoCRM's default); the letter, number and case rules are not modelled.
+ */
+export function passwordStrongEnough(password: string, minLength: number): boolean {
+  return !(minLength > 0 && [...password].length < minLength);
 }
 
 function safeEqual(a: string, b: string): boolean {

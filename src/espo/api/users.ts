@@ -1,6 +1,6 @@
 /**
  * Users, roles and credentials (issue 18: provisioning, rotation, usage). Every call runs as the admin
- * login unless said otherwise. EspoCRM facts (docs/espocrm.md, "Users, roles and credentials"):
+ * login unless said otherwise. EspoCRM facts (docs/espocrm.md, "Users, roles and credentials (lifecycle)"):
  * - `POST Role` takes `name`, `data` ({Lead: {create, read, edit, delete, stream}}) and the permissions.
  * - `POST User` with `type: "api"`, `authMethod` ("ApiKey" | "Hmac") and `rolesIds`: EspoCRM makes the
  *   API key (and the HMAC secret); `GET User/{id}` as admin reads them back.
@@ -123,7 +123,10 @@ export async function generateApiKey(client: WriteClient, userId: string, opts?:
   return asUser(client, 'UserSecurity/apiKey/generate', res.body);
 }
 
-/** Changes the admin login's own password (as that user, through its token). */
+/**
+ * Changes the admin login's own password (as that user, through its token). A wrong current password
+ * is 403 `Wrong password.` (not a failed login), an empty new one 500, a weak one 403 `Password is weak.`.
+ */
 export async function changeOwnPassword(client: WriteClient, currentPassword: string, password: string, opts?: CallOptions): Promise<boolean> {
   const res = await client.request({ method: 'PUT', path: 'UserSecurity/password', body: { currentPassword, password }, ...admin(opts) });
   return res.body === true;

@@ -3,7 +3,7 @@ import type { SandboxState } from '../state.js';
 import { unmatched } from './router.js';
 
 /** Controllers that exist apart from the entity types. */
-const specialControllers = ['Admin', 'App', 'Metadata', 'Layout', 'FieldManager', 'Settings', 'I18n', 'EntityManager', 'Action', 'MassAction'];
+const specialControllers = ['Admin', 'App', 'Metadata', 'Layout', 'FieldManager', 'Settings', 'I18n', 'EntityManager', 'Action', 'MassAction', 'UserSecurity'];
 
 export function isController(state: SandboxState, name: string): boolean {
   return specialControllers.includes(name) || state.metadata.scope(name)?.entity === true;

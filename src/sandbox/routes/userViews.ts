@@ -7,7 +7,8 @@ const personName = (user: SandboxUser) => [user.firstName, user.lastName].filter
 
 /**
  * The user's attributes: `detail` adds what a record read shows (related-record attributes);
- * `withSecrets` adds the API key and HMAC secret (only the create response carries them).
+ * `withSecrets` adds the API key and HMAC secret of an API user (answers to an admin only: create,
+ * read, update, `UserSecurity/apiKey/generate`; never list rows).
  */
 export function userRecord(state: SandboxState, user: SandboxUser, options: { detail?: boolean; withSecrets?: boolean } = {}): Record<string, Json> {
   const createdBy = user.createdById ? state.users.user(user.createdById) : undefined;
