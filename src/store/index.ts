@@ -1,5 +1,5 @@
 /** The store's public face: types, opening one, and the empty history of a process that records nothing. */
-export type { AuditEntry, AuditOutcome, ChangeHistory, ChangePage, ChangeQuery, ChangeRecord, InstanceIdentity, NewEntry, RetentionPolicy, Store } from './types.js';
+export type { AuditEntry, AuditOutcome, ChangeHistory, ChangePage, ChangeQuery, ChangeRecord, HealthEntry, HealthLog, HealthStatus, InstanceIdentity, NewEntry, RetentionPolicy, Store } from './types.js';
 export { openStore, defaultAuditPath, defaultStorePath, stateDir, retentionOf, DEFAULT_RETENTION } from './open.js';
 export { newChangeId, jsonLine, scrubArgs, boundArgs } from './entry.js';
 import { ConfirmTokens } from '../core/confirm.js';
@@ -19,6 +19,13 @@ export const EMPTY_HISTORY: ChangeHistory = {
 export const NO_RESULTS: Pick<Store, 'putResult' | 'getResult'> = {
   putResult: async () => undefined,
   getResult: async () => undefined,
+};
+
+/** Nowhere to keep health checks (a one-off check without a store): nothing kept, nothing found. */
+export const NO_HEALTH: Pick<Store, 'recordHealth' | 'healthHistory' | 'latestHealth'> = {
+  recordHealth: async () => undefined,
+  healthHistory: async () => [],
+  latestHealth: async () => [],
 };
 
 /** A store in one SQLite file (or `:memory:`), without import or retention: scripts and tests. */

@@ -54,6 +54,22 @@ export const MIGRATIONS: Migration[] = [
     name: 'list_changes filtered by caller or outcome: indexed per tenant (the bench read a whole tenant, or the whole table, when nothing matched)',
     statements: ['CREATE INDEX audit_principal ON audit (tenant, principal, seq)', 'CREATE INDEX audit_outcome ON audit (tenant, outcome, seq)'],
   },
+  {
+    version: 3,
+    name: 'health checks of the tenants (check_tenant, check_tenants, tenants check, serve --health-every)',
+    statements: [
+      `CREATE TABLE health (
+        seq {{seq}},
+        tenant TEXT NOT NULL,
+        ts_ms {{big}} NOT NULL,
+        status TEXT NOT NULL,
+        version TEXT,
+        latency_ms INTEGER,
+        result TEXT NOT NULL
+      )`,
+      'CREATE INDEX health_tenant_time ON health (tenant, ts_ms)',
+    ],
+  },
 ];
 
 function dialectSql(sql: Sql, statement: string): string {

@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import type { Sql, SqlValue } from './sql.js';
 import { checkNotNewer, migrate } from './migrations.js';
 import { boundArgs, boundNote } from './entry.js';
-import type { AuditEntry, ChangePage, ChangeQuery, ChangeRecord, NewEntry, RetentionPolicy, Store } from './types.js';
+import type { AuditEntry, ChangePage, ChangeQuery, ChangeRecord, HealthEntry, HealthStatus, NewEntry, RetentionPolicy, Store } from './types.js';
 import { isRecord } from '../core/values.js';
 
 const APPLIED = "('applied', 'partial')";
@@ -35,9 +35,36 @@ function targetOf(change: ChangeRecord | undefined): string | null {
 /** A tenant's lines are pruned at most this often per process, after an append. */
 const PRUNE_EVERY_MS = 60_000;
 
+/** Health checks kept per tenant: the newest this many (and none older than the tenant's calls retention). */
+export const HEALTH_KEEP = 1_000;
+/** A check's result JSON is kept whole up to this size; past it, only its status, version, latency and problems. */
+const MAX_HEALTH_RESULT = 16_384;
+
+interface HealthRow {
+  tenant: string;
+  ts_ms: number | string;
+  status: string;
+  version: string | null;
+  latency_ms: number | string | null;
+  result: string;
+}
+
+function parseHealth(row: HealthRow): HealthEntry {
+  return {
+    tenant: row.tenant,
+    ts: new Date(Number(row.ts_ms)).toISOString(),
+    status: row.status as HealthStatus,
+    ...(row.version !== null ? { version: row.version } : {}),
+    ...(row.latency_ms !== null ? { latencyMs: Number(row.latency_ms) } : {}),
+    result: JSON.parse(row.result) as Record<string, unknown>,
+  };
+}
+
 export interface SqlStoreOptions {
-  /** Each tenant's retention; without it nothing is pruned. */
+  /** Each tenant's retention; without it nothing is pruned (health checks are still bounded by `healthKeep`). */
   retention?: (tenant: string) => RetentionPolicy;
+  /** Health checks kept per tenant (default `HEALTH_KEEP`). */
+  healthKeep?: number;
   now?: () => number;
 }
 
@@ -294,7 +321,61 @@ export class SqlStore implements Store {
     return Buffer.from(rows[0]!.value, 'base64');
   }
 
+  async recordHealth(entry: HealthEntry): Promise<void> {
+    const tsMs = Date.parse(entry.ts);
+    const at = Number.isFinite(tsMs) ? tsMs : (this.opts.now ?? Date.now)();
+    const col = (v: string): string => v.split('\u0000').join('\uFFFD');
+    let result = JSON.stringify(entry.result);
+    if (result.length > MAX_HEALTH_RESULT) {
+      const problems = Array.isArray(entry.result.problems) ? entry.result.problems.slice(0, 20).map((p) => boundNote(String(p))) : [];
+      result = JSON.stringify({ status: entry.status, problems, truncated: `the result held ${result.length} characters` });
+    }
+    await this.sql.run('INSERT INTO health (tenant, ts_ms, status, version, latency_ms, result) VALUES (?, ?, ?, ?, ?, ?)', [
+      col(entry.tenant),
+      at,
+      entry.status,
+      entry.version !== undefined ? col(entry.version.slice(0, 100)) : null,
+      entry.latencyMs !== undefined && Number.isFinite(entry.latencyMs) ? Math.round(entry.latencyMs) : null,
+      result,
+    ]);
+    const days = this.opts.retention?.(entry.tenant).calls.days;
+    await this.pruneHealth(entry.tenant, days, (this.opts.now ?? Date.now)()).catch(() => 0);
+  }
+
+  /** Keeps a tenant's newest `healthKeep` checks, and none older than `days` when given. */
+  private async pruneHealth(tenant: string, days: number | undefined, nowMs: number): Promise<number> {
+    let removed = 0;
+    if (days !== undefined) removed += (await this.sql.run('DELETE FROM health WHERE tenant = ? AND ts_ms < ?', [tenant, nowMs - days * DAY_MS])).changes;
+    const keep = Math.max(1, this.opts.healthKeep ?? HEALTH_KEEP);
+    const edge = await this.sql.all<{ seq: number; ts_ms: number }>('SELECT seq, ts_ms FROM health WHERE tenant = ? ORDER BY ts_ms DESC, seq DESC LIMIT 1 OFFSET ?', [tenant, keep]);
+    if (edge[0]) {
+      const [seq, ts] = [Number(edge[0].seq), Number(edge[0].ts_ms)];
+      removed += (await this.sql.run('DELETE FROM health WHERE tenant = ? AND (ts_ms < ? OR (ts_ms = ? AND seq <= ?))', [tenant, ts, ts, seq])).changes;
+    }
+    return removed;
+  }
+
+  async healthHistory(tenant: string, limit: number): Promise<HealthEntry[]> {
+    if (limit <= 0) return [];
+    const rows = await this.sql.all<HealthRow>('SELECT tenant, ts_ms, status, version, latency_ms, result FROM health WHERE tenant = ? ORDER BY ts_ms DESC, seq DESC LIMIT ?', [
+      tenant,
+      Math.min(Math.floor(limit), 1_000),
+    ]);
+    return rows.map(parseHealth);
+  }
+
+  async latestHealth(tenants: string[]): Promise<HealthEntry[]> {
+    const out: HealthEntry[] = [];
+    // One indexed read per tenant (the newest row by (tenant, ts_ms)): bounded whatever the history.
+    for (const tenant of new Set(tenants)) {
+      const rows = await this.sql.all<HealthRow>('SELECT tenant, ts_ms, status, version, latency_ms, result FROM health WHERE tenant = ? ORDER BY ts_ms DESC, seq DESC LIMIT 1', [tenant]);
+      if (rows[0]) out.push(parseHealth(rows[0]));
+    }
+    return out;
+  }
+
   async prune(tenant: string, policy: RetentionPolicy, nowMs = Date.now()): Promise<number> {
+    await this.pruneHealth(tenant, policy.calls.days, nowMs).catch(() => 0);
     let removed = 0;
     for (const [isChange, rule] of [
       [1, policy.changes],

@@ -92,7 +92,34 @@ export interface RetentionPolicy {
   calls: { days?: number; count?: number };
 }
 
-export interface Store extends ChangeHistory {
+/** How a tenant's health check came out (src/reads/health.ts). */
+export type HealthStatus = 'ok' | 'degraded' | 'unreachable';
+
+/** One health check of a tenant, as kept (`check_tenant`, `check_tenants`, `tenants check`, `serve --health-every`). */
+export interface HealthEntry {
+  tenant: string;
+  /** When the check started, ISO 8601. */
+  ts: string;
+  status: HealthStatus;
+  /** EspoCRM's version, as the CRM reported it. */
+  version?: string;
+  /** How long the CRM took to answer (or fail) the unauthenticated request. */
+  latencyMs?: number;
+  /** The whole check (steps, problems, breaker state), without secrets; bounded to 16 KB of JSON. */
+  result: Record<string, unknown>;
+}
+
+/** The kept health checks: recorded by the checks, read by the health resource. */
+export interface HealthLog {
+  /** Keeps one check; a tenant keeps its newest `HEALTH_KEEP` checks (and none older than its calls retention). */
+  recordHealth(entry: HealthEntry): Promise<void>;
+  /** A tenant's checks, newest first, at most `limit` (up to 1,000). */
+  healthHistory(tenant: string, limit: number): Promise<HealthEntry[]>;
+  /** The newest check of each tenant that has one, in the order the tenants were given. */
+  latestHealth(tenants: string[]): Promise<HealthEntry[]>;
+}
+
+export interface Store extends ChangeHistory, HealthLog {
   readonly engine: 'sqlite' | 'postgres';
   /** Where it is, for messages (a file path, or a database URL without its password). */
   readonly location: string;
@@ -112,7 +139,7 @@ export interface Store extends ChangeHistory {
   countCall(tenant: string, windowStartMs: number, windowMs: number): Promise<{ current: number; previous: number }>;
   /** A random key shared by every process on this store, made on first use (confirm-token signatures). */
   sharedKey(name: string): Promise<Buffer>;
-  /** Removes what a tenant's retention no longer keeps; returns how many lines went. */
+  /** Removes what a tenant's retention no longer keeps (audit lines; health checks past the calls' days); returns how many audit lines went. */
   prune(tenant: string, policy: RetentionPolicy, nowMs?: number): Promise<number>;
   /** Imports lines of a JSON Lines audit file (the first version's `audit.jsonl`); idempotent. */
   importJsonl(file: string): Promise<{ imported: number; skipped: number }>;

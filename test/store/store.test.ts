@@ -16,7 +16,7 @@ import { PostgresSql } from '../../src/store/postgres.js';
 import type { Sql } from '../../src/store/sql.js';
 import { SqliteSql } from '../../src/store/sqlite.js';
 import { SqlStore, type SqlStoreOptions } from '../../src/store/store.js';
-import type { AuditEntry, AuditOutcome, ChangeRecord, NewEntry, RetentionPolicy } from '../../src/store/types.js';
+import type { AuditEntry, AuditOutcome, ChangeRecord, HealthEntry, NewEntry, RetentionPolicy } from '../../src/store/types.js';
 import { freshDatabase, testDatabaseUrl, type FreshDatabase } from '../helpers/postgres.js';
 
 /** Where a store lives: a SQLite file, or a PostgreSQL database. */
@@ -617,6 +617,94 @@ describe.each([sqliteEngine(), postgresEngine()])('$name', (engine) => {
         expect(left).toHaveLength(2);
         expect(left.map((e) => e.changeId ?? 'call')).toEqual([c.changeId, 'call']);
         expect(await s.findChange(c.changeId!)).toBeDefined();
+      });
+    });
+
+    describe('health checks', () => {
+      const check = (tenant: string, over: Partial<HealthEntry> = {}): HealthEntry => ({
+        tenant,
+        ts: new Date().toISOString(),
+        status: 'ok',
+        version: '9.1.7',
+        latencyMs: 12,
+        result: { status: 'ok', problems: [], breaker: 'closed', reachable: { status: 'ok', message: 'the CRM answered' } },
+        ...over,
+      });
+
+      it("keeps a tenant's checks: newest first, exactly as recorded (unicode, nested result), per tenant, shared by every instance", async () => {
+        const [a, b] = [newTenant(), newTenant()];
+        const now = Date.now();
+        const at = (s: number) => new Date(now - s * 1000).toISOString();
+        await store.recordHealth(check(a, { ts: at(30), status: 'ok' }));
+        await store.recordHealth(check(a, { ts: at(20), status: 'unreachable', version: undefined, latencyMs: 3, result: { problems: ['not reachable: ECONNREFUSED \u2028 «é»'], nested: { deep: [1, { x: null }] } } }));
+        await store.recordHealth(check(b, { ts: at(25), status: 'degraded' }));
+        await store.recordHealth(check(a, { ts: at(10), status: 'degraded', version: '9.2.0' }));
+        const other = await open();
+        const got = await other.healthHistory(a, 10);
+        expect(got.map((e) => [e.ts, e.status, e.version, e.latencyMs])).toEqual([
+          [at(10), 'degraded', '9.2.0', 12],
+          [at(20), 'unreachable', undefined, 3],
+          [at(30), 'ok', '9.1.7', 12],
+        ]);
+        expect(got[1]!.result).toEqual({ problems: ['not reachable: ECONNREFUSED \u2028 «é»'], nested: { deep: [1, { x: null }] } });
+        expect('version' in got[1]!).toBe(false);
+        expect((await other.healthHistory(a, 2)).map((e) => e.ts)).toEqual([at(10), at(20)]);
+        expect(await other.healthHistory(a, 0)).toEqual([]);
+        expect((await other.healthHistory(b, 10)).map((e) => e.status)).toEqual(['degraded']);
+        expect(await other.healthHistory(newTenant(), 10)).toEqual([]);
+      });
+
+      it('latestHealth gives the newest check of each tenant asked for that has one, in the order asked', async () => {
+        const [a, b, c] = [newTenant(), newTenant(), newTenant()];
+        const now = Date.now();
+        const at = (s: number) => new Date(now - s * 1000).toISOString();
+        await store.recordHealth(check(a, { ts: at(50), status: 'ok' }));
+        await store.recordHealth(check(a, { ts: at(5), status: 'unreachable' }));
+        await store.recordHealth(check(b, { ts: at(40), status: 'degraded' }));
+        // Two checks at the same millisecond: the one recorded last is the newest.
+        await store.recordHealth(check(b, { ts: at(40), status: 'ok' }));
+        const latest = await store.latestHealth([b, c, a, b]);
+        expect(latest.map((e) => [e.tenant, e.status, e.ts])).toEqual([
+          [b, 'ok', at(40)],
+          [a, 'unreachable', at(5)],
+        ]);
+        expect(await store.latestHealth([])).toEqual([]);
+      });
+
+      it("keeps at most the newest healthKeep checks per tenant, never touching another tenant's", async () => {
+        const [a, b] = [newTenant(), newTenant()];
+        const s = await open(shared, { healthKeep: 5 });
+        const base = Date.now() - 1000_000;
+        for (let i = 0; i < 3; i++) await s.recordHealth(check(b, { ts: new Date(base + i).toISOString() }));
+        for (let i = 0; i < 12; i++) await s.recordHealth(check(a, { ts: new Date(base + i * 1000).toISOString(), latencyMs: i }));
+        expect((await s.healthHistory(a, 100)).map((e) => e.latencyMs)).toEqual([11, 10, 9, 8, 7]);
+        expect(await s.healthHistory(b, 100)).toHaveLength(3);
+      });
+
+      it("drops checks older than the tenant's calls retention, on record and on prune", async () => {
+        const [a, b] = [newTenant(), newTenant()];
+        const now = Date.now();
+        const ago = (days: number) => new Date(now - days * DAY).toISOString();
+        const s = await open(shared, { retention: (t) => (t === a ? { changes: { days: 400 }, calls: { days: 30 } } : { changes: { days: 400 }, calls: { days: 1000 } }), now: () => now });
+        await store.recordHealth(check(a, { ts: ago(100), status: 'unreachable' }));
+        await store.recordHealth(check(a, { ts: ago(40), status: 'degraded' }));
+        await store.recordHealth(check(b, { ts: ago(100) }));
+        expect(await s.healthHistory(a, 10)).toHaveLength(2);
+        await s.recordHealth(check(a, { ts: ago(1) }));
+        expect((await s.healthHistory(a, 10)).map((e) => e.ts)).toEqual([ago(1)]);
+        expect(await s.healthHistory(b, 10)).toHaveLength(1);
+        await store.recordHealth(check(b, { ts: ago(20) }));
+        await store.prune(b, { changes: {}, calls: { days: 10 } }, now);
+        expect(await store.healthHistory(b, 10)).toEqual([]);
+      });
+
+      it('bounds a huge result to its status and problems', async () => {
+        const a = newTenant();
+        await store.recordHealth(check(a, { status: 'degraded', result: { problems: ['API key: refused', 'x'.repeat(5000)], junk: 'j'.repeat(100_000) } }));
+        const [got] = await store.healthHistory(a, 1);
+        expect(JSON.stringify(got!.result).length).toBeLessThan(5000);
+        expect(got!.result).toMatchObject({ status: 'degraded', truncated: expect.stringMatching(/characters/) });
+        expect((got!.result.problems as string[])[0]).toBe('API key: refused');
       });
     });
 
