@@ -174,6 +174,18 @@ const STEPS: Step[] = [
     },
   },
   {
+    name: 'tenant_usage counts users, records and leads per month (list totals with where on createdAt)',
+    tools: ['tenant_usage'],
+    async run(r) {
+      const { structured } = await r.ok('tenant_usage', { months: 12 });
+      const lead = (await r.get('Lead?maxSize=0')).json as { total: number };
+      expect(structured).toMatchObject({ missing: 0, records: { Lead: { count: lead.total } }, activeUsers: { admin: { count: 1 }, api: { count: 2 } } });
+      const months = structured.leadsPerMonth as Array<{ count: number }>;
+      expect(months).toHaveLength(12);
+      expect(months.reduce((sum, m) => sum + m.count, 0)).toBeLessThanOrEqual(lead.total);
+    },
+  },
+  {
     name: 'describe_entity Lead: version, prefix behaviour, fields and their layouts',
     tools: ['describe_entity'],
     async run(r) {

@@ -10,6 +10,8 @@ import type { Random } from './random.js';
 
 const YEAR_MS = 365 * 86_400_000;
 const SPAN_YEARS = 4;
+/** Leads are recent: created over the last year before the reference date (usage per month counts them). */
+export const LEAD_SPAN_MS = YEAR_MS;
 
 /** Who owns a duplicate signal (email, phone, name key...): a record id, or its cluster's original. */
 class SignalIndex {
@@ -151,10 +153,13 @@ export class Builder {
     return { email, phone: r.chance(0.9) ? this.phone(owner, company.culture, false) : null };
   }
 
-  /** A creation moment in the past SPAN_YEARS years, and an id that grows with it. */
-  stamp(after?: number): Stamp {
+  /**
+   * A creation moment in the past `spanMs` (default SPAN_YEARS years), or between `after` and now,
+   * and an id that grows with it. The span only scales the moment: the random draws are the same.
+   */
+  stamp(after?: number, spanMs = SPAN_YEARS * YEAR_MS): Stamp {
     const { r } = this;
-    const earliest = after ?? this.now - SPAN_YEARS * YEAR_MS;
+    const earliest = after ?? this.now - spanMs;
     const ms = Math.floor(earliest + r.next() * (this.now - earliest));
     for (;;) {
       const id = idAt(ms * 1000 + r.int(0, 999), r.next);

@@ -7,11 +7,12 @@
  * are unique on every duplicate signal (email, phone, folded name, company name without legal
  * suffix, web domain), so the only duplicates are the listed clusters; a homonym shares only its name
  * (and its company) with its namesake. Records carry what the
- * record store's insert() keeps as is: ids that grow with createdAt, 'YYYY-MM-DD HH:mm:ss' dates,
+ * record store's insert() keeps as is: ids that grow with createdAt, 'YYYY-MM-DD HH:mm:ss' dates
+ * (leads over the year before the reference date, contacts and accounts over four years),
  * email/phone data lists, phones in E.164.
  */
 import { mulberry32, Random } from './random.js';
-import { Builder } from './builder.js';
+import { Builder, LEAD_SPAN_MS } from './builder.js';
 import { accountRecord, personRecord, type Draft } from './records.js';
 import { accountDuplicate, personDuplicate } from './variants.js';
 import { homonymCounts, plantHomonyms } from './homonyms.js';
@@ -107,7 +108,7 @@ export function generateDataset(opts: GenerateOptions): Dataset {
       entityType,
       n,
       () => {
-        const stamp = b.stamp();
+        const stamp = entityType === 'Lead' ? b.stamp(undefined, LEAD_SPAN_MS) : b.stamp();
         return personRecord(b, stamp, entityType, b.person(stamp.id), opts, accounts);
       },
       (original) => personDuplicate(b, entityType, original, opts, accounts),
