@@ -168,6 +168,11 @@ export class EspoClient {
     return this.session.logout();
   }
 
+  /** Forgets the secrets read so far (and refusal cool-downs): the next request reads them again, e.g. after a rotation. */
+  forgetSecrets(): void {
+    this.session.forgetSecrets();
+  }
+
   /** Closes the pool: waits for requests in flight, or aborts them with `force`. The client cannot
    *  be used afterwards. A dispatcher passed in the options is left open. */
   async close(opts: { force?: boolean } = {}): Promise<void> {

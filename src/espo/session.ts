@@ -103,14 +103,50 @@ export class EspoSession {
     try {
       return await this.transport.send(a, headers, ctx, 'idempotent');
     } catch (err) {
-      if (err instanceof EspoAuthError) {
-        // A refused key counts towards EspoCRM's lockout: pause it, and re-read it next time (it may be fixed).
-        this.refuse('api', err);
-        this.apiKey!.forget();
-        this.hmacSecret?.forget();
+      if (!(err instanceof EspoAuthError)) throw err;
+      // The key may have been rotated by another process (`tenants rotate` while this server runs): read
+      // it again, and when it changed, retry once with the new one (a 401 means the request was not run).
+      this.apiKey!.forget();
+      this.hmacSecret?.forget();
+      const fresh = err.status === 401 ? await this.changedApiHeaders(a, ctx, headers).catch(() => undefined) : undefined;
+      if (fresh) {
+        this.logger?.info({ method: a.method, path: a.path }, 'API key refused; the stored key changed, retrying once with it');
+        try {
+          return await this.transport.send(a, fresh, ctx, 'idempotent');
+        } catch (err2) {
+          if (err2 instanceof EspoAuthError) {
+            this.refuse('api', err2);
+            this.apiKey!.forget();
+            this.hmacSecret?.forget();
+          }
+          throw err2;
+        }
       }
+      // A refused key counts towards EspoCRM's lockout: pause it, and re-read it next time (it may be fixed).
+      this.refuse('api', err);
       throw err;
     }
+  }
+
+  /** The API headers from the secrets as stored now, when they differ from `sent`; else undefined. */
+  private async changedApiHeaders(a: Attempt, ctx: RequestContext, sent: Record<string, string>): Promise<Record<string, string> | undefined> {
+    const key = await this.secret(this.apiKey!, a, ctx);
+    const headers: Record<string, string> = this.hmacSecret
+      ? { 'X-Hmac-Authorization': hmacAuthorization(key, await this.secret(this.hmacSecret, a, ctx), a.method, `/${a.path}`) }
+      : { 'X-Api-Key': key };
+    const same = Object.keys(headers).every((k) => headers[k] === sent[k]);
+    return same ? undefined : headers;
+  }
+
+  /**
+   * Forgets the secrets read so far and any refusal cool-down: the next request reads them from where
+   * they are stored (after a rotation). The admin token is kept while EspoCRM accepts it.
+   */
+  forgetSecrets(): void {
+    this.apiKey?.forget();
+    this.hmacSecret?.forget();
+    this.admin?.password.forget();
+    this.refused.clear();
   }
 
   private async adminRequest(a: Attempt): Promise<EspoResponse> {
@@ -168,6 +204,9 @@ export class EspoSession {
   private async passwordLogin(deadlineMs: number): Promise<string> {
     const admin = this.admin!;
     const ctx: RequestContext = { ...this.ctx('GET', 'App/user', 'password'), username: admin.username, passwordCooldownMs: this.authCooldownMs };
+    // Read where it is stored before each login (logins are rare): a password rotated by another
+    // process (`tenants rotate`) is used without a restart.
+    admin.password.forget();
     const password = await admin.password.value();
     const controller = new AbortController();
     const timer = deadlineTimer(controller, Math.max(deadlineMs, this.transport.timeouts.headersMs));

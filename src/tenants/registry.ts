@@ -75,6 +75,20 @@ export class TenantContext {
     return this.espo;
   }
 
+  /** Where this tenant's secret references resolve (for rotation: writing a new secret where it is read). */
+  get secretScope(): { env: NodeJS.ProcessEnv; baseDir: string } {
+    return { env: this.deps.env, baseDir: this.deps.baseDir };
+  }
+
+  /**
+   * Drops the secrets the client read (after a rotation): the next request reads them from the store,
+   * without a restart. The instance guard is checked again too.
+   */
+  reloadSecrets(): void {
+    this.espo?.forgetSecrets();
+    this.guardValue?.forget();
+  }
+
   async close(): Promise<void> {
     await this.espo?.close();
     this.espo = undefined;
