@@ -67,6 +67,14 @@ export interface ServerOptions {
 const INSTRUCTIONS_TENANTS = 20;
 
 export function serverInstructions(opts: ServerOptions): string {
+  const broken = opts.registry.config.configError;
+  if (broken !== undefined) {
+    return [
+      'This server administers EspoCRM instances, but its configuration (tenants.json) is broken, so no tenant is available and every tool call answers with this error. ' +
+        'Tell the user what it says and how to fix it; nothing can be read or changed until they do.',
+      broken,
+    ].join('\n');
+  }
   const visible = opts.registry.visible(opts.principal);
   const named = visible
     .slice(0, INSTRUCTIONS_TENANTS)
@@ -131,10 +139,13 @@ export function buildServer(opts: ServerOptions): McpServer {
     for (const subscribed of subscriptions?.matching(uri) ?? []) void send(subscribed);
   };
   const visible = opts.registry.visible(opts.principal);
+  const broken = opts.registry.config.configError !== undefined;
   const offered: ToolDefinition[] = [];
   for (const tool of allTools()) {
-    // A write tool that no visible tenant allows is not offered at all.
-    if (tool.kind !== 'read' && tool.tenantScoped) {
+    // A write tool that no visible tenant allows is not offered at all. With a broken configuration
+    // every tool is listed (a call answers with the configuration error), unless the server is read-only.
+    if (broken && tool.kind !== 'read' && opts.readOnly) continue;
+    if (!broken && tool.kind !== 'read' && tool.tenantScoped) {
       const anyAllowed = visible.some((t) => decideTool(tool, t.config, opts.principal, { readOnly: opts.readOnly }).allowed);
       if (!anyAllowed) continue;
     }
@@ -147,8 +158,9 @@ export function buildServer(opts: ServerOptions): McpServer {
   const scope = callerParts(opts).scope;
   const resources = allResources();
   for (const resource of resources) registerResource(server, resource, opts, scope, callerParts(opts));
-  // resources/list: paginated, and never waits on a CRM (listings come from the configuration).
-  server.server.setRequestHandler('resources/list', (req) => listResourcesPage(resources, scope, req.params?.cursor));
+  // resources/list: paginated, and never waits on a CRM (listings come from the configuration); empty
+  // when the configuration is broken (a read answers with the configuration error).
+  server.server.setRequestHandler('resources/list', (req) => (broken ? { resources: [] } : listResourcesPage(resources, scope, req.params?.cursor)));
   for (const prompt of allPrompts()) registerPrompt(server, prompt, opts, scope, callerParts(opts));
   if (subscriptions) {
     server.server.setRequestHandler('resources/subscribe', async (req) => {
@@ -437,6 +449,8 @@ function registerTool(server: McpServer, tool: ToolDefinition, opts: ServerOptio
       const args = (input ?? {}) as Record<string, unknown>;
       const log = opts.logger.child({ tool: tool.name, principal: opts.principal.name });
       const signal = extra.mcpReq.signal;
+      const broken = opts.registry.config.configError;
+      if (broken !== undefined) return { isError: true, content: [{ type: 'text', text: broken }] };
       try {
         const tenantId = typeof args.tenant === 'string' ? args.tenant : undefined;
         const tenant = tool.tenantScoped ? opts.registry.resolve(tenantId, opts.principal) : undefined;
@@ -506,6 +520,8 @@ function requestError(err: unknown, what: string, log: Logger, caller: Principal
 function registerResource(server: McpServer, resource: ResourceDefinition, opts: ServerOptions, scope: ResourceScope, parts: CallerParts): void {
   const log = opts.logger.child({ resource: resource.name, principal: opts.principal.name });
   const read = async (uri: URL, vars: Record<string, string | string[]>, signal: AbortSignal) => {
+    const broken = opts.registry.config.configError;
+    if (broken !== undefined) throw new ProtocolError(ProtocolErrorCode.InternalError, broken);
     const run = () => resource.read({ uri, vars, signal, ...scope });
     try {
       // A read that reaches a tenant's CRM counts toward its limits, the tenant read as the resource reads it
@@ -559,6 +575,8 @@ function registerPrompt(server: McpServer, prompt: PromptDefinition, opts: Serve
     parts.prompts.set(prompt.name, argsSchema);
   }
   server.registerPrompt(prompt.name, { title: prompt.title, description: prompt.description, argsSchema }, (args) => {
+    const broken = opts.registry.config.configError;
+    if (broken !== undefined) throw new ProtocolError(ProtocolErrorCode.InternalError, broken);
     try {
       const rendered = prompt.render(args as Record<string, string | undefined>, scope);
       return {

@@ -1,4 +1,5 @@
 import { EMPTY_HISTORY, NO_RESULTS } from '../store/index.js';
+import { plainMarked, plainMarkedDeep } from '../core/fence.js';
 import type { TenantConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { LOCAL_PRINCIPAL } from '../tenants/policy.js';
@@ -34,7 +35,10 @@ const PASSWORD_VAR = 'TENANTS_ADD_ADMIN_PASSWORD';
  * Runs check_tenant — reachable, version, siteUrl, API key, admin login — on a tenant that is not
  * configured yet, through the same client, guard and messages the server uses.
  */
-export async function checkNewTenant(tenant: NewTenant, opts: { logger: Logger; env: NodeJS.ProcessEnv; baseDir: string; timeoutMs?: number }): Promise<NewTenantCheck> {
+export async function checkNewTenant(
+  tenant: NewTenant,
+  opts: { logger: Logger; env: NodeJS.ProcessEnv; baseDir: string; timeoutMs?: number; /** The command to run again, for the hints. */ rerun?: string },
+): Promise<NewTenantCheck> {
   const secrets: NodeJS.ProcessEnv = {};
   const config: TenantConfig = { id: tenant.id, name: tenant.name, url: tenant.url, readOnly: true };
   if (tenant.siteUrl) config.siteUrl = tenant.siteUrl;
@@ -64,26 +68,44 @@ export async function checkNewTenant(tenant: NewTenant, opts: { logger: Logger; 
         results: NO_RESULTS,
       },
     );
-    return { ok: structured.ok, report: text ?? '', hints: hintsFor(tenant, structured), result: structured };
+    // CRM values are marked in the report (src/core/fence.ts): printed as the text they are.
+    const result = plainMarkedDeep(structured) as CheckOutput;
+    return { ok: result.ok, report: forUnwrittenTenant(plainMarked(text ?? '')), hints: hintsFor(tenant, result, opts.rerun ?? `espocrm-admin-mcp tenants add ${tenant.id}`), result };
   } finally {
     await registry.close();
   }
 }
 
-function hintsFor(tenant: NewTenant, r: CheckOutput): string[] {
+/**
+ * check_tenant's report speaks of a configured tenant ("store the right password with `tenants
+ * set-secret`"); this one is not written yet, so set-secret cannot take it: those pointers go, and the
+ * hints say what to do instead.
+ */
+export function forUnwrittenTenant(report: string): string {
+  return report
+    .replace(/Check admin\.username in the tenant config and store the right password \(`[^`]*`\)\.\s*/g, '')
+    .replace(/,? and store its key \(`[^`]*`\)\./g, '.')
+    .replace(/ ?\(`(?:espocrm-admin-mcp )?tenants set-secret [^)]*\)/g, '')
+    // The server's pause between password attempts; this command makes one attempt and ends.
+    .replace(/ ?No new password attempt is made for \d+ s, to stay clear of EspoCRM's lockout \([^)]*\)\./g, '');
+}
+
+function hintsFor(tenant: NewTenant, r: CheckOutput, rerun: string): string[] {
   const hints: string[] = [];
+  const lockout = "each wrong password or key counts towards EspoCRM's lockout (more than 10 failed logins a minute from one IP address locks it out for a while)";
   if (r.reachable.status === 'failed') {
     hints.push(`Check the URL: ${tenant.url} should be the address you open EspoCRM at, reachable from this machine (VPN, firewall, proxy).`);
   }
   if (r.apiKey.status === 'failed') {
     hints.push(
       'The API key is the key of an API user (Administration > API Users > the user > API Key), not a password: check that it was copied whole ' +
-        'and that the user is active with the "API Key" authentication method.',
+        `and that the user is active with the "API Key" authentication method. The tenant is not written yet: rerun \`${rerun}\` with the right key; ${lockout}.`,
     );
   }
   if (r.admin.status === 'failed') {
     hints.push(
       `The admin login must be an EspoCRM user of type Admin (API users can never be admins) without two-factor authentication. ` +
+        `The tenant is not written yet: rerun \`${rerun}\` with the right user name and password (try them in a browser first). ` +
         "Each wrong password counts towards EspoCRM's lockout (more than 10 failed logins a minute per IP): check it before trying again.",
     );
   }

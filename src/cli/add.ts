@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Option, type Command } from 'commander';
-import { loadDotEnv } from '../config/dotenv.js';
+import { loadDotEnv, loadDotEnvBeside } from '../config/dotenv.js';
 import { ConfigError } from '../config/errors.js';
 import { locateConfig, parseConfigText } from '../config/load.js';
 import { TENANT_ID } from '../config/schema.js';
@@ -9,10 +9,19 @@ import { normalizeEspoUrl } from '../espo/url.js';
 import { createLogger, silentLogger } from '../log/logger.js';
 import { SecretError } from '../secrets/errors.js';
 import { readSecretInput, type SecretInput } from '../secrets/read-input.js';
-import { KEYCHAIN_SERVICE, conventionalEnvVar, keychainAccount } from '../secrets/refs.js';
+import { KEYCHAIN_SERVICE, keychainAccount } from '../secrets/refs.js';
 import type { SecretStore } from '../secrets/store.js';
+import {
+  parseSecretsTarget,
+  refForTarget,
+  secretFilePath,
+  secretsTargetBeside,
+  type SecretsTarget,
+} from '../secrets/write.js';
 import { setTenantInText } from './add-file.js';
 import { Prompter } from './add-prompt.js';
+import { parseSecretsOption, SECRETS_OPTION_HELP, secretsFlag } from './secrets-option.js';
+import { storeSecretsThenWrite } from './store-secrets.js';
 
 /** What the `tenants` commands share (see `registerTenantsCommands`). */
 export interface AddIo {
@@ -37,7 +46,8 @@ export interface AddOptions {
   adminPasswordStdin?: boolean;
   adminPasswordEnv?: string;
   readOnly?: boolean;
-  secrets?: 'keychain' | 'env';
+  /** `--secrets keychain|file:DIR|env` (default keychain). */
+  secrets?: SecretsTarget;
   /** False with --no-check. */
   check?: boolean;
   force?: boolean;
@@ -47,7 +57,7 @@ export interface AddOptions {
 export function registerTenantsAdd(tenants: Command, io: AddIo, run: (action: () => Promise<number>) => Promise<void>): void {
   tenants
     .command('add')
-    .description('add a CRM: asks for its URL, API key and admin login, checks them live, stores the secrets in the OS keychain and writes tenants.json')
+    .description('add a CRM: asks for its URL, API key and admin login, checks them live, stores the secrets (OS keychain, 0600 files or env) and writes tenants.json')
     .argument('[id]', 'the tenant id, e.g. damath (asked when missing)')
     .option('--config <path>', 'the tenants.json to add to (else $ESPOCRM_MCP_CONFIG, else ./tenants.json); created when missing')
     .option('--url <url>', "the CRM's address, e.g. https://crm.example.com")
@@ -60,7 +70,7 @@ export function registerTenantsAdd(tenants: Command, io: AddIo, run: (action: ()
     .option('--admin-password-stdin', "read the admin's password from stdin")
     .option('--admin-password-env <NAME>', "read the admin's password from the environment variable NAME")
     .option('--read-only', 'no write tool may run on this tenant')
-    .addOption(new Option('--secrets <where>', 'keychain: store the secrets in the OS keychain; env: write env: references instead').choices(['keychain', 'env']).default('keychain'))
+    .addOption(new Option('--secrets <where>', SECRETS_OPTION_HELP).argParser(parseSecretsOption).default({ kind: 'keychain' }, 'keychain'))
     .option('--no-check', 'write without contacting the CRM first')
     .option('--force', 'replace a tenant that has the same id')
     .addHelpText(
@@ -68,17 +78,30 @@ export function registerTenantsAdd(tenants: Command, io: AddIo, run: (action: ()
       '\nOn a terminal it asks for what the flags do not give (secrets without echo). For scripts:\n' +
         '  printf %s "$KEY" | espocrm-admin-mcp tenants add damath --url https://crm.damath.example \\\n' +
         '    --api-key-stdin --admin-user admin --admin-password-env DAMATH_ADMIN_PASSWORD\n' +
-        'Nothing is stored or written unless every check passes (reachable, siteUrl, API key, admin login).',
+        'Nothing is stored or written unless every check passes (reachable, siteUrl, API key, admin login).\n' +
+        'Without an OS keychain (headless servers, containers): --secrets file:./secrets keeps one 0600 file per\n' +
+        'secret in ./secrets beside tenants.json; --secrets env writes env: references and prints what to set.',
     )
     .action((id: string | undefined, opts: AddOptions) => run(() => addTenant(io, id, opts)));
 }
 
-const SECRETS_HELP =
-  'give an API key (--api-key-stdin or --api-key-env) and/or an admin login (--admin-user with --admin-password-env or --admin-password-stdin)';
+/** A secret `tenants add` stores, as typed (in memory only). */
+interface NewSecret {
+  field: 'apiKey' | 'adminPassword';
+  value: string;
+  /** The variable it came from (`--api-key-env NAME`): the `env:` reference reuses it. */
+  envName?: string;
+}
+
+/** What would be written for one choice of `--secrets`: the references and the new tenants.json text. */
+interface Planned {
+  target: SecretsTarget;
+  refs: Record<NewSecret['field'], string>;
+  next: { text: string; replaced: boolean };
+}
 
 /** `tenants add`: returns the exit code; throws `ConfigError`/`SecretError` with a message for the user. */
 export async function addTenant(io: AddIo, idArg: string | undefined, opts: AddOptions): Promise<number> {
-  const mode = opts.secrets ?? 'keychain';
   checkFlagCombinations(opts);
   const usesStdin = opts.apiKeyStdin === true || opts.adminPasswordStdin === true;
   const prompter = io.stdin.isTTY === true && !usesStdin ? new Prompter(io.stdin, io.stderr) : undefined;
@@ -92,6 +115,8 @@ export async function addTenant(io: AddIo, idArg: string | undefined, opts: AddO
 
     loadDotEnv(io.cwd, io.env);
     const location = locateConfig({ configPath: opts.config, env: io.env, cwd: io.cwd });
+    loadDotEnvBeside(location.path, io.cwd, io.env);
+    const baseDir = dirname(location.path);
     const existing = await readExisting(location.path);
     // Refuse early, before asking for secrets: a broken file, or a tenant that exists already.
     if (existing !== undefined) {
@@ -120,22 +145,32 @@ export async function addTenant(io: AddIo, idArg: string | undefined, opts: AddO
       else if (prompter) adminPassword = await prompter.ask(`Password of ${adminUser} (input hidden)`, { hidden: true, check: (a) => (a ? undefined : 'the password is needed') });
       else missing('the admin password (--admin-password-env NAME or --admin-password-stdin)');
     }
-    prompter?.close();
     if (apiKey === undefined && adminUser === undefined) throw new ConfigError(`no credentials: ${SECRETS_HELP}`);
 
-    const refs = {
-      apiKey: mode === 'keychain' ? 'keychain' : `env:${opts.apiKeyEnv ?? conventionalEnvVar(id, 'apiKey')}`,
-      adminPassword: mode === 'keychain' ? 'keychain' : `env:${opts.adminPasswordEnv ?? conventionalEnvVar(id, 'adminPassword')}`,
+    const secrets: NewSecret[] = [];
+    if (apiKey !== undefined) secrets.push({ field: 'apiKey', value: apiKey, ...(opts.apiKeyEnv !== undefined ? { envName: opts.apiKeyEnv } : {}) });
+    if (adminPassword !== undefined) {
+      secrets.push({ field: 'adminPassword', value: adminPassword, ...(opts.adminPasswordEnv !== undefined ? { envName: opts.adminPasswordEnv } : {}) });
+    }
+    // What tenants.json gets for a choice of store; the file must load exactly as the server will load it.
+    const plan = (chosen: SecretsTarget): Planned => {
+      const target = secretsTargetBeside(chosen, baseDir);
+      const refs = {
+        apiKey: refForTarget(target, id, 'apiKey', opts.apiKeyEnv),
+        adminPassword: refForTarget(target, id, 'adminPassword', opts.adminPasswordEnv),
+      };
+      const entry: Record<string, unknown> = { name, url };
+      if (opts.siteUrl !== undefined) entry.siteUrl = opts.siteUrl;
+      if (apiKey !== undefined) entry.apiKey = refs.apiKey;
+      if (adminUser !== undefined) entry.admin = { username: adminUser, password: refs.adminPassword };
+      if (opts.readOnly) entry.readOnly = true;
+      const next = setTenantInText(existing, id, entry, { force: opts.force === true, source: location.path });
+      parseConfigText(next.text, location.path);
+      return { target, refs, next };
     };
-    const entry: Record<string, unknown> = { name, url };
-    if (opts.siteUrl !== undefined) entry.siteUrl = opts.siteUrl;
-    if (apiKey !== undefined) entry.apiKey = refs.apiKey;
-    if (adminUser !== undefined) entry.admin = { username: adminUser, password: refs.adminPassword };
-    if (opts.readOnly) entry.readOnly = true;
-    const next = setTenantInText(existing, id, entry, { force: opts.force === true, source: location.path });
-    // The file must load exactly as the server will load it.
-    parseConfigText(next.text, location.path);
+    let planned = plan(opts.secrets ?? { kind: 'keychain' });
 
+    const configFlag = location.via === 'default' ? '' : ` --config ${location.path}`;
     if (opts.check !== false) {
       io.stderr.write(`Checking ${url} ...\n`);
       // Loaded only here: the check pulls in the EspoCRM client and the tool layer.
@@ -143,7 +178,7 @@ export async function addTenant(io: AddIo, idArg: string | undefined, opts: AddO
       const logger = io.env.LOG_LEVEL ? createLogger({ level: io.env.LOG_LEVEL }) : silentLogger();
       const checked = await checkNewTenant(
         { id, name, url, ...(opts.siteUrl ? { siteUrl: opts.siteUrl } : {}), ...(apiKey !== undefined ? { apiKey } : {}), ...(adminUser !== undefined ? { admin: { username: adminUser, password: adminPassword! } } : {}) },
-        { logger, env: io.env, baseDir: dirname(location.path) },
+        { logger, env: io.env, baseDir, rerun: `espocrm-admin-mcp tenants add ${id}${configFlag}` },
       );
       io.stderr.write(`${checked.report}\n`);
       if (!checked.ok) {
@@ -153,46 +188,77 @@ export async function addTenant(io: AddIo, idArg: string | undefined, opts: AddO
       }
     }
 
-    const stored: string[] = [];
-    if (mode === 'keychain') {
-      const store = io.store();
-      const put = async (field: 'apiKey' | 'adminPassword', value: string) => {
-        const account = keychainAccount(id, field);
-        try {
-          await store.set(account, value);
-        } catch (err) {
-          if (!(err instanceof SecretError)) throw err;
-          const kept = stored.length ? ` (already stored: ${stored.join(', ')})` : '';
-          throw new SecretError(`${err.message}; or rerun with --secrets env to write env: references instead. ${location.path} was not changed${kept}.`);
-        }
-        stored.push(account);
-      };
-      if (apiKey !== undefined) await put('apiKey', apiKey);
-      if (adminPassword !== undefined) await put('adminPassword', adminPassword);
-    }
-    try {
-      await writeAtomically(location.path, next.text, existing !== undefined);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'error';
-      const kept = stored.length ? `; the secrets are stored in the keychain already (${stored.join(', ')}): rerun with --force once it is writable` : '';
-      throw new ConfigError(`cannot write ${location.path} (${code})${kept}`);
+    const ctx = { baseDir, configPath: location.path, store: () => io.store() };
+    for (;;) {
+      try {
+        const items = secrets.map((x) => ({ tenantId: id, field: x.field, ref: planned.refs[x.field], value: x.value }));
+        await storeSecretsThenWrite(items, ctx, () => writeAtomically(location.path, planned.next.text, existing !== undefined));
+        break;
+      } catch (err) {
+        if (!(err instanceof SecretError)) throw err;
+        if (!prompter) throw new SecretError(`${err.message}\n${rerunAdvice(planned, secrets, id, location.path)}`, { tenantId: id });
+        // On a terminal the answers are kept: choose another store and go on.
+        planned = plan(await askOtherStore(prompter, io.stderr, err, planned.target, baseDir));
+      }
     }
 
+    const { next, target, refs } = planned;
     io.stderr.write(`${next.replaced ? 'Replaced' : 'Added'} tenant "${id}" (${name}) in ${location.path}.\n`);
-    if (mode === 'keychain') {
-      io.stderr.write(`Secrets are in the OS keychain (service ${KEYCHAIN_SERVICE}, ${stored.map((a) => `account ${a}`).join(', ')}).\n`);
+    if (target.kind === 'keychain') {
+      io.stderr.write(`Secrets are in the OS keychain (service ${KEYCHAIN_SERVICE}, ${secrets.map((x) => `account ${keychainAccount(id, x.field)}`).join(', ')}).\n`);
+    } else if (target.kind === 'file') {
+      const files = secrets.map((x) => secretFilePath(refs[x.field].slice('file:'.length), baseDir));
+      io.stderr.write(
+        `Secrets are in files only you can read (0600): ${files.join(', ')}. tenants.json refers to them as ${secrets.map((x) => refs[x.field]).join(', ')}` +
+          `${target.dir === secretFilePath(target.dir, baseDir) ? '' : ', relative to its folder: move the two together'}.\n`,
+      );
     } else {
-      const vars = [apiKey !== undefined ? refs.apiKey : undefined, adminUser !== undefined ? refs.adminPassword : undefined]
-        .filter((r): r is string => r !== undefined)
-        .map((r) => r.slice('env:'.length));
-      io.stderr.write(`Secrets are read from the environment: set ${vars.join(' and ')} where the server runs (the MCP client's "env" block).\n`);
+      const vars = secrets.map((x) => refs[x.field].slice('env:'.length));
+      io.stderr.write(
+        `Secrets are read from the environment: set ${vars.join(' and ')} where the server runs (the MCP client's "env" block, ` +
+          `or a .env file beside ${location.path}).\n`,
+      );
     }
-    const configFlag = location.via === 'default' ? '' : ` --config ${location.path}`;
     io.stderr.write(`Next: \`espocrm-admin-mcp tenants check ${id}${configFlag}\`, then point your MCP client at \`espocrm-admin-mcp serve${configFlag}\`.\n`);
     return 0;
   } finally {
     prompter?.close();
   }
+}
+
+const SECRETS_HELP =
+  'give an API key (--api-key-stdin or --api-key-env) and/or an admin login (--admin-user with --admin-password-env or --admin-password-stdin)';
+
+/** The folder `--secrets file:DIR` suggests: `secrets/` beside tenants.json. */
+const SUGGESTED_DIR = 'secrets';
+
+/** Without a terminal: the two other stores, as the flags to rerun with. */
+function rerunAdvice(planned: Planned, secrets: NewSecret[], id: string, configPath: string): string {
+  const vars = secrets.map((x) => refForTarget({ kind: 'env' }, id, x.field, x.envName).slice('env:'.length));
+  const fileOption = planned.target.kind === 'file' ? '' : `--secrets file:./${SUGGESTED_DIR} to keep them in 0600 files in ${secretFilePath(SUGGESTED_DIR, dirname(configPath))} (for machines without a keychain), or `;
+  return `Rerun the same command with ${fileOption}--secrets env to write env: references instead (then set ${vars.join(' and ')} where the server runs).`;
+}
+
+/** On a terminal, after the chosen store failed: says so and asks for another (file:DIR or env); the answers stay. */
+async function askOtherStore(prompter: Prompter, out: NodeJS.WritableStream, err: SecretError, failed: SecretsTarget, baseDir: string): Promise<SecretsTarget> {
+  const what = failed.kind === 'keychain' ? 'The OS keychain is unreachable' : `The secrets could not be written with ${secretsFlag(failed)}`;
+  out.write(
+    `\n${what}: ${err.message}\n` +
+      'Your answers are kept. Store the secrets elsewhere instead:\n' +
+      `  file:DIR  one file per secret that only you can read (0600) in DIR; a relative DIR is beside tenants.json ` +
+      `(file:${SUGGESTED_DIR} is ${secretFilePath(SUGGESTED_DIR, baseDir)}); for machines without a keychain\n` +
+      '  env       tenants.json refers to environment variables that you set where the server runs\n',
+  );
+  const answer = await prompter.ask('Where should the secrets go? (file:DIR or env)', {
+    default: failed.kind === 'file' ? 'env' : `file:${SUGGESTED_DIR}`,
+    check: (a) => {
+      const t = parseSecretsTarget(a);
+      if (!t) return 'expected file:DIR (e.g. file:secrets) or env';
+      if (t.kind === 'keychain') return 'the keychain is what failed: choose file:DIR or env';
+      return undefined;
+    },
+  });
+  return parseSecretsTarget(answer)!;
 }
 
 function checkFlagCombinations(opts: AddOptions): void {

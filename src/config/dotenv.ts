@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { config } from 'dotenv';
 import { ConfigError } from './errors.js';
 
@@ -23,4 +23,20 @@ export function loadDotEnv(
     throw new ConfigError(`${path}: cannot read the .env file (${code})`);
   }
   return { path, loaded: Object.keys(result.parsed ?? {}).filter((k) => !before.has(k)) };
+}
+
+/**
+ * Loads the `.env` beside tenants.json (`configPath`), after the working directory's and without
+ * overriding anything already set: a desktop client starts the server in a folder the user cannot
+ * choose, so `serve --config /path/tenants.json` finds `/path/.env`. Nothing when that folder is `cwd`
+ * (its `.env` was loaded already) or has no `.env`.
+ */
+export function loadDotEnvBeside(
+  configPath: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { path: string; loaded: string[] } | undefined {
+  const folder = dirname(resolve(cwd, configPath));
+  if (folder === resolve(cwd)) return undefined;
+  return loadDotEnv(folder, env);
 }

@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { loadDotEnv } from './dotenv.js';
+import { loadDotEnv, loadDotEnvBeside } from './dotenv.js';
 import { tenantsFromEnv } from './env-convention.js';
 import { ConfigError } from './errors.js';
 import { findJsonSyntaxError } from './json-syntax.js';
 import type { ServerConfig } from './types.js';
 import { validateTenantsFile } from './validate.js';
 
-export { loadDotEnv };
+export { loadDotEnv, loadDotEnvBeside };
 
 export interface LoadConfigOptions {
   /** `--config PATH`; relative to `cwd`. */
@@ -16,7 +16,10 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** Defaults to `process.cwd()`. */
   cwd?: string;
-  /** Load `.env` from `cwd` first (default true); the CLI may have done it already. */
+  /**
+   * Load `.env` from `cwd` first, then the one beside tenants.json (default true); neither overrides
+   * a variable already set.
+   */
   dotenv?: boolean;
 }
 
@@ -53,6 +56,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<ServerCo
   const env = opts.env ?? process.env;
   if (opts.dotenv !== false) loadDotEnv(cwd, env);
   const location = locateConfig({ configPath: opts.configPath, env, cwd });
+  if (opts.dotenv !== false) loadDotEnvBeside(location.path, cwd, env);
   const text = await readConfigText(location);
   if (text !== undefined) return parseConfigText(text, location.path);
   const fromEnv = tenantsFromEnv(env, cwd);
@@ -88,4 +92,29 @@ async function readConfigText(location: ConfigLocation): Promise<string | undefi
     if (code === 'EISDIR') throw new ConfigError(`${location.path} is a folder; expected the path of a tenants.json file`);
     throw new ConfigError(`cannot read the config file ${location.path} (${code ?? 'error'})`);
   }
+}
+
+/**
+ * The configuration `serve` runs with when it cannot load the real one: no tenants, and the error
+ * with its fix (`configError`), which every tool call, resource read and the instructions show, so a
+ * user of a stdio client sees it where they are instead of "Connection closed".
+ */
+export function brokenConfig(err: ConfigError, location: ConfigLocation): ServerConfig {
+  return { tenants: [], source: location.path, baseDir: dirname(location.path), configError: configErrorText(err, location) };
+}
+
+/** The configuration error as `tenants list` prints it, and how to get out of it. */
+export function configErrorText(err: ConfigError, location: ConfigLocation): string {
+  const configFlag = location.explicit || err.source !== undefined ? ` --config ${location.path}` : '';
+  const check = `espocrm-admin-mcp tenants list${configFlag}`;
+  const fix =
+    err.source !== undefined
+      ? `Fix: correct ${err.source} as the error says (tenants.example.json shows every option), check it with \`${check}\` ` +
+        '(it prints this same error until the file is right)'
+      : `Fix: do what the error says (\`espocrm-admin-mcp tenants add ID${configFlag}\` writes a tenants.json for you), check it with \`${check}\``;
+  return [
+    'The configuration could not be loaded, so this server has no tenant to work on. The error:',
+    `error: ${err.message}`,
+    `${fix}, then restart this MCP server (in a desktop client: restart the client or reload its MCP servers).`,
+  ].join('\n');
 }

@@ -53,4 +53,9 @@ export interface ServerConfig {
   audit?: { path?: string };
   /** The store: PostgreSQL (`url`, a secret reference) or an embedded SQLite file (`path`, default in the state folder). */
   store?: { url?: SecretRef; path?: string; retention?: Partial<RetentionPolicy> };
+  /**
+   * Set when the configuration could not be loaded and `serve` runs anyway, without tenants: the error
+   * and its fix, which every call answers with (`brokenConfig` in load.ts). Never holds a secret.
+   */
+  configError?: string;
 }

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, lstat, mkdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { SecretRef } from '../config/types.js';
 import { SecretError } from './errors.js';
 import { KeychainStore } from './keychain.js';
@@ -25,6 +25,19 @@ export function parseSecretsTarget(text: string): SecretsTarget | undefined {
   if (text === 'env') return { kind: 'env' };
   if (text.startsWith('file:') && text.slice(5).trim() !== '' && text.slice(5).trim() === text.slice(5)) return { kind: 'file', dir: text.slice(5) };
   return undefined;
+}
+
+/**
+ * `target` as tenants.json should name its folder: a relative DIR stays relative to the config's folder
+ * (`baseDir`), and an absolute one inside that folder becomes relative, so tenants.json and its
+ * secrets can move together; one outside it (or `~/...`) stays as typed.
+ */
+export function secretsTargetBeside(target: SecretsTarget, baseDir: string): SecretsTarget {
+  if (target.kind !== 'file' || !isAbsolute(target.dir)) return target;
+  const rel = relative(resolve(baseDir), resolve(target.dir));
+  if (rel === '') return { kind: 'file', dir: '.' };
+  if (rel.startsWith('..') || isAbsolute(rel)) return target;
+  return { kind: 'file', dir: rel };
 }
 
 /** The reference tenants.json gets for a secret stored at `target`. */

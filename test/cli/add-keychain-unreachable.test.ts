@@ -31,7 +31,11 @@ it.runIf(process.platform === 'linux')('tenants add: when the OS keychain is unr
     await program.parseAsync(['tenants', 'add', 'acme', '--url', 'https://crm.acme.example', '--api-key-env', 'K', '--no-check'], { from: 'user' });
     expect(exitCode).toBe(1);
     expect(stderr).toContain('no OS keychain reachable');
-    expect(stderr).toContain('or rerun with --secrets env to write env: references instead');
+    // Both other stores, as the flags to rerun with.
+    expect(stderr).toContain(`Rerun the same command with --secrets file:./secrets to keep them in 0600 files in ${join(dir, 'secrets')}`);
+    expect(stderr).toContain('or --secrets env to write env: references instead (then set K where the server runs)');
+    expect(stderr).toContain('Nothing was stored');
+    expect(existsSync(join(dir, 'secrets'))).toBe(false);
     expect(stderr).not.toContain('api-key-that-must-not-be-shown');
     expect(existsSync(join(dir, 'tenants.json'))).toBe(false);
   } finally {

@@ -243,7 +243,8 @@ describe('tenants add, non-interactive', () => {
     [['acme', '--url', 'crm.example.com', '--api-key-env', 'K'], '--url: The EspoCRM URL "crm.example.com" is not a valid absolute URL'],
     [['acme', '--url', 'http://x.example', '--admin-password-env', 'K'], 'an admin password needs --admin-user'],
     [['acme', '--url', 'http://x.example', '--api-key-env', 'UNSET'], '--api-key-env UNSET: the environment variable UNSET is not set'],
-    [['acme', '--url', 'http://x.example', '--api-key-env', 'K', '--secrets', 'vault'], "argument 'vault' is invalid. Allowed choices are keychain, env"],
+    [['acme', '--url', 'http://x.example', '--api-key-env', 'K', '--secrets', 'vault'], "argument 'vault' is invalid. Expected keychain, file:DIR or env"],
+    [['acme', '--url', 'http://x.example', '--api-key-env', 'K', '--secrets', 'file:'], "argument 'file:' is invalid. Expected keychain, file:DIR or env"],
   ])('refuses %j: %s', async (args, message) => {
     const dir = tempDir();
     const r = await runAdd(args, { cwd: dir, env: { K: 'k' } });
