@@ -59,13 +59,20 @@ async function main(argv: string[]): Promise<void> {
     .option('--http', 'serve Streamable HTTP (for chat hosts) instead of stdio; see docs/http.md', false)
     .option('--port <n>', 'HTTP port (with --http; 0 picks a free one; default 3000)', intOption('--port', 0, 65535))
     .option('--host <address>', 'HTTP address to bind (with --http; default 127.0.0.1)')
-    .action(async (opts: { config?: string; tenant?: string; readOnly: boolean; http: boolean; port?: number; host?: string }) => {
+    .option('--health-every <duration>', 'check every tenant on this schedule (e.g. 5m; at least 10s), record the results in the store, log changes of state')
+    .action(async (opts: { config?: string; tenant?: string; readOnly: boolean; http: boolean; port?: number; host?: string; healthEvery?: string }) => {
       if (!opts.http && (opts.port !== undefined || opts.host !== undefined)) {
         throw new InvalidArgumentError('--port and --host apply to --http only; add --http to serve over HTTP.');
       }
+      let healthEveryMs: number | undefined;
+      if (opts.healthEvery !== undefined) {
+        const { parseDuration } = await import('./cli/health.js');
+        healthEveryMs = parseDuration(opts.healthEvery, '--health-every');
+      }
+      const { healthEvery: _healthEvery, ...rest } = opts;
       const { runServe, runServeHttp } = await import('./cli/serve.js');
-      if (opts.http) await runServeHttp({ ...opts, port: opts.port ?? 3000, host: opts.host ?? '127.0.0.1' });
-      else await runServe(opts);
+      if (opts.http) await runServeHttp({ ...rest, port: opts.port ?? 3000, host: opts.host ?? '127.0.0.1', ...(healthEveryMs !== undefined ? { healthEveryMs } : {}) });
+      else await runServe({ ...rest, ...(healthEveryMs !== undefined ? { healthEveryMs } : {}) });
     });
 
   program

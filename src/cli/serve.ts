@@ -4,8 +4,9 @@ import { createLogger } from '../log/logger.js';
 import { TenantRegistry } from '../tenants/registry.js';
 import { LOCAL_PRINCIPAL } from '../tenants/policy.js';
 import { serveStdio } from '../transports/stdio.js';
-import { checkTenant } from '../tools/check_tenant.js';
-import { confirmTokensOn, EMPTY_HISTORY, NO_RESULTS, openSqliteStore, openStore } from '../store/index.js';
+import { checkFleet, healthDescriber, recordChecks, type HealthCheck } from '../reads/health.js';
+import { changeLine, fleetJson, fleetTable, formatDuration, startHealthSchedule, startServeHealth, tenantReport } from './health.js';
+import { confirmTokensOn, NO_HEALTH, openSqliteStore, openStore } from '../store/index.js';
 import type { ServerConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { dropUnsubstitutedHostVariables, readOnlyFromEnv } from './serve-env.js';
@@ -47,54 +48,101 @@ async function openState(config: ServerConfig, logger: Logger) {
   return { store, confirms: await confirmTokensOn(store) };
 }
 
-export async function runServe(opts: { config?: string; tenant?: string; readOnly: boolean }): Promise<void> {
+export async function runServe(opts: { config?: string; tenant?: string; readOnly: boolean; healthEveryMs?: number }): Promise<void> {
   const { config, logger, registry } = await openRegistry({ ...opts, serving: true });
   const { store, confirms } = await openState(config, logger);
+  startServeHealth(opts.healthEveryMs, { registry, principal: LOCAL_PRINCIPAL, health: store, logger, stdio: true });
   await serveStdio({ registry, principal: LOCAL_PRINCIPAL, readOnly: opts.readOnly || readOnlyFromEnv(process.env), logger, store, confirms });
 }
 
 /** `serve --http`: Streamable HTTP with the `http` section's authentication, origins, hosts and limits. */
-export async function runServeHttp(opts: { config?: string; tenant?: string; readOnly: boolean; port: number; host: string }): Promise<void> {
+export async function runServeHttp(opts: { config?: string; tenant?: string; readOnly: boolean; port: number; host: string; healthEveryMs?: number }): Promise<void> {
   const { config, logger, registry, baseDir } = await openRegistry({ ...opts, serving: true });
   const { store, confirms } = await openState(config, logger);
+  const health = startServeHealth(opts.healthEveryMs, { registry, principal: LOCAL_PRINCIPAL, health: store, logger, stdio: false });
   // Loaded here only: the HTTP stack (SDK transport, jose) would slow the stdio start-up.
   const { serveHttp } = await import('../transports/http.js');
   try {
     await serveHttp({ registry, readOnly: opts.readOnly || readOnlyFromEnv(process.env), logger, store, confirms, http: config.http, host: opts.host, port: opts.port, env: process.env, baseDir });
   } catch (err) {
+    await health?.stop();
     await registry.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw err;
   }
 }
 
-/** `tenants check [ID]`: runs check_tenant on one or every tenant and prints the results; exit code 0 when all pass. */
-export async function runTenantCheck(tenantId: string | undefined, opts: { configPath?: string }): Promise<number> {
-  const { logger, registry } = await openRegistry({ config: opts.configPath });
-  const targets = tenantId ? [registry.resolve(tenantId, LOCAL_PRINCIPAL)] : registry.visible(LOCAL_PRINCIPAL);
-  let failures = 0;
+export interface TenantCheckOptions {
+  configPath?: string;
+  /** Every tenant (the default without an ID). */
+  all?: boolean;
+  /** JSON on stdout instead of text on stderr. */
+  json?: boolean;
+  /** Repeat on this schedule until SIGINT/SIGTERM, logging only changes of state. */
+  everyMs?: number;
+  concurrency?: number;
+}
+
+/**
+ * `tenants check [ID] [--all] [--json] [--every D] [--concurrency N]`: the checks of check_tenant on one
+ * or every tenant (in parallel, bounded), each result recorded in the store serve uses; exit code 0 when
+ * every tenant is ok, else 1. With --every: a round now and then on the schedule, only changes of state
+ * logged, until SIGINT/SIGTERM (exit code 0).
+ */
+export async function runTenantCheck(tenantId: string | undefined, opts: TenantCheckOptions): Promise<number> {
+  if (tenantId !== undefined && opts.all) throw new Error('pass a tenant id or --all, not both');
+  const { config, logger, registry } = await openRegistry({ config: opts.configPath });
+  const out = (text: string) => process.stdout.write(`${text}\n`);
+  const err = (text: string) => process.stderr.write(`${text}\n`);
+  // The store serve uses (no import of old audit files): a store that cannot be opened only warns.
+  let store: Awaited<ReturnType<typeof openStore>> | undefined;
   try {
-    for (const tenant of targets) {
-      const result = await checkTenant.handler(
-        { tenant: tenant.id },
-        {
-          registry,
-          principal: LOCAL_PRINCIPAL,
-          tenant,
-          signal: AbortSignal.timeout(60_000),
-          logger,
-          server: { readOnly: false },
-          progress: async () => undefined,
-          // check_tenant only reads the CRM: no history, no kept results.
-          history: EMPTY_HISTORY,
-          results: NO_RESULTS,
-        },
-      );
-      process.stdout.write(`${result.text}\n\n`);
-      if (!result.structured.ok) failures++;
+    store = await openStore(config, { env: process.env, log: logger, noImport: true });
+  } catch (e) {
+    err(`warning: the results are not recorded: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const health = store ?? NO_HEALTH;
+  try {
+    const targets = tenantId !== undefined ? [registry.resolve(tenantId, LOCAL_PRINCIPAL)] : registry.visible(LOCAL_PRINCIPAL);
+    const shown = (checks: HealthCheck[]) => checks.map((c) => c.shown);
+    const print = (checks: HealthCheck[]) => {
+      if (opts.json) out(JSON.stringify(fleetJson(shown(checks)), null, opts.everyMs !== undefined ? undefined : 2));
+      else err(tenantId !== undefined ? tenantReport(checks[0]!.shown) : fleetTable(shown(checks)));
+    };
+    if (opts.everyMs === undefined) {
+      const checks = await checkFleet(targets, { ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}), describe: healthDescriber(LOCAL_PRINCIPAL, logger) });
+      await recordChecks(health, checks, logger);
+      print(checks);
+      return checks.every((c) => c.shown.status === 'ok') ? 0 : 1;
     }
+    // On a schedule: the first round in full, then one line per change of state (JSON: one line a round).
+    err(`checking ${targets.length} tenant(s) every ${formatDuration(opts.everyMs)}; only changes of state are shown after the first round; stop with Ctrl-C`);
+    const schedule = startHealthSchedule({
+      registry,
+      principal: LOCAL_PRINCIPAL,
+      health,
+      only: targets.map((t) => t.id),
+      everyMs: opts.everyMs,
+      ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+      logger,
+      keepAlive: true,
+      onRound: (checks, round) => {
+        if (opts.json || round === 1) print(checks);
+      },
+      onChange: (check, from) => {
+        if (from !== undefined) err(`${new Date().toISOString()} ${changeLine(check, from)}`);
+      },
+    });
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await schedule.stop();
+    err('stopped');
+    return 0;
   } finally {
     await registry.close();
+    await store?.close().catch(() => undefined);
   }
-  return failures === 0 ? 0 : 1;
 }

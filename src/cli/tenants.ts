@@ -29,8 +29,8 @@ import { parseSecretsOption, SECRETS_OPTION_HELP, secretsFlag } from './secrets-
 import { storeSecretsThenWrite } from './store-secrets.js';
 
 export interface TenantsCommandDeps {
-  /** `tenants check [ID]`: runs the checks and returns the exit code. */
-  check: (tenantId: string | undefined, opts: { configPath?: string }) => Promise<number>;
+  /** `tenants check [ID]`: runs the checks and returns the exit code (options absent unless given). */
+  check: (tenantId: string | undefined, opts: { configPath?: string; all?: boolean; json?: boolean; everyMs?: number; concurrency?: number }) => Promise<number>;
   /** The rest default to the process's own; tests pass their own. */
   store?: SecretStore;
   stdin?: SecretInput;
@@ -91,11 +91,34 @@ export function registerTenantsCommands(program: Command, deps: TenantsCommandDe
 
   tenants
     .command('check')
-    .description("check that each tenant's CRM is reachable and its credentials work")
+    .description("check that each tenant's CRM is reachable and its credentials work; each result is kept in the store")
     .argument('[id]', 'the tenant to check (default: all)')
     .option('--config <path>', CONFIG_HELP)
-    .action((id: string | undefined, _opts: unknown, cmd: Command) =>
-      run(() => deps.check(id, { configPath: configOf(cmd) })),
+    .option('--all', 'check every tenant, in parallel (the default without an id)')
+    .option('--json', 'print JSON on stdout (one line per round with --every) instead of a table on stderr')
+    .option('--every <duration>', 'repeat on this schedule (e.g. 30s, 5m, 1h; at least 10s) until Ctrl-C, logging only changes of state')
+    .option('--concurrency <n>', 'tenants checked at once (default 8)')
+    .addHelpText('after', '\nExit code: 0 when every tenant checked is ok, 1 when one is degraded or unreachable (with --every: 0 once stopped).')
+    .action((id: string | undefined, opts: { all?: boolean; json?: boolean; every?: string; concurrency?: string }, cmd: Command) =>
+      run(async () => {
+        const { parseDuration } = await import('./health.js');
+        let concurrency: number | undefined;
+        if (opts.concurrency !== undefined) {
+          concurrency = Number(opts.concurrency);
+          if (!/^\d+$/.test(opts.concurrency.trim()) || concurrency < 1 || concurrency > 64) {
+            throw new ConfigError(`--concurrency "${opts.concurrency}": expected a whole number from 1 to 64`);
+          }
+        }
+        if (id !== undefined && opts.all) throw new ConfigError(`pass a tenant id ("${id}") or --all, not both`);
+        const everyMs = opts.every !== undefined ? parseDuration(opts.every, '--every', io.env) : undefined;
+        return deps.check(id, {
+          configPath: configOf(cmd),
+          ...(opts.all ? { all: true } : {}),
+          ...(opts.json ? { json: true } : {}),
+          ...(everyMs !== undefined ? { everyMs } : {}),
+          ...(concurrency !== undefined ? { concurrency } : {}),
+        });
+      }),
     );
 
   registerTenantsAdd(tenants, io, run);

@@ -1,11 +1,12 @@
 import type { Principal, ToolKind } from '../tenants/policy.js';
 import type { TenantRegistry } from '../tenants/registry.js';
-import type { ChangeHistory } from '../store/types.js';
+import type { ChangeHistory, HealthLog } from '../store/types.js';
 import type { Logger } from '../log/logger.js';
 import { tenantListResource, tenantResource } from './tenants.js';
 import { entityResource } from './entities.js';
 import { layoutResource } from './layouts.js';
 import { changesResource } from './changes.js';
+import { healthResource } from './health.js';
 import { examplesGuide, fieldTypesGuide, layoutOperationsGuide } from './guides.js';
 
 export interface ResourceScope {
@@ -15,6 +16,8 @@ export interface ResourceScope {
   readOnly: boolean;
   /** The changes this server recorded (read-only). Resources read tenants through src/reads. */
   history: ChangeHistory;
+  /** The kept health checks of the tenants (read-only here). */
+  health: Pick<HealthLog, 'healthHistory' | 'latestHealth'>;
   /** The write tools the server has (name and kind), for policy summaries. */
   writeTools: ReadonlyArray<{ name: string; kind: ToolKind }>;
   /** Where what a remote caller may not see goes (a secret's path, a variable's name), under a reference. */
@@ -54,5 +57,5 @@ export interface ResourceDefinition {
 }
 
 export function allResources(): ResourceDefinition[] {
-  return [tenantListResource, tenantResource, entityResource, layoutResource, changesResource, layoutOperationsGuide, fieldTypesGuide, examplesGuide];
+  return [tenantListResource, tenantResource, entityResource, layoutResource, changesResource, healthResource, layoutOperationsGuide, fieldTypesGuide, examplesGuide];
 }

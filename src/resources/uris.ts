@@ -15,6 +15,11 @@ export function tenantUri(tenant: string): string {
   return `${TENANTS_URI}/${encodeURIComponent(tenant)}`;
 }
 
+/** The kept health checks of a tenant (check_tenant, check_tenants, tenants check, serve --health-every). */
+export function healthUri(tenant: string): string {
+  return `${tenantUri(tenant)}/health`;
+}
+
 export function entityUri(tenant: string, entity: string): string {
   return `${tenantUri(tenant)}/entities/${encodeURIComponent(entity)}`;
 }

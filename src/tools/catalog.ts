@@ -3,6 +3,7 @@ import type { ToolKind } from '../tenants/policy.js';
 import { listTenants } from './list_tenants.js';
 import { listChanges } from './list_changes.js';
 import { checkTenant } from './check_tenant.js';
+import { checkTenants } from './check_tenants.js';
 import { getLayout } from './get_layout.js';
 import { editLayout } from './edit_layout.js';
 import { resetLayout } from './reset_layout.js';
@@ -20,7 +21,7 @@ import { tenantUsage } from './tenant_usage.js';
 
 /** Every tool the server offers, in the order `tools/list` shows them. */
 export function allTools(): ToolDefinition[] {
-  return [listTenants, checkTenant, getLayout, editLayout, resetLayout, describeEntity, createCustomField, updateCustomField, deleteCustomField, rebuildTool, findDuplicates, mergeDuplicates, findUnusedFields, undoChange, listChanges, tenantUsage, rotateCredentials] as unknown as ToolDefinition[];
+  return [listTenants, checkTenant, checkTenants, getLayout, editLayout, resetLayout, describeEntity, createCustomField, updateCustomField, deleteCustomField, rebuildTool, findDuplicates, mergeDuplicates, findUnusedFields, undoChange, listChanges, tenantUsage, rotateCredentials] as unknown as ToolDefinition[];
 }
 
 /** The write and destructive tools, for policy summaries. */

@@ -33,6 +33,8 @@ export interface ToolContext {
   history: ChangeHistory;
   /** Results kept for later pages (find_duplicates), shared by every process on the store. */
   results: Pick<Store, 'putResult' | 'getResult'>;
+  /** Kept health checks (check_tenant, check_tenants record theirs); a no-op where there is no store. */
+  health: Pick<Store, 'recordHealth' | 'healthHistory' | 'latestHealth'>;
 }
 
 /** What a write tool's apply and verify steps get: the context, and a client cleared for writes. */

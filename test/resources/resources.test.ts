@@ -44,13 +44,14 @@ describe('resources for a caller who sees one of two tenants', () => {
   });
   afterAll(async () => h?.close());
 
-  it('lists the four templates and the fixed tenants resource', async () => {
+  it('lists the five templates and the fixed tenants resource', async () => {
     const { resourceTemplates } = await h.client.listResourceTemplates();
     expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual([
       'espocrm://tenants/{tenant}',
       'espocrm://tenants/{tenant}/entities/{entity}',
       'espocrm://tenants/{tenant}/entities/{entity}/layouts/{layout}',
       'espocrm://tenants/{tenant}/changes',
+      'espocrm://tenants/{tenant}/health',
     ]);
     for (const t of resourceTemplates) expect(t.mimeType).toBe('application/json');
   });

@@ -124,6 +124,7 @@ describe('find_duplicates', () => {
       tenant,
       signal: abort.signal,
       results: h.audit,
+      health: h.audit,
       logger: silentLogger(),
       server: { readOnly: false },
       history: h.audit,

@@ -80,10 +80,10 @@ class Run {
     this.h = await startHarness([{ id: this.tenant, sandbox: { version: this.v.version, leads: 20, contacts: 5, accounts: 5, seed: 7 } }]);
   }
 
-  /** Calls a tool on this version's tenant (list_tenants takes no tenant) and asserts it succeeded. */
+  /** Calls a tool on this version's tenant (list_tenants and check_tenants take no tenant) and asserts it succeeded. */
   async ok(tool: string, args: Record<string, unknown>): Promise<{ structured: Structured; text: string }> {
     this.called.add(tool);
-    const res = await this.h.call(tool, tool === 'list_tenants' ? args : { tenant: this.tenant, ...args });
+    const res = await this.h.call(tool, tool === 'list_tenants' || tool === 'check_tenants' ? args : { tenant: this.tenant, ...args });
     expect(res.isError, `${tool} on EspoCRM ${this.v.version}: ${res.text}`).toBe(false);
     return res;
   }
@@ -171,6 +171,19 @@ const STEPS: Step[] = [
     async run(r) {
       const { structured } = await r.ok('check_tenant', {});
       expect(structured).toMatchObject({ ok: true, version: r.v.version, problems: [] });
+    },
+  },
+  {
+    name: 'check_tenants reports the tenant ok with this version, and the health resource shows the recorded checks',
+    tools: ['check_tenants'],
+    resources: ['espocrm://tenants/{tenant}/health'],
+    async run(r) {
+      const { structured } = await r.ok('check_tenants', { tenants: [r.tenant] });
+      expect(structured).toMatchObject({ summary: { total: 1, ok: 1 }, tenants: [{ tenant: r.tenant, status: 'ok', version: r.v.version, problems: [] }] });
+      const res = await r.resource('espocrm://tenants/{tenant}/health', `espocrm://tenants/${r.tenant}/health`);
+      const checks = res.checks as Array<{ status: string; version: string }>;
+      expect(checks.length).toBeGreaterThanOrEqual(2);
+      expect(checks.every((c) => c.status === 'ok' && c.version.includes(r.v.version))).toBe(true);
     },
   },
   {
