@@ -51,6 +51,10 @@ export interface AddOptions {
   /** False with --no-check. */
   check?: boolean;
   force?: boolean;
+  /** `--provision` (with `--hmac`, `--api-user`): make the API user from the admin login (src/cli/provision.ts). */
+  provision?: boolean;
+  hmac?: boolean;
+  apiUser?: string;
 }
 
 /** Adds `tenants add [ID]` to the `tenants` command. */
@@ -73,6 +77,9 @@ export function registerTenantsAdd(tenants: Command, io: AddIo, run: (action: ()
     .addOption(new Option('--secrets <where>', SECRETS_OPTION_HELP).argParser(parseSecretsOption).default({ kind: 'keychain' }, 'keychain'))
     .option('--no-check', 'write without contacting the CRM first')
     .option('--force', 'replace a tenant that has the same id')
+    .option('--provision', 'no API key needed: create (or reuse) a read role and an API user with the admin login, and store its key')
+    .option('--hmac', 'with --provision: the API user authenticates with HMAC (key and secret)')
+    .option('--api-user <name>', 'with --provision: the API user\'s name (default mcp-api-ID)')
     .addHelpText(
       'after',
       '\nOn a terminal it asks for what the flags do not give (secrets without echo). For scripts:\n' +
@@ -103,6 +110,7 @@ interface Planned {
 /** `tenants add`: returns the exit code; throws `ConfigError`/`SecretError` with a message for the user. */
 export async function addTenant(io: AddIo, idArg: string | undefined, opts: AddOptions): Promise<number> {
   checkFlagCombinations(opts);
+  if (opts.provision || opts.hmac || opts.apiUser !== undefined) (await import('./provision.js')).checkProvisionFlags(opts);
   const usesStdin = opts.apiKeyStdin === true || opts.adminPasswordStdin === true;
   const prompter = io.stdin.isTTY === true && !usesStdin ? new Prompter(io.stdin, io.stderr) : undefined;
   const missing = (what: string): never => {
@@ -133,7 +141,7 @@ export async function addTenant(io: AddIo, idArg: string | undefined, opts: AddO
     let apiKey: string | undefined;
     if (opts.apiKeyEnv !== undefined) apiKey = envValue(io.env, opts.apiKeyEnv, '--api-key-env');
     else if (opts.apiKeyStdin) apiKey = await readSecretInput({ stdin: io.stdin, prompt: io.stderr, message: 'API key (input hidden): ' });
-    else if (opts.apiKey !== false && prompter) {
+    else if (opts.apiKey !== false && !opts.provision && prompter) {
       apiKey = (await prompter.ask('API key of the API user, for record reads (input hidden; empty if none)', { hidden: true })) || undefined;
     }
 
@@ -144,6 +152,16 @@ export async function addTenant(io: AddIo, idArg: string | undefined, opts: AddO
       else if (opts.adminPasswordStdin) adminPassword = await readSecretInput({ stdin: io.stdin, prompt: io.stderr, message: `Password of ${adminUser} (input hidden): ` });
       else if (prompter) adminPassword = await prompter.ask(`Password of ${adminUser} (input hidden)`, { hidden: true, check: (a) => (a ? undefined : 'the password is needed') });
       else missing('the admin password (--admin-password-env NAME or --admin-password-stdin)');
+    }
+    if (opts.provision) {
+      const { provisionFromAdd } = await import('./provision.js');
+      prompter?.close();
+      return await provisionFromAdd(io, {
+        id, name, url, ...(opts.siteUrl !== undefined ? { siteUrl: opts.siteUrl } : {}), adminUser, adminPassword, hmac: opts.hmac, apiUser: opts.apiUser, readOnly: opts.readOnly,
+        target: opts.secrets ?? { kind: 'keychain' }, force: opts.force === true, configPath: location.path, existing,
+        configFlag: location.via === 'default' ? '' : ` --config ${location.path}`,
+        writeConfig: (text) => writeAtomically(location.path, text, existing !== undefined),
+      });
     }
     if (apiKey === undefined && adminUser === undefined) throw new ConfigError(`no credentials: ${SECRETS_HELP}`);
 

@@ -25,6 +25,7 @@ import {
 import type { SecretStore } from '../secrets/store.js';
 import { isWritableRef, refForTarget, secretFilePath, secretsTargetBeside, whereSecretIs, writeSecret, type SecretsTarget } from '../secrets/write.js';
 import { registerTenantsAdd } from './add.js';
+import { registerTenantsRotate } from './rotate.js';
 import { parseSecretsOption, SECRETS_OPTION_HELP, secretsFlag } from './secrets-option.js';
 import { storeSecretsThenWrite } from './store-secrets.js';
 
@@ -122,6 +123,7 @@ export function registerTenantsCommands(program: Command, deps: TenantsCommandDe
     );
 
   registerTenantsAdd(tenants, io, run);
+  registerTenantsRotate(tenants, io, run);
 
   tenants
     .command('set-secret')
