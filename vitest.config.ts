@@ -36,6 +36,7 @@ const unit = [
 
 const e2e = [
   'test/cli/check.test.ts',
+  'test/cli/usage.test.ts',
   'test/e2e/',
   'test/packaging/',
   'test/reliability/audit.test.ts',

@@ -26,6 +26,7 @@ import type { SecretStore } from '../secrets/store.js';
 import { isWritableRef, refForTarget, secretFilePath, secretsTargetBeside, whereSecretIs, writeSecret, type SecretsTarget } from '../secrets/write.js';
 import { registerTenantsAdd } from './add.js';
 import { registerTenantsRotate } from './rotate.js';
+import { registerTenantsUsage } from './usage.js';
 import { parseSecretsOption, SECRETS_OPTION_HELP, secretsFlag } from './secrets-option.js';
 import { storeSecretsThenWrite } from './store-secrets.js';
 
@@ -124,6 +125,7 @@ export function registerTenantsCommands(program: Command, deps: TenantsCommandDe
 
   registerTenantsAdd(tenants, io, run);
   registerTenantsRotate(tenants, io, run);
+  registerTenantsUsage(tenants, io, run);
 
   tenants
     .command('set-secret')

@@ -7,7 +7,8 @@
  * fails is reported on its own item, never as a failure of the whole read.
  */
 import { records } from '../espo/api/index.js';
-import { EspoError } from '../espo/errors.js';
+import { EspoError, EspoForbiddenError, EspoNetworkError } from '../espo/errors.js';
+import { TenantUnavailableError } from '../tenants/breaker.js';
 import type { WhereItem } from '../espo/query.js';
 import { describeError } from '../errors.js';
 import { untrusted } from '../core/fence.js';
@@ -22,10 +23,11 @@ export const MAIN_ENTITIES = ['Lead', 'Contact', 'Account', 'Opportunity', 'Case
 export const DEFAULT_MONTHS = 6;
 export const MAX_MONTHS = 24;
 
-/** A count, or null with the reason it is missing. */
+/** A count, or null: `error` when counting failed, `note` when the CRM does not count (no failure). */
 export interface UsageCount {
   count: number | null;
   error?: string;
+  note?: string;
 }
 
 export interface MonthWindow {
@@ -50,8 +52,10 @@ export interface TenantUsage {
   records: Record<string, UsageCount>;
   /** Leads created per month, oldest first, the current (partial) month last; [] when Lead is missing. */
   leadsPerMonth: MonthCount[];
-  /** Counts missing: failed, or not counted by the CRM (each item says why in `error`). */
+  /** Counts missing: failed, or not counted by the CRM (each item says why). */
   missing: number;
+  /** Counts that failed (each item has its `error`). */
+  failed: number;
   notes: string[];
 }
 
@@ -117,7 +121,10 @@ export interface UsageOptions {
   progress?: (done: number, total: number) => void;
 }
 
-/** Reads a tenant's usage. Never throws for a failing count; throws only when cancelled. */
+/**
+ * Reads a tenant's usage. Never throws for a failing count; throws when cancelled, or when the CRM
+ * cannot be reached at all (the first read, the metadata, got no answer): then there is nothing to count.
+ */
 export async function readTenantUsage(tenant: TenantContext, opts: UsageOptions): Promise<TenantUsage> {
   const months = opts.months ?? DEFAULT_MONTHS;
   const now = opts.now ?? new Date();
@@ -135,7 +142,8 @@ export async function readTenantUsage(tenant: TenantContext, opts: UsageOptions)
     const missing = MAIN_ENTITIES.filter((e) => !present.includes(e));
     if (missing.length) notes.push(`Not on this CRM, so not counted: ${missing.join(', ')}.`);
   } catch (err) {
-    if (opts.signal.aborted) throw err;
+    // Unreachable (no answer, or its circuit breaker open): nothing else would get an answer either.
+    if (opts.signal.aborted || err instanceof EspoNetworkError || err instanceof TenantUnavailableError) throw err;
     notes.push(`The metadata could not be read (${describe(err)}); every main entity type was tried.`);
   }
 
@@ -150,14 +158,17 @@ export async function readTenantUsage(tenant: TenantContext, opts: UsageOptions)
   const tasks: Array<() => Promise<void>> = [];
   let done = 0;
   const total = () => tasks.length;
-  const task = (into: UsageCount, count: (signal: AbortSignal) => Promise<number | null>, onNull?: string) =>
+  // A 403 for the API user is its roles' limit, not an outage: a note (the admin login would count it).
+  const forbiddenNote = (what: string) => (auth === 'api' ? `the API user may not read ${what} (its roles do not allow it); the admin login would count it` : undefined);
+  const task = (into: UsageCount, count: (signal: AbortSignal) => Promise<number | null>, onNull?: string, onForbidden?: string) =>
     tasks.push(async () => {
       try {
         into.count = await count(opts.signal);
-        if (into.count === null && onNull) into.error = onNull;
+        if (into.count === null && onNull) into.note = onNull;
       } catch (err) {
         if (opts.signal.aborted) return;
-        into.error = describe(err);
+        if (onForbidden && err instanceof EspoForbiddenError) into.note = onForbidden;
+        else into.error = describe(err);
       }
       opts.progress?.(++done, total());
     });
@@ -171,16 +182,18 @@ export async function readTenantUsage(tenant: TenantContext, opts: UsageOptions)
     }
   }
   for (const entity of present) {
-    task(recordCounts[entity]!, async (signal) => (await countRecords(tenant, entity, undefined, signal)).count, 'the CRM does not count this entity');
+    task(recordCounts[entity]!, async (signal) => (await countRecords(tenant, entity, undefined, signal)).count, 'the CRM does not count this entity', forbiddenNote(entity));
   }
   for (const m of leadsPerMonth) {
     task(m, async (signal) => {
       const res = await records.list(client, 'Lead', { maxSize: 0, where: monthWhere(m) }, { auth, signal });
       return res.total >= 0 ? res.total : null;
-    }, 'the CRM does not count leads');
+    }, 'the CRM does not count leads', forbiddenNote('Lead'));
   }
 
   await runBounded(tasks, tenantConcurrency(tenant), opts.signal);
-  const missing = [...(activeUsers ? Object.values(activeUsers) : []), ...Object.values(recordCounts), ...leadsPerMonth].filter((c) => c.count === null).length;
-  return { tenant: tenant.id, at: now.toISOString(), timezone: 'UTC', activeUsers, records: recordCounts, leadsPerMonth, missing, notes };
+  const all = [...(activeUsers ? Object.values(activeUsers) : []), ...Object.values(recordCounts), ...leadsPerMonth];
+  const missing = all.filter((c) => c.count === null).length;
+  const failed = all.filter((c) => c.error !== undefined).length;
+  return { tenant: tenant.id, at: now.toISOString(), timezone: 'UTC', activeUsers, records: recordCounts, leadsPerMonth, missing, failed, notes };
 }

@@ -9,8 +9,9 @@ import { DEFAULT_MONTHS, MAX_MONTHS, readTenantUsage, USER_TYPES, type TenantUsa
 const TOOL = 'tenant_usage';
 
 const Count = z.object({
-  count: z.number().nullable().describe('null when not counted; error says why.'),
+  count: z.number().nullable().describe('null when not counted; error or note says why.'),
   error: z.string().optional(),
+  note: z.string().optional(),
 });
 
 export const tenantUsage = defineTool({
@@ -34,7 +35,8 @@ export const tenantUsage = defineTool({
       .describe('null without an admin login.'),
     records: z.record(z.string(), Count).describe('Per entity type, e.g. Lead.'),
     leadsPerMonth: z.array(Count.extend({ month: z.string(), from: z.string(), to: z.string() })).describe('Oldest first; the current month is partial.'),
-    missing: z.number().describe('Counts that failed or were not counted.'),
+    missing: z.number().describe('Counts missing (failed, or not counted by the CRM).'),
+    failed: z.number().describe('Counts that failed.'),
     notes: z.array(z.string()),
   },
   annotations: annotationsFor('read'),
@@ -55,7 +57,7 @@ export const tenantUsage = defineTool({
   },
 });
 
-const shown = (c: UsageCount) => (c.count === null ? `not counted (${c.error ?? 'unknown'})` : String(c.count));
+const shown = (c: UsageCount) => (c.count === null ? `not counted (${c.error ?? c.note ?? 'unknown'})` : String(c.count));
 
 function renderUsage(u: TenantUsage): string {
   const lines = [`Usage of tenant "${u.tenant}" at ${u.at} (months in UTC)${u.missing ? `; ${u.missing} count(s) missing` : ''}.`];

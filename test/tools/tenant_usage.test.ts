@@ -37,6 +37,7 @@ beforeAll(async () => {
     { id: 'acme', sandbox: { leads: 120, contacts: 15, accounts: 7, seed: 11 } },
     { id: 'apionly', adminPassword: null, sandbox: { leads: 30, seed: 2 } },
     { id: 'flaky', sandbox: { leads: 10, contacts: 4, accounts: 2, seed: 5 } },
+    { id: 'gone', sandbox: { leads: 1, contacts: 0, accounts: 0 } },
   ]);
   const acme = h.sandboxes.acme!;
   const users = acme.state.users;
@@ -83,6 +84,7 @@ describe('tenant_usage', () => {
     expect(s.leadsPerMonth.at(-1)!.count).toBeGreaterThanOrEqual(1);
     expect(s.leadsPerMonth.filter((m) => (m.count ?? 0) > 0).length).toBeGreaterThanOrEqual(2);
     expect(s.missing).toBe(0);
+    expect(s).toMatchObject({ failed: 0 });
     expect(s.timezone).toBe('UTC');
     expect(r.text).toContain('Leads created per month');
     expect(r.text).toContain('UTC');
@@ -117,6 +119,9 @@ describe('tenant_usage', () => {
     expect(r.structured.activeUsers).toBeNull();
     expect((r.structured.notes as string[]).join('\n')).toMatch(/admin login/);
     expect((r.structured.records as Record<string, Count>).Lead).toEqual({ count: 30 });
+    // the API user's role reads Lead, Contact and Account only: Opportunity is a note, not a failure
+    expect((r.structured.records as Record<string, Count>).Opportunity).toEqual({ count: null, note: expect.stringMatching(/API user may not read Opportunity/) });
+    expect(r.structured).toMatchObject({ failed: 0, missing: 1 });
     const byMonth = leadsByMonth(sb);
     for (const m of r.structured.leadsPerMonth as Month[]) expect(m.count).toBe(byMonth.get(m.month) ?? 0);
     expect(sb.requests.some((q) => q.path === 'User')).toBe(false);
@@ -134,6 +139,7 @@ describe('tenant_usage', () => {
       expect(recs.Lead).toEqual({ count: 10 });
       expect(recs.Account).toEqual({ count: 2 });
       expect(r.structured.missing).toBe(1);
+      expect(r.structured.failed).toBe(1);
       expect(r.text).toMatch(/Contact not counted/);
       for (const secret of [sb.credentials.admin.password, sb.credentials.apiKey]) {
         expect(r.text).not.toContain(secret);
@@ -142,5 +148,13 @@ describe('tenant_usage', () => {
     } finally {
       sb.faults.clear();
     }
+  });
+
+  it('a CRM that cannot be reached at all is one clear error, not fifteen failed counts', async () => {
+    await h.sandboxes.gone!.close();
+    const r = await h.call('tenant_usage', { tenant: 'gone', months: 2 });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/gone/);
+    expect(r.text).toMatch(/connect|refused|reach/i);
   });
 });

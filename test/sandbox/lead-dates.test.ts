@@ -5,8 +5,8 @@
  * counts them as the UTC months say.
  */
 import { describe, expect, it } from 'vitest';
-import { generateDataset } from '../../../src/sandbox/generator.js';
-import { startSandbox } from '../../../src/sandbox/index.js';
+import { generateDataset } from '../../src/sandbox/generator.js';
+import { startSandbox } from '../../src/sandbox/index.js';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
 const YEAR = 365 * 86_400_000;
