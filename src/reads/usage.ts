@@ -122,8 +122,9 @@ export interface UsageOptions {
 }
 
 /**
- * Reads a tenant's usage. Never throws for a failing count; throws when cancelled, or when the CRM
- * cannot be reached at all (the first read, the metadata, got no answer): then there is nothing to count.
+ * Reads a tenant's usage. A failing count is reported on its item; it throws only when cancelled, or
+ * when the CRM cannot be read at all (the metadata read got no answer, or every count failed): then
+ * there is nothing to report but that error.
  */
 export async function readTenantUsage(tenant: TenantContext, opts: UsageOptions): Promise<TenantUsage> {
   const months = opts.months ?? DEFAULT_MONTHS;
@@ -156,6 +157,7 @@ export async function readTenantUsage(tenant: TenantContext, opts: UsageOptions)
   const client = tenant.client();
   const auth = recordAuth(tenant);
   const tasks: Array<() => Promise<void>> = [];
+  const errors: unknown[] = [];
   let done = 0;
   const total = () => tasks.length;
   // A 403 for the API user is its roles' limit, not an outage: a note (the admin login would count it).
@@ -168,7 +170,10 @@ export async function readTenantUsage(tenant: TenantContext, opts: UsageOptions)
       } catch (err) {
         if (opts.signal.aborted) return;
         if (onForbidden && err instanceof EspoForbiddenError) into.note = onForbidden;
-        else into.error = describe(err);
+        else {
+          into.error = describe(err);
+          errors.push(err);
+        }
       }
       opts.progress?.(++done, total());
     });
@@ -192,6 +197,8 @@ export async function readTenantUsage(tenant: TenantContext, opts: UsageOptions)
   }
 
   await runBounded(tasks, tenantConcurrency(tenant), opts.signal);
+  // Nothing counted at all: the CRM is down (or refuses every call), which is one error, not a report.
+  if (tasks.length > 0 && errors.length === tasks.length) throw errors[0];
   const all = [...(activeUsers ? Object.values(activeUsers) : []), ...Object.values(recordCounts), ...leadsPerMonth];
   const missing = all.filter((c) => c.count === null).length;
   const failed = all.filter((c) => c.error !== undefined).length;
