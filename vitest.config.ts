@@ -36,6 +36,8 @@ const unit = [
 
 const e2e = [
   'test/cli/check.test.ts',
+  'test/cli/provision.test.ts',
+  'test/cli/rotate.test.ts',
   'test/cli/usage.test.ts',
   'test/e2e/',
   'test/packaging/',

@@ -24,7 +24,7 @@ export const rotateCredentials = defineWriteTool({
   title: 'Rotate a credential',
   description:
     "Replace a tenant's API key (apiKey: EspoCRM makes a new one, the old one stops working at once) or admin password (adminPassword: " +
-    'a generated one). Destructive, two calls: without "confirm" it returns the plan and a token; then the same call with "confirm": <token>. ' +
+    'a generated one). Use it when a secret may have leaked, someone left, or on a schedule. Destructive, two calls: without "confirm" it returns the plan and a token; then the same call with "confirm": <token>. ' +
     'The new secret is stored where tenants.json refers to it (keychain or file, not env:), checked, and the old one checked refused. ' +
     'The result says where it is stored, never the secret. Example: rotate_credentials {"tenant": "damath", "what": "apiKey"}.',
   kind: 'destructive',

@@ -53,6 +53,8 @@ export const SAMPLES: Record<string, ToolSample> = {
   list_changes: { writes: false, base: {}, args: async () => ({ changesOnly: true }) },
   check_tenant: { writes: false, base: {}, args: async (_h, tenant) => ({ tenant }) },
   tenant_usage: { writes: false, base: { months: 2 }, args: async (_h, tenant) => ({ tenant, months: 2 }) },
+  // The plan only: a rotation under injected faults would leave the suites' tenants with unknown credentials.
+  rotate_credentials: { writes: false, base: { what: 'apiKey' }, args: async (_h, tenant) => ({ tenant, what: 'apiKey' }) },
   get_layout: { writes: false, base: { entity: 'Lead', layout: 'detail' }, args: async (_h, tenant) => ({ tenant, entity: 'Lead', layout: 'detail' }) },
   describe_entity: { writes: false, base: { entity: 'Lead' }, args: async (_h, tenant) => ({ tenant, entity: 'Lead' }) },
   edit_layout: {

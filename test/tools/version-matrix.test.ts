@@ -199,6 +199,17 @@ const STEPS: Step[] = [
     },
   },
   {
+    name: 'rotate_credentials plans, and blocks env: references (the matrix tenant keeps its secrets in env:) without a write',
+    tools: ['rotate_credentials'],
+    async run(r) {
+      const mark = r.sb.requests.length;
+      const { structured } = await r.ok('rotate_credentials', { what: 'apiKey' });
+      expect(structured).toMatchObject({ status: 'blocked', what: 'apiKey' });
+      expect(structured.confirmToken).toBeUndefined();
+      expect(r.writesSince(mark)).toEqual([]);
+    },
+  },
+  {
     name: 'describe_entity Lead: version, prefix behaviour, fields and their layouts',
     tools: ['describe_entity'],
     async run(r) {
