@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { annotationsFor, defineWriteTool, type ApplyContext } from './define.js';
 import { confirmArg, tenantArg } from './args.js';
 import { fingerprint } from '../core/confirm.js';
+import { untrusted } from '../core/fence.js';
+import { getAppUser } from '../espo/api/index.js';
 import { WriteFailure } from '../pipeline/failure.js';
 import { describeRotation, rotate, rotationBlockers, RotationError, type RotationReport, type RotationTarget } from '../lifecycle/rotate.js';
 
@@ -54,7 +56,12 @@ export const rotateCredentials = defineWriteTool({
     const what = args.what;
     const cfg = ctx.tenant.config;
     const blockers = rotationBlockers(cfg, what);
-    const plan = describeRotation(what, cfg);
+    // Who the credential is now (the API user, or the admin): the plan names it, and a CRM that does not
+    // answer, or a credential it refuses, stops the plan here.
+    const me = await getAppUser(ctx.tenant.client(), what === 'apiKey' && cfg.apiKey ? 'api' : 'admin', { signal: ctx.signal });
+    const who = what === 'apiKey' ? `API user ${untrusted(me.user.userName)} (${me.user.id})` : `admin ${untrusted(me.user.userName)}`;
+    if (what === 'apiKey' && cfg.apiKey && me.user.type !== 'api') blockers.push(`the apiKey authenticates a user of type ${untrusted(me.user.type)}, not an API user`);
+    const plan = `${describeRotation(what, cfg)}; the credential is now ${who}`;
     const base = { tenant: ctx.tenant.id, what };
     const value: Planned = { what, base };
     const refs = { apiKey: cfg.apiKey, hmacSecret: cfg.hmacSecret, admin: cfg.admin };
@@ -64,7 +71,7 @@ export const rotateCredentials = defineWriteTool({
       summary: `plan: rotate the ${WORDS[what]}`,
       confirm: true,
       // Bound to the references as configured: a changed tenants.json invalidates the token.
-      binding: { args: { what }, state: fingerprint(refs) },
+      binding: { args: { what }, state: fingerprint({ refs, user: me.user.id }) },
       ...(blockers.length ? { blocked: blockers.join('; ') } : {}),
       preview: (token?: { token: string; expiresAt: string }) => {
         const structured = {
