@@ -204,7 +204,11 @@ async function provisionWith(writer: WriteClient, input: ProvisionInput, deps: P
   const rollback = new Rollback();
   let current = 'finding the role';
   try {
-    const roles = await users.findRoles(writer, roleName, opts);
+    // Each candidate read whole: EspoCRM's list answer is not recorded to carry `data`, so the role's
+    // access is judged on what GET Role/{id} says (there are rarely more than one of that name).
+    const listed = await users.findRoles(writer, roleName, opts);
+    const roles: RoleRecord[] = [];
+    for (const r of listed.slice(0, 10)) roles.push(await users.readRole(writer, r.id, opts));
     let role = pickRole(roles);
     let roleStatus: 'created' | 'reused' = 'reused';
     if (role) {

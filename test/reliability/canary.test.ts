@@ -19,7 +19,7 @@ import type { Sandbox } from '../../src/sandbox/index.js';
 import { CLI, spawnServer, startSandboxes, tenantsJson, type StackTenant } from '../helpers/stack.js';
 import { canaryTenants, newCanary } from '../helpers/canary.js';
 import type { CallResult } from '../helpers/harness.js';
-import { SAMPLES, type SampleHost } from './samples.js';
+import { SAMPLES, plainArgs, type SampleHost } from './samples.js';
 import { recordFigures, table } from './figures.js';
 
 const canary = newCanary();
@@ -131,10 +131,10 @@ for (const [transport, serve] of [['stdio', serveStdio], ['http', serveHttp]] as
         const sample = SAMPLES[tool.name];
         expect(sample, `no sample arguments for ${tool.name}`).toBeDefined();
         record(await served.host.call(tool.name, await sample!.args(served.host, 'good')));
-        record(await served.host.call(tool.name, tool.name === 'list_tenants' ? {} : { tenant: 'bad', ...sample!.base }));
+        record(await served.host.call(tool.name, plainArgs(tool.name, 'bad')));
         sandboxes.good!.faults.add({ path: /.*/, kind: 'status', status: 500 });
         try {
-          record(await served.host.call(tool.name, tool.name === 'list_tenants' ? {} : { tenant: 'good', ...sample!.base }));
+          record(await served.host.call(tool.name, plainArgs(tool.name, 'good')));
         } finally {
           sandboxes.good!.faults.clear();
         }

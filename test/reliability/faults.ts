@@ -156,7 +156,9 @@ const STATE_WORDS = /safe|unchanged|not (been )?(saved|deleted|created|updated|r
 
 export function judge(tool: string, s: Scenario, res: CallResult, log: SandboxRequestLogEntry[]): Judged {
   const problems: string[] = [];
-  const checkFailed = tool === 'check_tenant' && res.structured.ok === false;
+  // The check tools report a failing CRM in their answer (a report, not an error).
+  const fleet = res.structured.summary as { ok?: number; total?: number } | undefined;
+  const checkFailed = (tool === 'check_tenant' && res.structured.ok === false) || (tool === 'check_tenants' && fleet !== undefined && fleet.ok !== fleet.total);
   const outcome: Judged['outcome'] = res.isError || checkFailed ? 'error' : 'success';
   const text = res.text;
   const faultedEntries = log.filter((r) => r.fault !== undefined);

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allTools } from '../../src/tools/catalog.js';
 import { isPasswordAttempt, startHarness, type Harness } from '../helpers/harness.js';
-import { SAMPLES } from './samples.js';
+import { SAMPLES, plainArgs } from './samples.js';
 import { recordFigures, table } from './figures.js';
 
 const SEED = 424242;
@@ -39,13 +39,14 @@ describe('lockout safety', () => {
         figures.sequences++;
         for (const { tool, tenant } of steps) {
           // The plain sample call: its preparation would need the admin login this tenant lacks.
-          const args = tool === 'list_tenants' ? {} : { tenant, ...SAMPLES[tool]!.base };
+          const args = plainArgs(tool, tenant);
           const res = await h.call(tool, args);
           figures.calls++;
           expect(res.text).not.toMatch(/Unexpected error in/);
           if (tenant !== 'wrongpw') continue;
           figures.callsOnWrongPassword++;
-          const failed = res.isError || (tool === 'check_tenant' && res.structured.ok === false);
+          const fleet = res.structured.summary as { ok?: number; total?: number } | undefined;
+          const failed = res.isError || (tool === 'check_tenant' && res.structured.ok === false) || (tool === 'check_tenants' && fleet !== undefined && fleet.ok !== fleet.total);
           // A failure about the login says the password was refused and how to fix it (never "locked out");
           // others (an unknown changeId, a record that does not exist) are about the arguments.
           if (failed && /admin login|password|locked/i.test(res.text)) {

@@ -48,10 +48,18 @@ async function ensureField(h: SampleHost, tenant: string): Promise<void> {
   done.add(tenant);
 }
 
+/** A tool's plain sample call on one tenant (no preparation): the tenant as the tool takes it. */
+export function plainArgs(tool: string, tenant: string): Record<string, unknown> {
+  if (tool === 'list_tenants') return {};
+  if (tool === 'check_tenants') return { ...SAMPLES[tool]!.base, tenants: [tenant] };
+  return { tenant, ...SAMPLES[tool]!.base };
+}
+
 export const SAMPLES: Record<string, ToolSample> = {
   list_tenants: { writes: false, base: {}, args: async () => ({}) },
   list_changes: { writes: false, base: {}, args: async () => ({ changesOnly: true }) },
   check_tenant: { writes: false, base: {}, args: async (_h, tenant) => ({ tenant }) },
+  check_tenants: { writes: false, base: {}, args: async (_h, tenant) => ({ tenants: [tenant] }) },
   tenant_usage: { writes: false, base: { months: 2 }, args: async (_h, tenant) => ({ tenant, months: 2 }) },
   // The plan only: a rotation under injected faults would leave the suites' tenants with unknown credentials.
   rotate_credentials: { writes: false, base: { what: 'apiKey' }, args: async (_h, tenant) => ({ tenant, what: 'apiKey' }) },

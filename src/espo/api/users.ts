@@ -71,6 +71,13 @@ export async function findRoles(client: EspoClient, name: string, opts?: CallOpt
   return asList(client, 'Role', res.body).list.map((r) => asRole(client, 'Role', r));
 }
 
+/** `GET Role/{id}`: the whole role, `data` included (a list answer may leave `data` out). */
+export async function readRole(client: EspoClient, id: string, opts?: CallOptions): Promise<RoleRecord> {
+  const path = `Role/${segment(id, 'id')}`;
+  const res = await client.request({ method: 'GET', path, ...admin(opts) });
+  return asRole(client, path, res.body);
+}
+
 export async function createRole(client: WriteClient, role: { name: string; data: Record<string, ScopeAccess>; permissions?: Record<string, string> }, opts?: CallOptions): Promise<RoleRecord> {
   const res = await client.request({ method: 'POST', path: 'Role', body: { name: role.name, ...(role.permissions ?? {}), data: role.data, fieldData: {} }, ...admin(opts) });
   return asRole(client, 'Role', res.body);
