@@ -1,5 +1,6 @@
 /** The store's public face: types, opening one, and the empty history of a process that records nothing. */
-export type { AuditEntry, AuditOutcome, ChangeHistory, ChangePage, ChangeQuery, ChangeRecord, HealthEntry, HealthLog, HealthStatus, InstanceIdentity, NewEntry, RetentionPolicy, Store } from './types.js';
+export type { AuditEntry, AuditOutcome, ChangeHistory, ChangePage, ChangeQuery, ChangeRecord, HealthEntry, HealthLog, HealthStatus, InstanceIdentity, NewEntry, NewSnapshot, RetentionPolicy, Snapshot, SnapshotInfo, SnapshotLog, SnapshotSummary, Store } from './types.js';
+export { MAX_SNAPSHOT_BYTES, SNAPSHOT_KEEP, SnapshotTooLargeError } from './store.js';
 export { openStore, defaultAuditPath, defaultStorePath, stateDir, retentionOf, DEFAULT_RETENTION } from './open.js';
 export { newChangeId, jsonLine, scrubArgs, boundArgs } from './entry.js';
 import { ConfirmTokens } from '../core/confirm.js';
@@ -26,6 +27,15 @@ export const NO_HEALTH: Pick<Store, 'recordHealth' | 'healthHistory' | 'latestHe
   recordHealth: async () => undefined,
   healthHistory: async () => [],
   latestHealth: async () => [],
+};
+
+/** Nowhere to keep snapshots (a one-off check without a store): taking one is refused, none is found. */
+export const NO_SNAPSHOTS: Pick<Store, 'putSnapshot' | 'getSnapshot' | 'listSnapshots'> = {
+  putSnapshot: async () => {
+    throw new Error('There is no store here to keep a snapshot in: take snapshots through the server (snapshot_tenant) or `espocrm-admin-mcp snapshot`, which use the configured store.');
+  },
+  getSnapshot: async () => undefined,
+  listSnapshots: async () => [],
 };
 
 /** A store in one SQLite file (or `:memory:`), without import or retention: scripts and tests. */

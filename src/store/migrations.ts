@@ -70,6 +70,24 @@ export const MIGRATIONS: Migration[] = [
       'CREATE INDEX health_tenant_time ON health (tenant, ts_ms)',
     ],
   },
+  {
+    version: 4,
+    name: 'snapshots of the tenants\' customizations (snapshot_tenant, snapshot, restore_snapshot)',
+    statements: [
+      `CREATE TABLE snapshots (
+        seq {{seq}},
+        id TEXT NOT NULL UNIQUE,
+        tenant TEXT NOT NULL,
+        ts_ms {{big}} NOT NULL,
+        site_url TEXT,
+        version TEXT,
+        summary TEXT NOT NULL,
+        bytes {{big}} NOT NULL,
+        data TEXT NOT NULL
+      )`,
+      'CREATE INDEX snapshots_tenant_time ON snapshots (tenant, ts_ms)',
+    ],
+  },
 ];
 
 function dialectSql(sql: Sql, statement: string): string {

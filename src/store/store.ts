@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import type { Sql, SqlValue } from './sql.js';
 import { checkNotNewer, migrate } from './migrations.js';
 import { boundArgs, boundNote } from './entry.js';
-import type { AuditEntry, ChangePage, ChangeQuery, ChangeRecord, HealthEntry, HealthStatus, NewEntry, RetentionPolicy, Store } from './types.js';
+import type { AuditEntry, ChangePage, ChangeQuery, ChangeRecord, HealthEntry, HealthStatus, NewEntry, NewSnapshot, RetentionPolicy, Snapshot, SnapshotInfo, SnapshotSummary, Store } from './types.js';
 import { isRecord } from '../core/values.js';
 
 const APPLIED = "('applied', 'partial')";
@@ -60,11 +60,63 @@ function parseHealth(row: HealthRow): HealthEntry {
   };
 }
 
+/** Snapshots kept per tenant: the newest this many (and none older than the tenant's changes retention). */
+export const SNAPSHOT_KEEP = 100;
+/** The largest snapshot kept, in bytes of JSON. */
+export const MAX_SNAPSHOT_BYTES = 5 * 1024 * 1024;
+
+/** A snapshot over the size the store keeps: nothing was kept. */
+export class SnapshotTooLargeError extends Error {
+  constructor(
+    readonly bytes: number,
+    readonly max: number,
+  ) {
+    super(
+      `This snapshot is ${mb(bytes)} of JSON; the store keeps snapshots up to ${mb(max)}, so it was not kept. ` +
+        'A customization this large (thousands of custom fields or layouts) is better kept as an EspoCRM backup of the instance.',
+    );
+    this.name = 'SnapshotTooLargeError';
+  }
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(bytes < 1024 * 1024 ? 2 : 1)} MB`;
+}
+
+interface SnapshotRow {
+  seq: number | string;
+  id: string;
+  tenant: string;
+  ts_ms: number | string;
+  site_url: string | null;
+  version: string | null;
+  summary: string;
+  bytes: number | string;
+  data?: string;
+}
+
+const SNAPSHOT_COLUMNS = 'seq, id, tenant, ts_ms, site_url, version, summary, bytes';
+
+function parseSnapshotInfo(row: SnapshotRow): SnapshotInfo {
+  return {
+    id: row.id,
+    tenant: row.tenant,
+    ts: new Date(Number(row.ts_ms)).toISOString(),
+    instance: { ...(row.site_url !== null ? { siteUrl: row.site_url } : {}), ...(row.version !== null ? { version: row.version } : {}) },
+    summary: JSON.parse(row.summary) as SnapshotSummary,
+    bytes: Number(row.bytes),
+  };
+}
+
 export interface SqlStoreOptions {
   /** Each tenant's retention; without it nothing is pruned (health checks are still bounded by `healthKeep`). */
   retention?: (tenant: string) => RetentionPolicy;
   /** Health checks kept per tenant (default `HEALTH_KEEP`). */
   healthKeep?: number;
+  /** Snapshots kept per tenant (default `SNAPSHOT_KEEP`). */
+  snapshotKeep?: number;
+  /** The largest snapshot kept, in bytes of JSON (default `MAX_SNAPSHOT_BYTES`). */
+  maxSnapshotBytes?: number;
   now?: () => number;
 }
 
@@ -374,8 +426,73 @@ export class SqlStore implements Store {
     return out;
   }
 
+  async putSnapshot(input: NewSnapshot): Promise<SnapshotInfo> {
+    const data = JSON.stringify(input.data ?? null);
+    const bytes = Buffer.byteLength(data, 'utf8');
+    const max = this.opts.maxSnapshotBytes ?? MAX_SNAPSHOT_BYTES;
+    if (bytes > max) throw new SnapshotTooLargeError(bytes, max);
+    const now = (this.opts.now ?? Date.now)();
+    const tsMs = input.ts !== undefined && Number.isFinite(Date.parse(input.ts)) ? Date.parse(input.ts) : now;
+    const col = (v: string): string => v.split('\u0000').join('\uFFFD');
+    const summary: SnapshotSummary = { fields: input.summary.fields, layouts: input.summary.layouts, entities: input.summary.entities };
+    const id = `snap_${tsMs.toString(36)}_${randomBytes(6).toString('hex')}`;
+    const siteUrl = input.instance.siteUrl !== undefined ? col(input.instance.siteUrl.slice(0, 2048)) : null;
+    const version = input.instance.version !== undefined ? col(input.instance.version.slice(0, 100)) : null;
+    await this.sql.run('INSERT INTO snapshots (id, tenant, ts_ms, site_url, version, summary, bytes, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+      id,
+      col(input.tenant),
+      tsMs,
+      siteUrl,
+      version,
+      JSON.stringify(summary),
+      bytes,
+      data,
+    ]);
+    const days = this.opts.retention?.(input.tenant).changes.days;
+    await this.pruneSnapshots(input.tenant, days, now).catch(() => 0);
+    return parseSnapshotInfo({ seq: 0, id, tenant: col(input.tenant), ts_ms: tsMs, site_url: siteUrl, version, summary: JSON.stringify(summary), bytes });
+  }
+
+  async getSnapshot(id: string, tenant: string): Promise<Snapshot | undefined> {
+    const rows = await this.sql.all<SnapshotRow>(`SELECT ${SNAPSHOT_COLUMNS}, data FROM snapshots WHERE id = ? AND tenant = ?`, [id, tenant]);
+    const row = rows[0];
+    if (!row) return undefined;
+    return { ...parseSnapshotInfo(row), data: JSON.parse(row.data!) as unknown };
+  }
+
+  async listSnapshots(tenant: string, limit: number, before?: string): Promise<SnapshotInfo[]> {
+    if (!(limit > 0)) return [];
+    const n = Math.min(Math.floor(limit), 500);
+    if (before === undefined) {
+      const rows = await this.sql.all<SnapshotRow>(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE tenant = ? ORDER BY ts_ms DESC, seq DESC LIMIT ?`, [tenant, n]);
+      return rows.map(parseSnapshotInfo);
+    }
+    const edge = await this.sql.all<{ seq: number | string; ts_ms: number | string }>('SELECT seq, ts_ms FROM snapshots WHERE id = ? AND tenant = ?', [before, tenant]);
+    if (!edge[0]) return [];
+    const [seq, ts] = [Number(edge[0].seq), Number(edge[0].ts_ms)];
+    const rows = await this.sql.all<SnapshotRow>(
+      `SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE tenant = ? AND (ts_ms < ? OR (ts_ms = ? AND seq < ?)) ORDER BY ts_ms DESC, seq DESC LIMIT ?`,
+      [tenant, ts, ts, seq, n],
+    );
+    return rows.map(parseSnapshotInfo);
+  }
+
+  /** Keeps a tenant's newest `snapshotKeep` snapshots, and none older than `days` when given. */
+  private async pruneSnapshots(tenant: string, days: number | undefined, nowMs: number): Promise<number> {
+    let removed = 0;
+    if (days !== undefined) removed += (await this.sql.run('DELETE FROM snapshots WHERE tenant = ? AND ts_ms < ?', [tenant, nowMs - days * DAY_MS])).changes;
+    const keep = Math.max(1, this.opts.snapshotKeep ?? SNAPSHOT_KEEP);
+    const edge = await this.sql.all<{ seq: number; ts_ms: number }>('SELECT seq, ts_ms FROM snapshots WHERE tenant = ? ORDER BY ts_ms DESC, seq DESC LIMIT 1 OFFSET ?', [tenant, keep]);
+    if (edge[0]) {
+      const [seq, ts] = [Number(edge[0].seq), Number(edge[0].ts_ms)];
+      removed += (await this.sql.run('DELETE FROM snapshots WHERE tenant = ? AND (ts_ms < ? OR (ts_ms = ? AND seq <= ?))', [tenant, ts, ts, seq])).changes;
+    }
+    return removed;
+  }
+
   async prune(tenant: string, policy: RetentionPolicy, nowMs = Date.now()): Promise<number> {
     await this.pruneHealth(tenant, policy.calls.days, nowMs).catch(() => 0);
+    await this.pruneSnapshots(tenant, policy.changes.days, nowMs).catch(() => 0);
     let removed = 0;
     for (const [isChange, rule] of [
       [1, policy.changes],

@@ -119,7 +119,62 @@ export interface HealthLog {
   latestHealth(tenants: string[]): Promise<HealthEntry[]>;
 }
 
-export interface Store extends ChangeHistory, HealthLog {
+/** What a snapshot counts, for listings (the data itself is read only with `getSnapshot`). */
+export interface SnapshotSummary {
+  /** Custom fields kept. */
+  fields: number;
+  /** Customized layouts kept. */
+  layouts: number;
+  /** Entities with at least one custom field or customized layout. */
+  entities: number;
+}
+
+/** A snapshot as listed: everything but its data. */
+export interface SnapshotInfo {
+  /** `snap_<time, base 36>_<random hex>`. */
+  id: string;
+  tenant: string;
+  /** When it was taken, ISO 8601. */
+  ts: string;
+  /** The instance it was read from, as the CRM reported it. */
+  instance: InstanceIdentity;
+  summary: SnapshotSummary;
+  /** Size of its data, in bytes of JSON. */
+  bytes: number;
+}
+
+/** A kept snapshot: the tenant's customization (`TenantCustomization`, src/core/blueprint/types.ts) as read at `ts`. */
+export interface Snapshot extends SnapshotInfo {
+  data: unknown;
+}
+
+export interface NewSnapshot {
+  tenant: string;
+  /** Defaults to now. */
+  ts?: string;
+  instance: InstanceIdentity;
+  summary: SnapshotSummary;
+  data: unknown;
+}
+
+/** Kept snapshots of the tenants' customizations (`snapshot_tenant`, `snapshot`, `restore_snapshot`). */
+export interface SnapshotLog {
+  /**
+   * Keeps a snapshot and returns it as listed (with its new id). Refused (a `SnapshotTooLargeError`) when its
+   * data is over `MAX_SNAPSHOT_BYTES` of JSON. A tenant keeps its newest `SNAPSHOT_KEEP` snapshots, none
+   * older than its changes retention.
+   */
+  putSnapshot(snapshot: NewSnapshot): Promise<SnapshotInfo>;
+  /** The snapshot with this id if it belongs to `tenant`; undefined when unknown or another tenant's (the same answer). */
+  getSnapshot(id: string, tenant: string): Promise<Snapshot | undefined>;
+  /**
+   * A tenant's snapshots, newest first, at most `limit` (up to 500), without their data; `before` (a
+   * snapshot id of this tenant, e.g. the last of a page) gives the ones older than it.
+   */
+  listSnapshots(tenant: string, limit: number, before?: string): Promise<SnapshotInfo[]>;
+}
+
+export interface Store extends ChangeHistory, HealthLog, SnapshotLog {
   readonly engine: 'sqlite' | 'postgres';
   /** Where it is, for messages (a file path, or a database URL without its password). */
   readonly location: string;
@@ -139,7 +194,7 @@ export interface Store extends ChangeHistory, HealthLog {
   countCall(tenant: string, windowStartMs: number, windowMs: number): Promise<{ current: number; previous: number }>;
   /** A random key shared by every process on this store, made on first use (confirm-token signatures). */
   sharedKey(name: string): Promise<Buffer>;
-  /** Removes what a tenant's retention no longer keeps (audit lines; health checks past the calls' days); returns how many audit lines went. */
+  /** Removes what a tenant's retention no longer keeps (audit lines; health checks past the calls' days; snapshots past the changes' days); returns how many audit lines went. */
   prune(tenant: string, policy: RetentionPolicy, nowMs?: number): Promise<number>;
   /** Imports lines of a JSON Lines audit file (the first version's `audit.jsonl`); idempotent. */
   importJsonl(file: string): Promise<{ imported: number; skipped: number }>;

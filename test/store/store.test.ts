@@ -15,8 +15,8 @@ import { LATEST_VERSION, MIGRATIONS, migrate } from '../../src/store/migrations.
 import { PostgresSql } from '../../src/store/postgres.js';
 import type { Sql } from '../../src/store/sql.js';
 import { SqliteSql } from '../../src/store/sqlite.js';
-import { SqlStore, type SqlStoreOptions } from '../../src/store/store.js';
-import type { AuditEntry, AuditOutcome, ChangeRecord, HealthEntry, NewEntry, RetentionPolicy } from '../../src/store/types.js';
+import { MAX_SNAPSHOT_BYTES, SNAPSHOT_KEEP, SnapshotTooLargeError, SqlStore, type SqlStoreOptions } from '../../src/store/store.js';
+import type { AuditEntry, AuditOutcome, ChangeRecord, HealthEntry, NewEntry, NewSnapshot, RetentionPolicy } from '../../src/store/types.js';
 import { freshDatabase, testDatabaseUrl, type FreshDatabase } from '../helpers/postgres.js';
 
 /** Where a store lives: a SQLite file, or a PostgreSQL database. */
@@ -705,6 +705,116 @@ describe.each([sqliteEngine(), postgresEngine()])('$name', (engine) => {
         expect(JSON.stringify(got!.result).length).toBeLessThan(5000);
         expect(got!.result).toMatchObject({ status: 'degraded', truncated: expect.stringMatching(/characters/) });
         expect((got!.result.problems as string[])[0]).toBe('API key: refused');
+      });
+    });
+
+    describe('snapshots', () => {
+      /** A customization as a snapshot keeps it: layouts' JSON exactly as EspoCRM returned it, labels per language. */
+      const data = (n = 1) => ({
+        fields: Array.from({ length: n }, (_, i) => ({ entity: 'Lead', name: `cSecteur${i}`, definition: { type: 'enum', options: ['Fret', 'Messagerie \u2028 «é»'], isCustom: true } })),
+        layouts: [{ entity: 'Lead', layout: 'detail', json: '[{"label":"Overview","rows":[[{"name":"name"},false]]}]' }],
+        labels: { fr_FR: { Lead: { fields: { cSecteur0: 'Secteur' } } } },
+        nul: 'a\u0000b',
+      });
+      const snap = (tenant: string, over: Partial<NewSnapshot> = {}): NewSnapshot => ({
+        tenant,
+        instance: { siteUrl: 'https://crm.example.com', version: '9.1.7' },
+        summary: { fields: 1, layouts: 1, entities: 1 },
+        data: data(),
+        ...over,
+      });
+
+      it('keeps a snapshot exactly (unicode, NUL, layout JSON text) under a new id, for its tenant only, shared by every instance', async () => {
+        const [a, b] = [newTenant(), newTenant()];
+        const info = await store.putSnapshot(snap(a));
+        expect(info.id).toMatch(/^snap_[0-9a-z]+_[0-9a-f]{12}$/);
+        expect(info).toMatchObject({ tenant: a, instance: { siteUrl: 'https://crm.example.com', version: '9.1.7' }, summary: { fields: 1, layouts: 1, entities: 1 } });
+        expect(info.bytes).toBe(Buffer.byteLength(JSON.stringify(data()), 'utf8'));
+        expect(Date.now() - Date.parse(info.ts)).toBeLessThan(60_000);
+        const other = await open();
+        const got = await other.getSnapshot(info.id, a);
+        expect(got).toEqual({ ...info, data: data() });
+        // Another tenant's id is not found, the same answer as an unknown one.
+        expect(await other.getSnapshot(info.id, b)).toBeUndefined();
+        expect(await other.getSnapshot('snap_nope_000000000000', a)).toBeUndefined();
+        const second = await store.putSnapshot(snap(a));
+        expect(second.id).not.toBe(info.id);
+      });
+
+      it('keeps a snapshot without an instance version or siteUrl', async () => {
+        const a = newTenant();
+        const info = await store.putSnapshot(snap(a, { instance: {} }));
+        expect(info.instance).toEqual({});
+        expect((await store.getSnapshot(info.id, a))!.instance).toEqual({});
+      });
+
+      it('lists a tenant\'s snapshots newest first without their data, page by page with before, never another tenant\'s', async () => {
+        const [a, b] = [newTenant(), newTenant()];
+        const base = Date.now() - 100_000;
+        const made: string[] = [];
+        for (let i = 0; i < 7; i++) made.push((await store.putSnapshot(snap(a, { ts: new Date(base + i * 1000).toISOString(), summary: { fields: i, layouts: 0, entities: 1 } }))).id);
+        // Two at the same millisecond: the one kept last is the newer.
+        const tie = (await store.putSnapshot(snap(a, { ts: new Date(base + 6000).toISOString() }))).id;
+        await store.putSnapshot(snap(b));
+        const first = await store.listSnapshots(a, 3);
+        expect(first.map((s) => s.id)).toEqual([tie, made[6], made[5]]);
+        expect(first.every((s) => !('data' in s))).toBe(true);
+        expect(first[1]!.summary.fields).toBe(6);
+        const second = await store.listSnapshots(a, 3, first.at(-1)!.id);
+        expect(second.map((s) => s.id)).toEqual([made[4], made[3], made[2]]);
+        const last = await store.listSnapshots(a, 3, second.at(-1)!.id);
+        expect(last.map((s) => s.id)).toEqual([made[1], made[0]]);
+        expect(await store.listSnapshots(a, 3, made[0])).toEqual([]);
+        // A cursor of another tenant, or unknown: nothing (never another tenant's list).
+        const bId = (await store.listSnapshots(b, 10))[0]!.id;
+        expect(await store.listSnapshots(a, 10, bId)).toEqual([]);
+        expect(await store.listSnapshots(a, 0)).toEqual([]);
+        expect((await store.listSnapshots(b, 10)).map((s) => s.tenant)).toEqual([b]);
+        expect(await store.listSnapshots(newTenant(), 10)).toEqual([]);
+      });
+
+      it(`keeps the newest snapshotKeep per tenant (${SNAPSHOT_KEEP} by default), never touching another tenant's`, async () => {
+        const [a, b] = [newTenant(), newTenant()];
+        const s = await open(shared, { snapshotKeep: 4 });
+        const base = Date.now() - 1000_000;
+        for (let i = 0; i < 3; i++) await s.putSnapshot(snap(b, { ts: new Date(base + i).toISOString() }));
+        const ids: string[] = [];
+        for (let i = 0; i < 9; i++) ids.push((await s.putSnapshot(snap(a, { ts: new Date(base + i * 1000).toISOString() }))).id);
+        expect((await s.listSnapshots(a, 100)).map((x) => x.id)).toEqual(ids.slice(5).reverse());
+        expect(await s.getSnapshot(ids[0]!, a)).toBeUndefined();
+        expect(await s.listSnapshots(b, 100)).toHaveLength(3);
+      });
+
+      it("drops snapshots older than the tenant's changes retention, on put and on prune", async () => {
+        const [a, b] = [newTenant(), newTenant()];
+        const now = Date.now();
+        const ago = (days: number) => new Date(now - days * DAY).toISOString();
+        const s = await open(shared, { retention: (t) => (t === a ? { changes: { days: 30 }, calls: { days: 1 } } : { changes: { days: 1000 }, calls: { days: 1 } }), now: () => now });
+        await store.putSnapshot(snap(a, { ts: ago(100) }));
+        const kept = await store.putSnapshot(snap(a, { ts: ago(20) }));
+        await store.putSnapshot(snap(b, { ts: ago(100) }));
+        expect(await s.listSnapshots(a, 10)).toHaveLength(2);
+        const fresh = await s.putSnapshot(snap(a, { ts: ago(0) }));
+        // The calls retention (1 day) does not apply to snapshots: the 20-day-old one stays.
+        expect((await s.listSnapshots(a, 10)).map((x) => x.id)).toEqual([fresh.id, kept.id]);
+        expect(await s.listSnapshots(b, 10)).toHaveLength(1);
+        await store.prune(b, { changes: { days: 10 }, calls: {} }, now);
+        expect(await store.listSnapshots(b, 10)).toEqual([]);
+      });
+
+      it(`refuses a snapshot over the size bound (${MAX_SNAPSHOT_BYTES / 1024 / 1024} MB by default), keeping nothing`, async () => {
+        const a = newTenant();
+        const s = await open(shared, { maxSnapshotBytes: 10_000 });
+        const big = { fields: [{ name: 'cX', definition: { tooltip: 'x'.repeat(20_000) } }] };
+        const err = await s.putSnapshot(snap(a, { data: big })).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(SnapshotTooLargeError);
+        expect((err as Error).message).toMatch(/0\.02 MB of JSON; the store keeps snapshots up to 0\.01 MB, so it was not kept/);
+        expect(await s.listSnapshots(a, 10)).toEqual([]);
+        // The default bound: a 6 MB customization is refused, a 1 MB one kept.
+        const huge = { blob: 'y'.repeat(6 * 1024 * 1024) };
+        await expect(store.putSnapshot(snap(a, { data: huge }))).rejects.toThrow(/6\.0 MB of JSON; the store keeps snapshots up to 5\.0 MB/);
+        const ok = await store.putSnapshot(snap(a, { data: { blob: 'z'.repeat(1024 * 1024) } }));
+        expect(((await store.getSnapshot(ok.id, a))!.data as { blob: string }).blob).toHaveLength(1024 * 1024);
       });
     });
 
