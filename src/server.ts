@@ -361,7 +361,7 @@ class ResourceSubscriptions {
 
 /** What resources and prompts see: the caller and the tenants, nothing that writes. */
 function resourceScope(opts: ServerOptions): ResourceScope {
-  return { registry: opts.registry, principal: opts.principal, readOnly: opts.readOnly, history: opts.store, health: opts.store, writeTools: writeTools(), logger: opts.logger };
+  return { registry: opts.registry, principal: opts.principal, readOnly: opts.readOnly, history: opts.store, health: opts.store, snapshots: opts.store, writeTools: writeTools(), logger: opts.logger };
 }
 
 /**
@@ -469,6 +469,7 @@ function registerTool(server: McpServer, tool: ToolDefinition, opts: ServerOptio
           history: opts.store,
           results: opts.store,
           health: opts.store,
+          snapshots: opts.store,
           async progress(progress, total, message) {
             if (progressToken === undefined) return;
             await extra.mcpReq.notify({

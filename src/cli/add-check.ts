@@ -1,4 +1,4 @@
-import { EMPTY_HISTORY, NO_HEALTH, NO_RESULTS } from '../store/index.js';
+import { EMPTY_HISTORY, NO_HEALTH, NO_RESULTS, NO_SNAPSHOTS } from '../store/index.js';
 import { plainMarked, plainMarkedDeep } from '../core/fence.js';
 import type { TenantConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
@@ -67,6 +67,7 @@ export async function checkNewTenant(
         history: EMPTY_HISTORY,
         results: NO_RESULTS,
         health: NO_HEALTH,
+        snapshots: NO_SNAPSHOTS,
       },
     );
     // CRM values are marked in the report (src/core/fence.ts): printed as the text they are.

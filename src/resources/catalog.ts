@@ -1,6 +1,6 @@
 import type { Principal, ToolKind } from '../tenants/policy.js';
 import type { TenantRegistry } from '../tenants/registry.js';
-import type { ChangeHistory, HealthLog } from '../store/types.js';
+import type { ChangeHistory, HealthLog, SnapshotLog } from '../store/types.js';
 import type { Logger } from '../log/logger.js';
 import { tenantListResource, tenantResource } from './tenants.js';
 import { entityResource } from './entities.js';
@@ -18,6 +18,8 @@ export interface ResourceScope {
   history: ChangeHistory;
   /** The kept health checks of the tenants (read-only here). */
   health: Pick<HealthLog, 'healthHistory' | 'latestHealth'>;
+  /** The kept snapshots of the tenants (read-only here). */
+  snapshots: Pick<SnapshotLog, 'listSnapshots'>;
   /** The write tools the server has (name and kind), for policy summaries. */
   writeTools: ReadonlyArray<{ name: string; kind: ToolKind }>;
   /** Where what a remote caller may not see goes (a secret's path, a variable's name), under a reference. */

@@ -35,6 +35,8 @@ export interface ToolContext {
   results: Pick<Store, 'putResult' | 'getResult'>;
   /** Kept health checks (check_tenant, check_tenants record theirs); a no-op where there is no store. */
   health: Pick<Store, 'recordHealth' | 'healthHistory' | 'latestHealth'>;
+  /** Kept snapshots of the tenants' customizations (snapshot_tenant keeps one; it writes no CRM); none where there is no store. */
+  snapshots: Pick<Store, 'putSnapshot' | 'getSnapshot' | 'listSnapshots'>;
 }
 
 /** What a write tool's apply and verify steps get: the context, and a client cleared for writes. */

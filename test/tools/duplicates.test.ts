@@ -125,6 +125,7 @@ describe('find_duplicates', () => {
       signal: abort.signal,
       results: h.audit,
       health: h.audit,
+      snapshots: h.audit,
       logger: silentLogger(),
       server: { readOnly: false },
       history: h.audit,
