@@ -34,7 +34,7 @@ export interface AuditEntry {
 }
 
 export interface ChangeRecord {
-  kind: 'layout' | 'field_create' | 'field_update' | 'field_delete' | 'undo';
+  kind: 'layout' | 'field_create' | 'field_update' | 'field_delete' | 'undo' | 'blueprint';
   entity: string;
   layout?: string;
   field?: string;
@@ -47,6 +47,8 @@ export interface ChangeRecord {
   related?: Array<{ layout: string; before: unknown; after: unknown }>;
   /** Whether the layout was customised before the change (a reset restores the default). */
   customizedBefore?: boolean;
+  /** For kind 'blueprint' (apply_blueprint, one tenant): each step's own change, in the order applied; undone in reverse. */
+  steps?: ChangeRecord[];
 }
 
 export type NewEntry = Omit<AuditEntry, 'ts' | 'undoneBy'> & { ts?: string };
