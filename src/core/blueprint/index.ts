@@ -1,0 +1,6 @@
+/**
+ * Blueprints (issue 19): the format (`schema.ts`), the types of a blueprint, of a tenant's
+ * customization state and of plans (`types.ts`). Pure. The format: docs/blueprints.md.
+ */
+export * from './types.js';
+export { BLUEPRINT_SCHEMA_ID, BLUEPRINT_SCHEMA_PATH, BlueprintSchema, blueprintJsonSchema, blueprintJsonSchemaText, formatPath, parseBlueprint } from './schema.js';
