@@ -6,8 +6,9 @@ import type { AuditEntry, ChangeRecord } from '../store/types.js';
 import { fingerprint } from '../core/confirm.js';
 import { applyLayoutOps, diffLayouts, layoutFingerprint } from '../core/layout/index.js';
 import { fieldManager } from '../espo/api/index.js';
-import { countFilled, fieldsInLayout, loadFieldContext, readLayout } from '../reads/index.js';
+import { countFilled, fieldsInLayout, loadFieldContext, readLayout, type FieldContext } from '../reads/index.js';
 import { isRecord } from '../core/values.js';
+import type { FieldDef } from '../core/fieldSpec/index.js';
 import { saveLayout } from '../pipeline/steps.js';
 import { currentInstance, sameInstance } from '../reads/instance.js';
 import type { Effect } from '../tenants/policy.js';
@@ -20,19 +21,38 @@ const TOOL = 'undo_change';
  */
 type Step =
   | { kind: 'layout'; entity: string; layout: string; restore: unknown; expect: unknown; current: unknown; drifted: boolean }
-  | { kind: 'layout_remove_field'; entity: string; layout: string; field: string; current: unknown }
+  | { kind: 'layout_remove_field'; entity: string; layout: string; field: string; current: unknown; edited: unknown }
   | { kind: 'field_restore'; entity: string; field: string; body: Record<string, unknown>; current: Record<string, unknown> | undefined; drifted: boolean }
   | { kind: 'field_delete'; entity: string; field: string; filled: string }
   | { kind: 'field_recreate'; entity: string; field: string; body: Record<string, unknown>; exists: boolean };
 
-interface Plan {
+interface Plan extends RevertPlan {
   entry: AuditEntry;
+}
+
+/**
+ * How to revert one recorded change (any kind but 'undo'): the steps in order, and what blocks it. A
+ * 'blueprint' change (apply_blueprint) is reverted step by step, in reverse order; the fleet pipeline
+ * rolls a failed tenant back with the same plan.
+ */
+export interface RevertPlan {
   change: ChangeRecord;
   steps: Step[];
   destructive: boolean;
   blockers: string[];
   notes: string[];
 }
+
+/**
+ * The state of the CRM as the undo will have left it so far (planning a composite change in reverse):
+ * a layout by "entity/layout", a field definition by "entity.field" (null: gone).
+ */
+interface Overlay {
+  layouts: Map<string, unknown>;
+  fields: Map<string, Record<string, unknown> | null>;
+}
+
+const UNDOABLE_KINDS: ChangeRecord['kind'][] = ['layout', 'field_create', 'field_update', 'field_delete', 'blueprint'];
 
 const FieldState = z.object({ definition: z.record(z.string(), z.unknown()).optional(), label: z.string().optional(), tooltip: z.string().optional(), optionLabels: z.record(z.string(), z.string()).optional(), createBody: z.record(z.string(), z.unknown()).optional() }).passthrough();
 
@@ -44,7 +64,7 @@ function sameJson(a: unknown, b: unknown): boolean {
 async function findChange(ctx: ToolContext, changeId: string): Promise<{ entry: AuditEntry; change: ChangeRecord; notes: string[] }> {
   const entry = await ctx.history.findChange(changeId);
   if (!entry || entry.tenant !== ctx.tenant.id || !entry.change) {
-    const recent = (await ctx.history.recentChanges(ctx.tenant.id, 5, ['layout', 'field_create', 'field_update', 'field_delete'])).map(
+    const recent = (await ctx.history.recentChanges(ctx.tenant.id, 5, UNDOABLE_KINDS)).map(
       (e) => `${e.changeId} (${e.tool}: ${e.summary ?? ''})`,
     );
     throw new ToolError(
@@ -86,77 +106,122 @@ function restoreBody(before: Record<string, unknown>, after: Record<string, unkn
   return body;
 }
 
-async function layoutSteps(ctx: ToolContext, entity: string, items: Array<{ layout: string; before: unknown; after: unknown }>): Promise<Step[]> {
+/** A layout as the undo will find it: as the steps planned before leave it, else as the CRM serves it now. */
+async function layoutNow(ctx: ToolContext, overlay: Overlay, entity: string, layout: string): Promise<unknown> {
+  const key = `${entity}/${layout}`;
+  if (overlay.layouts.has(key)) return overlay.layouts.get(key);
+  return (await readLayout(ctx.tenant, entity, layout, ctx.signal)) ?? null;
+}
+
+/** A field's definition as the undo will find it (undefined: absent). */
+async function fieldNow(ctx: ToolContext, overlay: Overlay, fc: FieldContext, field: string): Promise<Record<string, unknown> | undefined> {
+  const key = `${fc.entity}.${field}`;
+  if (overlay.fields.has(key)) return overlay.fields.get(key) ?? undefined;
+  return fc.fields[field] as Record<string, unknown> | undefined;
+}
+
+async function layoutSteps(ctx: ToolContext, overlay: Overlay, entity: string, items: Array<{ layout: string; before: unknown; after: unknown }>): Promise<Step[]> {
   const steps: Step[] = [];
   for (const item of items) {
-    const current = (await readLayout(ctx.tenant, entity, item.layout, ctx.signal)) ?? null;
+    const current = await layoutNow(ctx, overlay, entity, item.layout);
     steps.push({ kind: 'layout', entity, layout: item.layout, restore: item.before, expect: item.after, current, drifted: !sameJson(current, item.after) });
+    overlay.layouts.set(`${entity}/${item.layout}`, item.before);
   }
   return steps;
 }
 
-async function planUndo(ctx: ToolContext, changeId: string): Promise<Plan> {
-  const { entry, change, notes } = await findChange(ctx, changeId);
-  const blockers: string[] = [];
-  const steps: Step[] = [];
+/** Plans reverting one change that is not composite; `overlay` is updated with what its steps leave. */
+async function planLeaf(ctx: ToolContext, change: ChangeRecord, overlay: Overlay, out: RevertPlan): Promise<void> {
+  const { blockers, steps, notes } = out;
   const related = change.related ?? [];
-  let destructive = false;
+  const fieldKey = `${change.entity}.${change.field}`;
 
   if (change.kind === 'layout') {
-    steps.push(...(await layoutSteps(ctx, change.entity, [{ layout: change.layout!, before: change.before, after: change.after }, ...related])));
+    steps.push(...(await layoutSteps(ctx, overlay, change.entity, [{ layout: change.layout!, before: change.before, after: change.after }, ...related])));
   } else if (change.kind === 'field_update') {
     const before = FieldState.parse(change.before ?? {});
     const after = FieldState.parse(change.after ?? {});
     const fc = await loadFieldContext(ctx.tenant, change.entity, ctx.signal);
-    const current = fc.fields[change.field!] as Record<string, unknown> | undefined;
+    const current = await fieldNow(ctx, overlay, fc, change.field!);
     if (!current) blockers.push(`the field ${change.entity}.${change.field} no longer exists`);
     const expected = after.definition ?? {};
     const drifted = current !== undefined && Object.entries(expected).some(([k, v]) => k !== 'isCustom' && !sameJson(current[k], v));
     steps.push({ kind: 'field_restore', entity: change.entity, field: change.field!, body: restoreBody(before.definition ?? {}, after.definition, before), current, drifted });
+    overlay.fields.set(fieldKey, { ...(current ?? {}), ...(before.definition ?? {}) });
   } else if (change.kind === 'field_create') {
-    destructive = true;
+    out.destructive = true;
     const fc = await loadFieldContext(ctx.tenant, change.entity, ctx.signal);
-    const def = fc.fields[change.field!];
+    const def = await fieldNow(ctx, overlay, fc, change.field!);
     if (!def) {
       blockers.push(`the field ${change.entity}.${change.field} no longer exists (deleted since)`);
     } else {
-      const filled = await countFilled(ctx.tenant, change.entity, change.field!, def, ctx.signal);
+      const filled = await countFilled(ctx.tenant, change.entity, change.field!, def as FieldDef, ctx.signal);
       const count = filled.count === null ? (filled.any ? 'some records' : 'no record') : `${filled.count} record(s)`;
+      const lctx = { entityType: change.entity, fields: fc.fields, links: fc.links, fieldTypes: fc.fieldTypes };
       // Layouts first: where the layout is still as the change left it, put the old one back; where it changed since, only take the field out.
       for (const r of related) {
-        const current = (await readLayout(ctx.tenant, change.entity, r.layout, ctx.signal)) ?? null;
-        if (sameJson(current, r.after)) steps.push({ kind: 'layout', entity: change.entity, layout: r.layout, restore: r.before, expect: r.after, current, drifted: false });
-        else if (fieldsInLayout(r.layout, current).includes(change.field!)) steps.push({ kind: 'layout_remove_field', entity: change.entity, layout: r.layout, field: change.field!, current });
+        const current = await layoutNow(ctx, overlay, change.entity, r.layout);
+        if (sameJson(current, r.after)) {
+          steps.push({ kind: 'layout', entity: change.entity, layout: r.layout, restore: r.before, expect: r.after, current, drifted: false });
+          overlay.layouts.set(`${change.entity}/${r.layout}`, r.before);
+        } else if (fieldsInLayout(r.layout, current).includes(change.field!)) {
+          const edited = applyLayoutOps(r.layout, current, [{ op: 'remove_field', field: change.field! }], lctx).layout;
+          steps.push({ kind: 'layout_remove_field', entity: change.entity, layout: r.layout, field: change.field!, current, edited });
+          overlay.layouts.set(`${change.entity}/${r.layout}`, edited);
+        }
       }
       steps.push({ kind: 'field_delete', entity: change.entity, field: change.field!, filled: `${count} hold a value (${filled.condition})` });
+      overlay.fields.set(fieldKey, null);
       notes.push('EspoCRM keeps the database column and its data after a field is deleted; creating the field again with the same name brings the values back.');
     }
   } else if (change.kind === 'field_delete') {
     const before = FieldState.parse(change.before ?? {});
     const fc = await loadFieldContext(ctx.tenant, change.entity, ctx.signal);
-    const exists = change.field! in fc.fields;
+    const exists = (await fieldNow(ctx, overlay, fc, change.field!)) !== undefined;
     if (exists) blockers.push(`a field named ${change.field} exists again on ${change.entity}`);
     if (!before.createBody) blockers.push('the change record has no definition to re-create the field from');
     else steps.push({ kind: 'field_recreate', entity: change.entity, field: change.field!, body: before.createBody, exists });
+    overlay.fields.set(fieldKey, before.definition ?? {});
     // Layouts can only be put back after the field exists again; their drift is checked now.
-    steps.push(...(await layoutSteps(ctx, change.entity, related)));
+    steps.push(...(await layoutSteps(ctx, overlay, change.entity, related)));
     notes.push('EspoCRM kept the column when the field was deleted, so re-creating it brings the stored values back.');
   } else {
     blockers.push(`changes of kind "${change.kind}" cannot be undone`);
   }
+}
 
-  for (const s of steps) {
+/**
+ * Plans reverting `change` on the tenant as it is now (never writes). A 'blueprint' change is
+ * reverted step by step, last step first, each planned on the state the steps before it leave.
+ */
+export async function planRevert(ctx: ToolContext, change: ChangeRecord, label: string): Promise<RevertPlan> {
+  const out: RevertPlan = { change, steps: [], destructive: false, blockers: [], notes: [] };
+  const overlay: Overlay = { layouts: new Map(), fields: new Map() };
+  const leaves = change.kind === 'blueprint' ? [...(change.steps ?? [])].reverse() : [change];
+  for (const leaf of leaves) {
+    if (leaf.kind === 'blueprint' || leaf.kind === 'undo') out.blockers.push(`a step of kind "${leaf.kind}" cannot be undone`);
+    else await planLeaf(ctx, leaf, overlay, out);
+  }
+  out.notes = [...new Set(out.notes)];
+
+  for (const s of out.steps) {
     if (s.kind === 'layout' && s.drifted) {
-      blockers.push(`the ${s.entity} ${s.layout} layout changed after ${changeId} (someone edited it since); restoring would overwrite that edit`);
+      out.blockers.push(`the ${s.entity} ${s.layout} layout changed after ${label} (someone edited it since); restoring would overwrite that edit`);
     }
     if (s.kind === 'layout' && s.restore === null) {
-      blockers.push(`the ${s.entity} ${s.layout} layout was broken (EspoCRM served nothing) before ${changeId}; restoring that state is refused`);
+      out.blockers.push(`the ${s.entity} ${s.layout} layout was broken (EspoCRM served nothing) before ${label}; restoring that state is refused`);
     }
     if (s.kind === 'field_restore' && s.drifted) {
-      blockers.push(`the field ${s.entity}.${s.field} changed after ${changeId}; restoring would overwrite that change`);
+      out.blockers.push(`the field ${s.entity}.${s.field} changed after ${label}; restoring would overwrite that change`);
     }
   }
-  return { entry, change, steps, destructive, blockers, notes };
+  return out;
+}
+
+async function planUndo(ctx: ToolContext, changeId: string): Promise<Plan> {
+  const { entry, change, notes } = await findChange(ctx, changeId);
+  const plan = await planRevert(ctx, change, changeId);
+  return { ...plan, entry, notes: [...notes, ...plan.notes] };
 }
 
 function effectOf(s: Step): Effect {
@@ -188,7 +253,8 @@ function describeStep(s: Step): string {
   }
 }
 
-function planState(plan: Plan): string {
+/** A fingerprint of what the plan read (a confirm token is bound to it). */
+export function revertState(plan: RevertPlan): string {
   return fingerprint(plan.steps.map((s) => ('current' in s ? s.current ?? null : s.kind)));
 }
 
@@ -198,12 +264,9 @@ async function applyStep(ctx: ApplyContext, s: Step): Promise<void> {
     case 'layout':
       await saveLayout(ctx, s.entity, s.layout, s.restore);
       return;
-    case 'layout_remove_field': {
-      const fc = await loadFieldContext(ctx.tenant, s.entity, ctx.signal);
-      const edited = applyLayoutOps(s.layout, s.current, [{ op: 'remove_field', field: s.field }], { entityType: s.entity, fields: fc.fields, links: fc.links, fieldTypes: fc.fieldTypes });
-      await saveLayout(ctx, s.entity, s.layout, edited.layout);
+    case 'layout_remove_field':
+      await saveLayout(ctx, s.entity, s.layout, s.edited);
       return;
-    }
     case 'field_restore': {
       const { type } = s.current ?? {};
       await fieldManager.update(client, s.entity, s.field, { ...s.body, type: String(s.body.type ?? type) }, { signal: ctx.signal });
@@ -218,25 +281,52 @@ async function applyStep(ctx: ApplyContext, s: Step): Promise<void> {
   }
 }
 
-async function readBack(ctx: ToolContext, plan: Plan): Promise<string[]> {
+/** Reads back what the revert should have left: each field's and each layout's final state. */
+export async function readBackRevert(ctx: ToolContext, plan: RevertPlan): Promise<string[]> {
   const problems: string[] = [];
   const { change } = plan;
-  if (change.field) {
-    const def = await ctx.tenant.metadata.fresh<Record<string, unknown>>(`entityDefs.${change.entity}.fields.${change.field}`, ctx.signal);
-    if (change.kind === 'field_create' && def !== undefined) problems.push(`${change.entity}.${change.field} still exists`);
-    if (change.kind === 'field_delete' && def === undefined) problems.push(`${change.entity}.${change.field} was not re-created`);
-    if (change.kind === 'field_update' && isRecord(def)) {
-      const before = FieldState.parse(change.before ?? {}).definition ?? {};
+  // In undo order; the last change to touch a field decides what it must be now.
+  const leaves = change.kind === 'blueprint' ? [...(change.steps ?? [])].reverse() : [change];
+  const lastByField = new Map<string, ChangeRecord>();
+  for (const leaf of leaves) if (leaf.field) lastByField.set(`${leaf.entity}.${leaf.field}`, leaf);
+  for (const leaf of lastByField.values()) {
+    const def = await ctx.tenant.metadata.fresh<Record<string, unknown>>(`entityDefs.${leaf.entity}.fields.${leaf.field}`, ctx.signal);
+    if (leaf.kind === 'field_create' && def !== undefined) problems.push(`${leaf.entity}.${leaf.field} still exists`);
+    if (leaf.kind === 'field_delete' && def === undefined) problems.push(`${leaf.entity}.${leaf.field} was not re-created`);
+    if (leaf.kind === 'field_update' && isRecord(def)) {
+      const before = FieldState.parse(leaf.before ?? {}).definition ?? {};
       const off = Object.entries(before).filter(([k, v]) => k !== 'isCustom' && !sameJson(def[k], v)).map(([k]) => k);
-      if (off.length) problems.push(`${change.entity}.${change.field} differs from its former definition on ${off.join(', ')}`);
+      if (off.length) problems.push(`${leaf.entity}.${leaf.field} differs from its former definition on ${off.join(', ')}`);
     }
   }
-  for (const s of plan.steps) {
-    if (s.kind !== 'layout') continue;
+  const lastByLayout = new Map<string, Extract<Step, { kind: 'layout' }>>();
+  for (const s of plan.steps) if (s.kind === 'layout') lastByLayout.set(`${s.entity}/${s.layout}`, s);
+  for (const s of lastByLayout.values()) {
     const now = await readLayout(ctx.tenant, s.entity, s.layout, ctx.signal);
     if (layoutFingerprint(now ?? null) !== layoutFingerprint(s.restore)) problems.push(`the ${s.entity} ${s.layout} layout does not read back as restored`);
   }
   return problems;
+}
+
+/** Applies the steps in order; stops at the first that fails. */
+export async function applyRevert(ctx: ApplyContext, plan: RevertPlan, stepsText: string[] = plan.steps.map(describeStep)): Promise<{ done: string[]; problems: string[] }> {
+  const done: string[] = [];
+  const problems: string[] = [];
+  for (const [i, step] of plan.steps.entries()) {
+    try {
+      await applyStep(ctx, step);
+      done.push(stepsText[i]!);
+    } catch (err) {
+      problems.push(`step ${i + 1} failed (${stepsText[i]!.split('\n')[0]}): ${err instanceof Error ? err.message : String(err)}`);
+      break;
+    }
+  }
+  return { done, problems };
+}
+
+/** The steps of a revert plan in words (layouts with their diff). */
+export function describeRevert(plan: RevertPlan): string[] {
+  return plan.steps.map(describeStep);
 }
 
 export const undoChange = defineWriteTool({
@@ -287,7 +377,7 @@ export const undoChange = defineWriteTool({
       // Each step is judged by the policy as its own tool would be (an undo that deletes a field is a
       // field deletion: refused where delete_custom_field is excluded).
       effects: plan.steps.map(effectOf),
-      binding: { args: { changeId: args.changeId }, state: planState(plan) },
+      binding: { args: { changeId: args.changeId }, state: revertState(plan) },
       preview: (token?: { token: string; expiresAt: string }) => {
         if (!token) {
           return {
@@ -305,22 +395,11 @@ export const undoChange = defineWriteTool({
     };
   },
   async apply(u, ctx) {
-    const done: string[] = [];
-    const problems: string[] = [];
-    for (const [i, step] of u.plan.steps.entries()) {
-      try {
-        await applyStep(ctx, step);
-        done.push(u.stepsText[i]!);
-      } catch (err) {
-        problems.push(`step ${i + 1} failed (${u.stepsText[i]!.split('\n')[0]}): ${err instanceof Error ? err.message : String(err)}`);
-        break;
-      }
-    }
-    return { done, problems };
+    return applyRevert(ctx, u.plan, u.stepsText);
   },
   async verify(u, { done, problems: failed }, ctx) {
     const { plan, changeId: undoes } = u;
-    const problems = failed.length ? failed : await readBack(ctx, plan);
+    const problems = failed.length ? failed : await readBackRevert(ctx, plan);
     const change: ChangeRecord = {
       kind: 'undo',
       entity: plan.change.entity,
