@@ -203,6 +203,11 @@ const store = strict(
   }
 });
 
+const blueprints = strict('an object such as { "dir": "blueprints" }', {
+  $comment: comment,
+  dir: text('a folder of blueprint files (NAME.json), e.g. "blueprints"').optional(),
+});
+
 export const tenantsFileSchema = strict(
   'an object with "tenants"',
   {
@@ -220,6 +225,7 @@ export const tenantsFileSchema = strict(
     http: httpSchema.optional(),
     audit: audit.optional(),
     store: store.optional(),
+    blueprints: blueprints.optional(),
   },
   { tenant: 'tenants', servers: 'tenants', instances: 'tenants', default: 'defaults' },
 ).superRefine((file, ctx) => {

@@ -53,6 +53,8 @@ export interface ServerConfig {
   audit?: { path?: string };
   /** The store: PostgreSQL (`url`, a secret reference) or an embedded SQLite file (`path`, default in the state folder). */
   store?: { url?: SecretRef; path?: string; retention?: Partial<RetentionPolicy> };
+  /** Blueprints (issue 19): the folder of NAME.json files; a relative `dir` is resolved against the config file's folder. Default: `blueprints/` beside it. */
+  blueprints?: { dir: string };
   /**
    * Set when the configuration could not be loaded and `serve` runs anyway, without tenants: the error
    * and its fix, which every call answers with (`brokenConfig` in load.ts). Never holds a secret.

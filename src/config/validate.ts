@@ -76,6 +76,10 @@ function toServerConfig(file: TenantsFile, opts: ValidateOptions): ServerConfig 
       ...(retention ? { retention: cleanRetention(retention) } : {}),
     };
   }
+  if (file.blueprints?.dir !== undefined) {
+    const { dir } = file.blueprints;
+    config.blueprints = { dir: isAbsolute(dir) ? dir : resolve(opts.baseDir, dir) };
+  }
   return config;
 }
 
