@@ -25,6 +25,7 @@ import { decideTool, type Principal } from './tenants/policy.js';
 import type { TenantRegistry } from './tenants/registry.js';
 import type { ToolContext, ToolDefinition } from './tools/define.js';
 import { runWriteTool, type PipelineStep } from './pipeline/run.js';
+import { runFleetTool } from './pipeline/fleet.js';
 import { allTools, writeTools } from './tools/catalog.js';
 import { allResources, type ResourceDefinition, type ResourceScope } from './resources/catalog.js';
 import { oneVar } from './resources/uris.js';
@@ -145,7 +146,7 @@ export function buildServer(opts: ServerOptions): McpServer {
     // A write tool that no visible tenant allows is not offered at all. With a broken configuration
     // every tool is listed (a call answers with the configuration error), unless the server is read-only.
     if (broken && tool.kind !== 'read' && opts.readOnly) continue;
-    if (!broken && tool.kind !== 'read' && tool.tenantScoped) {
+    if (!broken && tool.kind !== 'read' && (tool.tenantScoped || 'fleet' in tool)) {
       const anyAllowed = visible.some((t) => decideTool(tool, t.config, opts.principal, { readOnly: opts.readOnly }).allowed);
       if (!anyAllowed) continue;
     }
@@ -479,8 +480,11 @@ function registerTool(server: McpServer, tool: ToolDefinition, opts: ServerOptio
           },
         };
         // Write tools run through the write pipeline (confirm, guard, apply, verify, audit); read tools are a handler.
+        // Fleet tools (plan_blueprint, apply_blueprint) run through the fleet pipeline: one plan, one token, each tenant guarded and audited.
         const run =
-          tool.kind === 'read'
+          'fleet' in tool
+            ? () => runFleetTool(tool, args, ctx, { store: opts.store, confirms: opts.confirms, changed, ...(opts.limits ? { limits: opts.limits } : {}) })
+            : tool.kind === 'read'
             ? () => tool.handler(args as never, ctx)
             : () => runWriteTool(tool, args, ctx, { store: opts.store, confirms: opts.confirms, changed, ...(opts.onWriteStep ? { onStep: opts.onWriteStep } : {}) });
         const result: { structured: unknown; text?: string } = tenant && opts.limits ? await opts.limits.run(tenant, signal, run) : await run();

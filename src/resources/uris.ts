@@ -49,6 +49,8 @@ export function changedResourceUris(tenant: string, change: ChangeRecord, undone
     if (c.field !== undefined || c.kind.startsWith('field_')) uris.add(entityUri(tenant, c.entity));
     if (c.layout !== undefined) uris.add(layoutUri(tenant, c.entity, c.layout));
     for (const r of c.related ?? []) uris.add(layoutUri(tenant, c.entity, r.layout));
+    // apply_blueprint: one change holding each step's own.
+    for (const s of c.steps ?? []) add(s);
   };
   add(change);
   if (change.kind === 'undo' && undone) add(undone);

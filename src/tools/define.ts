@@ -145,7 +145,19 @@ export interface WriteToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O 
   verify(plan: P, applied: A, ctx: ApplyContext): Promise<WriteVerdict<Output<O>>>;
 }
 
-export type ToolDefinition = ReadToolDefinition | WriteToolDefinition;
+/**
+ * A tool over many tenants at once that plans or applies one change per tenant (plan_blueprint,
+ * apply_blueprint). The fleet pipeline (src/pipeline/fleet.ts) runs it and hands `run` what it may do
+ * across tenants (`F`: plan them, issue and check the whole plan's confirm token, apply each tenant
+ * after its policy and instance guard, roll a failed tenant back, audit); `run` itself never writes.
+ */
+export interface FleetToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O extends z.ZodRawShape = z.ZodRawShape, F = unknown> extends ToolBase<I, O> {
+  kind: 'read' | 'write';
+  fleet: true;
+  run(args: Args<I>, ctx: ToolContext, fleet: F): Promise<ToolResult<Output<O>>>;
+}
+
+export type ToolDefinition = ReadToolDefinition | WriteToolDefinition | FleetToolDefinition;
 
 /**
  * Annotation presets that follow from the tool's kind. Tools say where a repeat has no further effect
@@ -166,5 +178,9 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(def
 }
 
 export function defineWriteTool<I extends z.ZodRawShape, O extends z.ZodRawShape, P, A>(def: WriteToolDefinition<I, O, P, A>): WriteToolDefinition<I, O, P, A> {
+  return def;
+}
+
+export function defineFleetTool<I extends z.ZodRawShape, O extends z.ZodRawShape, F>(def: FleetToolDefinition<I, O, F>): FleetToolDefinition<I, O, F> {
   return def;
 }
