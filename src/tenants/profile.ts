@@ -15,6 +15,10 @@ export interface TenantProfile {
   customPrefixDisabled: boolean;
   /** The `siteUrl` setting the CRM reported: which instance this is (changes record it). */
   siteUrl?: string;
+  /** The language of the user this server reads as (what `GET I18n` answers in), e.g. "fr_FR". */
+  language?: string;
+  /** The system's default language (setting `language`: what `GET I18n?default=true` answers in). */
+  defaultLanguage?: string;
 }
 
 export class ProfileCache {
@@ -57,9 +61,13 @@ export class ProfileCache {
       }
     }
     const siteUrl = typeof me.settings.siteUrl === 'string' && me.settings.siteUrl !== '' ? me.settings.siteUrl : undefined;
+    const defaultLanguage = typeof me.settings.language === 'string' && me.settings.language !== '' ? me.settings.language : undefined;
+    const language = typeof me.language === 'string' && me.language !== '' ? me.language : defaultLanguage;
     return {
       ...(version ? { version } : {}),
       ...(siteUrl ? { siteUrl } : {}),
+      ...(language ? { language } : {}),
+      ...(defaultLanguage ? { defaultLanguage } : {}),
       features: espoFeatures(version),
       customPrefixDisabled: me.settings.customPrefixDisabled === true,
     };

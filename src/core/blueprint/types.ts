@@ -144,10 +144,27 @@ export interface TenantCustomization {
   languages?: string[];
   /** The entities read. */
   entities?: string[];
+  /** Every entity read, with what a plan needs beyond the custom fields (small: names and types). */
+  entityInfo?: Record<string, EntityInfo>;
   fields: FieldState[];
+  /** The layouts read (the placement layouts of each entity read), each flagged `customized` or not. */
   layouts: LayoutState[];
-  /** What could not be read, in words (an entity's layout that answered an error...). */
+  /** What could not be read or is not captured, in words. */
   notes?: string[];
+}
+
+/** What a plan needs to know of an entity besides its custom fields. */
+export interface EntityInfo {
+  /** EspoCRM accepts custom fields on it (scopes.{entity}.customizable and not entityManager.fields false). */
+  customizable: boolean;
+  /** A custom entity (its custom fields get no "c" prefix). */
+  isCustom: boolean;
+  /** Layouts can be saved (not entityManager.layouts false). */
+  layoutsEditable: boolean;
+  /** Every field of the entity, custom or not: name -> type. */
+  fields: Record<string, string>;
+  /** Link names (a field may not take one). */
+  links?: string[];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,6 +13,14 @@ export async function get(client: EspoClient, entityType: string, name: string, 
   return res.body;
 }
 
+/** `GET {Entity}/layout/{name}` as the text EspoCRM sent, unparsed (a snapshot keeps it byte for byte). */
+export async function getText(client: EspoClient, entityType: string, name: string, opts?: AuthCallOptions): Promise<string> {
+  const res = await client.request<string>({
+    method: 'GET', path: `${segment(entityType, 'entityType')}/layout/${segment(name, 'layout name')}`, auth: opts?.auth ?? 'admin', responseText: true, ...callOptions(opts),
+  });
+  return typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
+}
+
 /**
  * `PUT {Entity}/layout/{name}[/{setId}]`: saves the layout (EspoCRM validates nothing: validate
  * before). Returns what EspoCRM stored.
