@@ -7,6 +7,7 @@ import { entityResource } from './entities.js';
 import { layoutResource } from './layouts.js';
 import { changesResource } from './changes.js';
 import { healthResource } from './health.js';
+import { snapshotsResource } from './snapshots.js';
 import { examplesGuide, fieldTypesGuide, layoutOperationsGuide } from './guides.js';
 
 export interface ResourceScope {
@@ -59,5 +60,5 @@ export interface ResourceDefinition {
 }
 
 export function allResources(): ResourceDefinition[] {
-  return [tenantListResource, tenantResource, entityResource, layoutResource, changesResource, healthResource, layoutOperationsGuide, fieldTypesGuide, examplesGuide];
+  return [tenantListResource, tenantResource, entityResource, layoutResource, changesResource, healthResource, snapshotsResource, layoutOperationsGuide, fieldTypesGuide, examplesGuide];
 }

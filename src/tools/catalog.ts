@@ -17,11 +17,13 @@ import { findDuplicates } from './find_duplicates.js';
 import { mergeDuplicates } from './merge_duplicates.js';
 import { findUnusedFields } from './find_unused_fields.js';
 import { rotateCredentials } from './rotate_credentials.js';
+import { snapshotTenant } from './snapshot_tenant.js';
+import { restoreSnapshot } from './restore_snapshot.js';
 import { tenantUsage } from './tenant_usage.js';
 
 /** Every tool the server offers, in the order `tools/list` shows them. */
 export function allTools(): ToolDefinition[] {
-  return [listTenants, checkTenant, checkTenants, getLayout, editLayout, resetLayout, describeEntity, createCustomField, updateCustomField, deleteCustomField, rebuildTool, findDuplicates, mergeDuplicates, findUnusedFields, undoChange, listChanges, tenantUsage, rotateCredentials] as unknown as ToolDefinition[];
+  return [listTenants, checkTenant, checkTenants, getLayout, editLayout, resetLayout, describeEntity, createCustomField, updateCustomField, deleteCustomField, rebuildTool, findDuplicates, mergeDuplicates, findUnusedFields, undoChange, listChanges, tenantUsage, rotateCredentials, snapshotTenant, restoreSnapshot] as unknown as ToolDefinition[];
 }
 
 /** The write and destructive tools, for policy summaries. */
