@@ -17,6 +17,7 @@
  * naming the tenants, when one plan changed. Tenants run a few at a time; cancelling stops tenants not
  * started (reported "cancelled"), while a tenant in flight finishes (or rolls back) its own steps.
  */
+import { setMaxListeners } from 'node:events';
 import { z } from 'zod';
 import { fingerprint, type ConfirmTokens } from '../core/confirm.js';
 import { writeAccess } from '../espo/writeAccess.js';
@@ -137,6 +138,8 @@ interface Planned {
 }
 
 function fleetAccess(toolName: string, ctx: ToolContext, deps: FleetDeps): FleetAccess {
+  // Every tenant in flight listens to the call's signal, with each of its requests: many listeners is expected here.
+  setMaxListeners(0, ctx.signal);
   const scopeOf = (tenant: TenantContext, tool: string, args: Record<string, unknown>): RecordScope => ({
     store: deps.store,
     tenant,
@@ -312,10 +315,12 @@ function fleetAccess(toolName: string, ctx: ToolContext, deps: FleetDeps): Fleet
     const changes: ChangeRecord[] = [];
     const done: string[] = [];
     let actx: ApplyContext | undefined;
+    let current = 'the instance check';
     try {
       await p.tenant.guard.assertWritable(own);
       actx = { ...tctx, writer: writeAccess(p.tenant.client()) };
       for (const step of p.steps) {
+        current = `the step "${step.text}"`;
         const args = argsFor(step, p.tenant.id);
         const plan = await step.tool.plan(args as never, tctx);
         if (plan.action === 'final') {
@@ -338,7 +343,7 @@ function fleetAccess(toolName: string, ctx: ToolContext, deps: FleetDeps): Fleet
         done.push(step.text);
       }
     } catch (err) {
-      return rollBack(scope, tctx, actx, changes, done, err);
+      return rollBack(scope, tctx, actx, changes, done, err, current);
     }
     if (changes.length === 0) {
       await record(scope, { outcome: 'unchanged', summary: `${scope.tool}: every step was already in place` });
@@ -359,9 +364,9 @@ function fleetAccess(toolName: string, ctx: ToolContext, deps: FleetDeps): Fleet
    * first, each through its change record. Records one line: failed (the tenant is as it was), or
    * partial with what is left as a change undo_change can revert.
    */
-  async function rollBack(scope: RecordScope, tctx: ToolContext, actx: ApplyContext | undefined, changes: ChangeRecord[], done: string[], err: unknown): Promise<TenantApplyRow> {
+  async function rollBack(scope: RecordScope, tctx: ToolContext, actx: ApplyContext | undefined, changes: ChangeRecord[], done: string[], err: unknown, where: string): Promise<TenantApplyRow> {
     const tenant = scope.tenant.id;
-    const reason = shown(err);
+    const reason = `${where} failed: ${shown(err)}`;
     const left = [...changes];
     const problems: string[] = [];
     while (actx && left.length > 0) {
@@ -381,7 +386,7 @@ function fleetAccess(toolName: string, ctx: ToolContext, deps: FleetDeps): Fleet
     }
     if (left.length === 0) {
       const rolled = changes.length ? ' Its steps done before were reverted: the tenant is as it was.' : ' Nothing had been written to it.';
-      await record(scope, { outcome: 'failed', summary: `${scope.tool} failed, rolled back`, error: audited(err) });
+      await record(scope, { outcome: 'failed', summary: `${scope.tool} failed${changes.length ? ', rolled back' : ''}`, error: `${where} failed: ${audited(err)}` });
       return { tenant, status: 'failed', steps: done, rolledBack: true, reason: `${reason}${rolled}` };
     }
     const instance = await instanceOf(scope.tenant);
@@ -389,7 +394,7 @@ function fleetAccess(toolName: string, ctx: ToolContext, deps: FleetDeps): Fleet
     const changeId = await record(scope, {
       outcome: 'partial',
       summary: `${scope.tool} failed and was not fully rolled back; left: ${leftText.join('; ')}`,
-      error: `${audited(err)}; ${problems.join('; ')}`,
+      error: `${where} failed: ${audited(err)}; ${problems.join('; ')}`,
       change: composite(left),
       ...(instance ? { instance } : {}),
     });
