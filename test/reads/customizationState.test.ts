@@ -126,3 +126,31 @@ describe('readCustomization', () => {
     expect(layoutReads).toBeLessThan(all);
   });
 });
+
+describe('the transport blueprint planned on what readCustomization reads', () => {
+  it.each(['acme', 'old'])('%s: plans the missing options and the list placement; once they are made, the plan is empty', async (id) => {
+    const { readFileSync } = await import('node:fs');
+    const { parseBlueprint } = await import('../../src/core/blueprint/schema.js');
+    const { planBlueprint } = await import('../../src/core/blueprint/plan.js');
+    const transport = parseBlueprint(readFileSync(new URL('../../blueprints/transport.json', import.meta.url), 'utf8'), 'transport.json');
+    const field = id === 'acme' ? 'cSecteur' : 'secteur';
+
+    const before = planBlueprint(transport, await readCustomization(tenant(id), undefined, { entities: ['Lead'] }));
+    expect(before.conflicts).toEqual([]);
+    // The empty option can only come first: the whole list is set, the current options kept.
+    const options = ['', 'Transport', 'Logistique', 'Transport routier', 'Messagerie', 'Déménagement'];
+    expect(before.steps).toEqual([
+      { kind: 'update_field', entity: 'Lead', field, set: { options }, before: { options: ['Transport', 'Logistique'] } },
+      { kind: 'place_field', entity: 'Lead', field, layout: 'list' },
+    ]);
+
+    // Made with the tools a blueprint's steps map to.
+    const added = await h.call('update_custom_field', { tenant: id, entity: 'Lead', name: field, options });
+    expect(added.isError, added.text).toBe(false);
+    const placed = await h.call('edit_layout', { tenant: id, entity: 'Lead', layout: 'list', operations: [{ op: 'add_field', field }] });
+    expect(placed.isError, placed.text).toBe(false);
+
+    const after = planBlueprint(transport, await readCustomization(tenant(id), undefined, { entities: ['Lead'], fresh: true }));
+    expect(after).toMatchObject({ steps: [], conflicts: [] });
+  });
+});

@@ -257,10 +257,16 @@ export function planBlueprint(blueprint: Blueprint, state: TenantCustomization, 
           continue;
         }
         const { set, before } = fieldUpdates(f, current, lang);
+        const currentOptions = Array.isArray(current.definition['options']) ? (current.definition['options'] as unknown[]).map(String) : [];
+        const missing = (f.options ?? []).filter((o) => !currentOptions.includes(optionValueOf(o)));
+        if (missing.some((o) => optionValueOf(o) === '')) {
+          // The empty option ("no value") can only come first: update_custom_field cannot append it, so
+          // the whole list is set, the current options kept in their order.
+          set['options'] = ['', ...currentOptions, ...missing.map(optionValueOf).filter((v) => v !== '')];
+          before['options'] = currentOptions;
+        }
         if (Object.keys(set).length > 0) fieldSteps.push({ kind: 'update_field', entity, field: stored, set, before });
-        const have = new Set(Array.isArray(current.definition['options']) ? (current.definition['options'] as unknown[]).map(String) : []);
-        const missing = (f.options ?? []).filter((o) => !have.has(optionValueOf(o)));
-        if (missing.length > 0) fieldSteps.push({ kind: 'add_options', entity, field: stored, options: missing });
+        if (missing.length > 0 && set['options'] === undefined) fieldSteps.push({ kind: 'add_options', entity, field: stored, options: missing });
       } else {
         const { layouts: _layouts, ...spec } = f;
         fieldSteps.push({ kind: 'create_field', entity, field: stored, spec });

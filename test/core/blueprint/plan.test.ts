@@ -136,6 +136,13 @@ describe('planBlueprint', () => {
     expect(plan.steps).toEqual([{ kind: 'add_options', entity: 'Lead', field: 'cSecteur', options: ['Logistique', 'Messagerie', 'Déménagement'] }]);
   });
 
+  it('sets the whole option list when the empty option is missing (it can only come first), keeping the current options', () => {
+    const state = applySteps(baseState(), planBlueprint(bp({ Lead: { fields: [{ name: 'secteur', type: 'enum', options: ['A'] }] } }), baseState()).steps);
+    const plan = planBlueprint(bp({ Lead: { fields: [{ name: 'secteur', type: 'enum', options: ['', 'B', 'A'] }] } }), state);
+    expect(plan.steps).toEqual([{ kind: 'update_field', entity: 'Lead', field: 'cSecteur', set: { options: ['', 'A', 'B'] }, before: { options: ['A'] } }]);
+    expect(planBlueprint(bp({ Lead: { fields: [{ name: 'secteur', type: 'enum', options: ['', 'B', 'A'] }] } }), applySteps(state, plan.steps)).steps).toEqual([]);
+  });
+
   it('brings a stated label and parameters to what the blueprint says (update_field with the values before)', () => {
     const state = applySteps(baseState(), planBlueprint(transport, baseState()).steps);
     state.fields[0]!.labels['fr_FR'] = 'Secteur d’activité';
