@@ -8,6 +8,7 @@ import { layoutResource } from './layouts.js';
 import { changesResource } from './changes.js';
 import { healthResource } from './health.js';
 import { snapshotsResource } from './snapshots.js';
+import { compareResource, driftResource } from './drift.js';
 import { examplesGuide, fieldTypesGuide, layoutOperationsGuide } from './guides.js';
 
 export interface ResourceScope {
@@ -60,5 +61,5 @@ export interface ResourceDefinition {
 }
 
 export function allResources(): ResourceDefinition[] {
-  return [tenantListResource, tenantResource, entityResource, layoutResource, changesResource, healthResource, snapshotsResource, layoutOperationsGuide, fieldTypesGuide, examplesGuide];
+  return [tenantListResource, tenantResource, entityResource, layoutResource, changesResource, healthResource, snapshotsResource, compareResource, driftResource, layoutOperationsGuide, fieldTypesGuide, examplesGuide];
 }

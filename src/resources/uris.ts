@@ -20,6 +20,16 @@ export function healthUri(tenant: string): string {
   return `${tenantUri(tenant)}/health`;
 }
 
+/** Two tenants' customizations compared (compare_tenants against a tenant). */
+export function compareUri(tenant: string, other: string): string {
+  return `${tenantUri(tenant)}/compare/${encodeURIComponent(other)}`;
+}
+
+/** The caller's tenants against a blueprint of the blueprints folder (fleet_drift). */
+export function driftUri(blueprint: string): string {
+  return `espocrm://fleet/drift/${encodeURIComponent(blueprint)}`;
+}
+
 export function entityUri(tenant: string, entity: string): string {
   return `${tenantUri(tenant)}/entities/${encodeURIComponent(entity)}`;
 }

@@ -20,10 +20,12 @@ import { rotateCredentials } from './rotate_credentials.js';
 import { snapshotTenant } from './snapshot_tenant.js';
 import { restoreSnapshot } from './restore_snapshot.js';
 import { tenantUsage } from './tenant_usage.js';
+import { fleetDrift } from './fleet_drift.js';
+import { compareTenants } from './compare_tenants.js';
 
 /** Every tool the server offers, in the order `tools/list` shows them. */
 export function allTools(): ToolDefinition[] {
-  return [listTenants, checkTenant, checkTenants, getLayout, editLayout, resetLayout, describeEntity, createCustomField, updateCustomField, deleteCustomField, rebuildTool, findDuplicates, mergeDuplicates, findUnusedFields, undoChange, listChanges, tenantUsage, rotateCredentials, snapshotTenant, restoreSnapshot] as unknown as ToolDefinition[];
+  return [listTenants, checkTenant, checkTenants, getLayout, editLayout, resetLayout, describeEntity, createCustomField, updateCustomField, deleteCustomField, rebuildTool, findDuplicates, mergeDuplicates, findUnusedFields, undoChange, listChanges, tenantUsage, rotateCredentials, snapshotTenant, restoreSnapshot, fleetDrift, compareTenants] as unknown as ToolDefinition[];
 }
 
 /** The write and destructive tools, for policy summaries. */
