@@ -339,6 +339,8 @@ function fleetAccess(toolName: string, ctx: ToolContext, deps: FleetDeps): Fleet
         }
         const verdict = await step.tool.verify(plan.value, applied, actx);
         changes.push(...verdict.changes.map((c) => c.change));
+        // As after any recorded change: the next step plans on the CRM as it is now.
+        p.tenant.metadata.invalidate();
         if (verdict.outcome !== 'applied') throw new ToolError(`${step.text}: ${verdict.error ?? verdict.summary}`, `step_${verdict.outcome}`);
         done.push(step.text);
       }
@@ -371,6 +373,7 @@ function fleetAccess(toolName: string, ctx: ToolContext, deps: FleetDeps): Fleet
     const problems: string[] = [];
     while (actx && left.length > 0) {
       const last = left[left.length - 1]!;
+      scope.tenant.metadata.invalidate();
       try {
         const plan = await planRevert(tctx, last, 'this apply');
         if (plan.blockers.length) throw new Error(plan.blockers.join('; '));

@@ -22,10 +22,12 @@ import { restoreSnapshot } from './restore_snapshot.js';
 import { tenantUsage } from './tenant_usage.js';
 import { fleetDrift } from './fleet_drift.js';
 import { compareTenants } from './compare_tenants.js';
+import { planBlueprintTool } from './plan_blueprint.js';
+import { applyBlueprintTool } from './apply_blueprint.js';
 
 /** Every tool the server offers, in the order `tools/list` shows them. */
 export function allTools(): ToolDefinition[] {
-  return [listTenants, checkTenant, checkTenants, getLayout, editLayout, resetLayout, describeEntity, createCustomField, updateCustomField, deleteCustomField, rebuildTool, findDuplicates, mergeDuplicates, findUnusedFields, undoChange, listChanges, tenantUsage, rotateCredentials, snapshotTenant, restoreSnapshot, fleetDrift, compareTenants] as unknown as ToolDefinition[];
+  return [listTenants, checkTenant, checkTenants, getLayout, editLayout, resetLayout, describeEntity, createCustomField, updateCustomField, deleteCustomField, rebuildTool, findDuplicates, mergeDuplicates, findUnusedFields, undoChange, listChanges, tenantUsage, rotateCredentials, snapshotTenant, restoreSnapshot, planBlueprintTool, applyBlueprintTool, fleetDrift, compareTenants] as unknown as ToolDefinition[];
 }
 
 /** The write and destructive tools, for policy summaries. */
