@@ -108,6 +108,8 @@ async function main(argv: string[]): Promise<void> {
   registerTenantsCommands(program, { check: runTenantCheck });
   const { registerAuditCommands } = await import('./cli/audit.js');
   registerAuditCommands(program);
+  const { registerSnapshotCommands } = await import('./cli/snapshot.js');
+  registerSnapshotCommands(program);
   const { registerBlueprintCommands } = await import('./cli/blueprint.js');
   registerBlueprintCommands(program);
 
