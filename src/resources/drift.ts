@@ -97,7 +97,7 @@ export const compareResource: ResourceDefinition = {
   async read({ vars, registry, principal, readOnly, history, signal }) {
     const tenant = registry.resolve(oneVar(vars.tenant), principal);
     const other = registry.resolve(oneVar(vars.other), principal);
-    if (other.id === tenant.id) throw new ToolError(`both sides are tenant "${tenant.id}": name another tenant as {other}.`);
+    // {other} may be {tenant} itself: two reads of the same CRM, which should agree ("same": true).
     for (const t of [tenant, other]) {
       const refused = schemaReadRefusal(t, 'compare_tenants', principal, { readOnly });
       if (refused !== undefined) throw new ToolError(`Not compared: ${refused}.`, 'forbidden');

@@ -83,7 +83,7 @@ describe('the built server driven by the MCP Inspector CLI', { timeout: 90_000 }
     expect(JSON.stringify(call.json.result)).toContain('acme');
   });
 
-  it('resources/list and resources/templates/list: the tenants and the guides, and the templates for entities, layouts, changes and health', async () => {
+  it('resources/list and resources/templates/list: the tenants and the guides, and the templates for entities, layouts, changes, health, snapshots, comparisons and drift', async () => {
     const list = await inspect('resources/list');
     expect(list.code).toBe(0);
     const uris = (list.json.result!.resources as Array<{ uri: string }>).map((r) => r.uri);
@@ -100,6 +100,9 @@ describe('the built server driven by the MCP Inspector CLI', { timeout: 90_000 }
       'espocrm://tenants/{tenant}/entities/{entity}/layouts/{layout}',
       'espocrm://tenants/{tenant}/changes',
       'espocrm://tenants/{tenant}/health',
+      'espocrm://tenants/{tenant}/snapshots',
+      'espocrm://tenants/{tenant}/compare/{other}',
+      'espocrm://fleet/drift/{blueprint}',
     ]);
   });
 

@@ -44,7 +44,7 @@ describe('resources for a caller who sees one of two tenants', () => {
   });
   afterAll(async () => h?.close());
 
-  it('lists the five templates and the fixed tenants resource', async () => {
+  it('lists the templates and the fixed tenants resource', async () => {
     const { resourceTemplates } = await h.client.listResourceTemplates();
     expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual([
       'espocrm://tenants/{tenant}',
@@ -52,6 +52,9 @@ describe('resources for a caller who sees one of two tenants', () => {
       'espocrm://tenants/{tenant}/entities/{entity}/layouts/{layout}',
       'espocrm://tenants/{tenant}/changes',
       'espocrm://tenants/{tenant}/health',
+      'espocrm://tenants/{tenant}/snapshots',
+      'espocrm://tenants/{tenant}/compare/{other}',
+      'espocrm://fleet/drift/{blueprint}',
     ]);
     for (const t of resourceTemplates) expect(t.mimeType).toBe('application/json');
   });

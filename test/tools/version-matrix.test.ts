@@ -236,6 +236,32 @@ const STEPS: Step[] = [
     },
   },
   {
+    name: 'fleet_drift, compare_tenants and their resources: the transport blueprint\'s field missing under this version\'s stored name, nothing written',
+    tools: ['fleet_drift', 'compare_tenants'],
+    resources: ['espocrm://fleet/drift/{blueprint}', 'espocrm://tenants/{tenant}/compare/{other}'],
+    async run(r) {
+      const mark = r.sb.requests.length;
+      r.called.add('fleet_drift'); // takes no tenant: it reads every tenant the caller sees
+      const res = await r.h.call('fleet_drift', { blueprint: 'transport' });
+      expect(res.isError, res.text).toBe(false);
+      const structured = res.structured;
+      const row = (structured.tenants as Array<{ tenant: string; status: string; differences: Array<{ kind: string; field?: string; layout?: string }> }>)[0]!;
+      expect(row).toMatchObject({ tenant: r.tenant, status: 'drifted' });
+      expect(row.differences.map((d) => [d.kind, d.field, d.layout ?? null])).toEqual([
+        ['field_missing', r.stored, null],
+        ['placement_missing', r.stored, 'detail'],
+        ['placement_missing', r.stored, 'list'],
+      ]);
+      const vs = await r.ok('compare_tenants', { against: { blueprint: 'transport' } });
+      expect(vs.structured).toMatchObject({ same: false, differences: [{ kind: 'field_missing', field: r.stored }, {}, {}] });
+      const drift = await r.resource('espocrm://fleet/drift/{blueprint}', 'espocrm://fleet/drift/transport');
+      expect(drift).toMatchObject({ blueprint: 'transport', summary: { total: 1, drifted: 1 } });
+      const self = await r.resource('espocrm://tenants/{tenant}/compare/{other}', `espocrm://tenants/${r.tenant}/compare/${r.tenant}`);
+      expect(self).toMatchObject({ tenant: r.tenant, same: true, differences: [] });
+      expect(r.writesSince(mark)).toEqual([]);
+    },
+  },
+  {
     name: 'create_custom_field: dry run writes nothing, then creates the field on detail and list',
     tools: ['create_custom_field'],
     async run(r) {
