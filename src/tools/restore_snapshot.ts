@@ -388,7 +388,8 @@ export const restoreSnapshot = defineWriteTool({
   title: 'Restore a snapshot',
   description:
     "Put a tenant's customization back as snapshot_tenant kept it: layouts byte for byte, custom fields to their recorded " +
-    'definitions and labels, deleted fields re-created. Fields created since are listed, and deleted only with deleteNewFields. ' +
+    'definitions and labels, deleted fields re-created. Use it to roll a tenant back after unwanted changes. Fields created since ' +
+    'are listed, and deleted only with deleteNewFields. ' +
     'Destructive, two calls: the plan and a token, then the same arguments with "confirm". Refused for a snapshot of another ' +
     'instance. Returns a changeId per step (undo_change). Needs the admin login. Example: restore_snapshot {"snapshotId": "snap_m1x2y3_0123456789ab"}.',
   kind: 'destructive',

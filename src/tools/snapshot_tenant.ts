@@ -51,8 +51,8 @@ export const snapshotTenant = defineTool({
     instance: z.object({ siteUrl: z.string().optional(), version: z.string().optional() }),
     bytes: z.number(),
   },
-  // Not idempotent: each call keeps a new snapshot.
-  annotations: { ...annotationsFor('read'), idempotentHint: false },
+  // A read of the CRM: it writes only to this server's store (each call keeps a new snapshot).
+  annotations: annotationsFor('read'),
   async handler(_args, ctx) {
     const snap = await takeSnapshot(ctx.tenant, ctx, ctx.signal);
     const structured = {

@@ -487,6 +487,37 @@ const STEPS: Step[] = [
       expect(r.sb.state.records.read('Lead', keep, { isAdmin: true })).toMatchObject({ addressCity: 'Lyon', deleted: false });
     },
   },
+  {
+    name: 'snapshot_tenant, then restore_snapshot (plan, confirm) after a field deletion: the field re-created under its stored name, layouts byte for byte; the snapshots resource lists it',
+    tools: ['snapshot_tenant', 'restore_snapshot'],
+    resources: ['espocrm://tenants/{tenant}/snapshots'],
+    async run(r) {
+      const stored = r.v.prefix ? 'cPalier' : 'palier';
+      await r.ok('create_custom_field', { entity: 'Lead', name: 'palier', type: 'varchar', label: 'Palier', addToLayouts: ['detail'] });
+      const mark = r.sb.requests.length;
+      const snap = await r.ok('snapshot_tenant', {});
+      expect(r.writesSince(mark)).toEqual([]);
+      const id = snap.structured.snapshotId as string;
+      const kept = (await r.h.audit.getSnapshot(id, r.tenant))!.data as { fields: Array<{ name: string }>; layouts: Array<{ layout: string; json: string }> };
+      expect(kept.fields.map((f) => f.name)).toContain(stored);
+      const listed = await r.resource('espocrm://tenants/{tenant}/snapshots', `espocrm://tenants/${r.tenant}/snapshots`);
+      expect((listed.snapshots as Array<{ snapshotId: string }>)[0]!.snapshotId).toBe(id);
+
+      const del = await r.ok('delete_custom_field', { entity: 'Lead', name: stored });
+      await r.ok('delete_custom_field', { entity: 'Lead', name: stored, confirm: del.structured.confirmToken });
+      expect(r.sb.state.metadata.fieldDef('Lead', stored)).toBeUndefined();
+      const before = r.sb.requests.length;
+      const plan = await r.ok('restore_snapshot', { snapshotId: id });
+      expect(plan.structured.outcome).toBe('planned');
+      expect(r.writesSince(before)).toEqual([]);
+      const done = await r.ok('restore_snapshot', { snapshotId: id, confirm: plan.structured.confirmToken });
+      expect(done.structured.outcome).toBe('applied');
+      expect(r.sb.state.metadata.fieldDef('Lead', stored)).toMatchObject({ type: 'varchar', isCustom: true });
+      const after = await r.ok('snapshot_tenant', {});
+      const now = (await r.h.audit.getSnapshot(after.structured.snapshotId as string, r.tenant))!.data as typeof kept;
+      expect(now.layouts.map((l) => [l.layout, l.json])).toEqual(kept.layouts.map((l) => [l.layout, l.json]));
+    },
+  },
 ];
 
 /** A fixed resource URI, or the template a listed URI is an instance of. */
