@@ -79,6 +79,11 @@ describe('snapshot_tenant', () => {
     expect(() => JSON.parse(lead.detail!)).not.toThrow();
     const listed = await store.listSnapshots('globex', 10);
     expect(listed[0]).toMatchObject({ id, summary: { fields: 1 } });
+    // No secret in what is kept or answered.
+    const { credentials } = h.sandboxes.globex!;
+    for (const text of [JSON.stringify(await store.getSnapshot(id, 'globex')), result.text, JSON.stringify(result.structured)]) {
+      for (const secret of [credentials.apiKey, credentials.admin.password, credentials.hmac.secret]) expect(text).not.toContain(secret);
+    }
   });
 });
 
@@ -200,6 +205,37 @@ describe('restore_snapshot', () => {
     } finally {
       await legacyEmpty.close();
     }
+  });
+});
+
+describe('restore_snapshot when a step fails', () => {
+  it('undoes the steps before it, so the tenant is as it was, and records the failure; a later restore applies', async () => {
+    const snap = await snapshot(h, 'globex');
+    ok(await h.call('update_custom_field', { tenant: 'globex', entity: 'Lead', name: 'cRegion', label: 'Zone' }));
+    ok(await h.call('edit_layout', { tenant: 'globex', entity: 'Lead', layout: 'list', operations: [{ op: 'remove_field', field: 'cRegion' }] }));
+    const edited = layoutsOf((await snapshot(h, 'globex')).data);
+    const sb = h.sandboxes.globex!;
+    const plan = ok(await h.call('restore_snapshot', { tenant: 'globex', snapshotId: snap.id }));
+    expect((plan.structured.steps as string[]).map((t) => t.split(/[:\n]/)[0])).toEqual([
+      'put Lead.cRegion back to its recorded definition (label)',
+      expect.stringMatching(/^(put|reset) the Lead list layout/),
+    ]);
+    sb.faults.add({ method: 'PUT', path: 'Lead/layout/list', kind: 'status', status: 500, times: 1 });
+    const failed = await h.call('restore_snapshot', { tenant: 'globex', snapshotId: snap.id, confirm: plan.structured.confirmToken });
+    expect(failed.isError).toBe(true);
+    expect(failed.text).toMatch(/Restore of snap_\S+ failed: step 2 failed .*The 1 step\(s\) before it were undone: the tenant is as it was/s);
+    const now = (await snapshot(h, 'globex')).data;
+    expect(fieldOf(now, 'cRegion')?.labels.en_US).toBe('Zone');
+    expect(layoutsOf(now)).toEqual(edited);
+    const line = (await store.read({ tenant: 'globex' })).filter((e) => e.tool === 'restore_snapshot').at(-1);
+    expect(line).toMatchObject({ outcome: 'failed', summary: expect.stringContaining('failed') });
+    expect(line?.changeId).toBeUndefined();
+
+    const { done } = await restore(h, 'globex', snap.id);
+    expect(done.structured.outcome).toBe('applied');
+    const back = (await snapshot(h, 'globex')).data;
+    expect(layoutsOf(back)).toEqual(layoutsOf(snap.data));
+    expect(fieldOf(back, 'cRegion')?.labels).toEqual(fieldOf(snap.data, 'cRegion')?.labels);
   });
 });
 
