@@ -518,6 +518,39 @@ const STEPS: Step[] = [
       expect(now.layouts.map((l) => [l.layout, l.json])).toEqual(kept.layouts.map((l) => [l.layout, l.json]));
     },
   },
+  {
+    name: 'plan_blueprint, then apply_blueprint with its token: the transport field created under this version\'s stored name and placed; then in sync; undo_change reverts the tenant\'s apply',
+    tools: ['plan_blueprint', 'apply_blueprint'],
+    async run(r) {
+      // Fleet tools take no tenant: they plan every tenant named (here the only one).
+      const fleet = async (tool: string, args: Record<string, unknown>) => {
+        r.called.add(tool);
+        const res = await r.h.call(tool, { blueprint: 'transport', tenants: [r.tenant], ...args });
+        expect(res.isError, `${tool} on EspoCRM ${r.v.version}: ${res.text}`).toBe(false);
+        return res.structured as { tenants: Array<{ tenant: string; status: string; steps: string[]; changeId?: string }>; confirmToken?: string };
+      };
+      const mark = r.sb.requests.length;
+      const plan = await fleet('plan_blueprint', {});
+      expect(plan.tenants[0]).toMatchObject({ tenant: r.tenant, status: 'changes' });
+      expect(plan.tenants[0]!.steps).toEqual([`create Lead.${r.stored} (enum)`, `place Lead.${r.stored} on the detail layout`, `place Lead.${r.stored} on the list layout`]);
+      expect(r.writesSince(mark)).toEqual([]);
+
+      const applied = await fleet('apply_blueprint', { confirm: plan.confirmToken });
+      expect(applied.tenants[0]).toMatchObject({ tenant: r.tenant, status: 'applied', changeId: expect.stringMatching(/^chg_/) });
+      expect(r.sb.state.metadata.fieldDef('Lead', r.stored)).toMatchObject({ type: 'enum', isCustom: true, options: ['', 'Transport routier', 'Logistique', 'Messagerie', 'Déménagement'] });
+      expect(r.sb.state.metadata.fieldDef('Lead', r.v.prefix ? 'secteur' : 'cSecteur')).toBeUndefined();
+      expect(namesIn(r.layout('detail'))).toContain(r.stored);
+      expect(namesIn(r.layout('list'))).toContain(r.stored);
+      expect((await fleet('plan_blueprint', {})).tenants[0]).toMatchObject({ status: 'in_sync', steps: [] });
+
+      const undo = await r.ok('undo_change', { changeId: applied.tenants[0]!.changeId });
+      expect(undo.structured).toMatchObject({ outcome: 'planned', tool: 'apply_blueprint' });
+      const done = await r.ok('undo_change', { changeId: applied.tenants[0]!.changeId, confirm: undo.structured.confirmToken });
+      expect(done.structured.outcome).toBe('applied');
+      expect(r.sb.state.metadata.fieldDef('Lead', r.stored)).toBeUndefined();
+      expect(namesIn(r.layout('list'))).not.toContain(r.stored);
+    },
+  },
 ];
 
 /** A fixed resource URI, or the template a listed URI is an instance of. */
