@@ -132,6 +132,19 @@ export const SAMPLES: Record<string, ToolSample> = {
       return { ...base, confirm: plan.confirmToken };
     },
   },
+  snapshot_tenant: { writes: false, base: {}, args: async (_h, tenant) => ({ tenant }) },
+  restore_snapshot: {
+    writes: true,
+    base: { snapshotId: 'snap_m1x2y3_0123456789ab' },
+    args: async (h, tenant) => {
+      // A snapshot with the default Lead list, then an edit of it, so the restore has a step to confirm.
+      defaultLeadList(h, tenant);
+      const snap = await must(h, 'snapshot_tenant', { tenant });
+      await must(h, 'edit_layout', { tenant, ...LIST_EDIT });
+      const plan = await must(h, 'restore_snapshot', { tenant, snapshotId: snap.snapshotId });
+      return { tenant, snapshotId: snap.snapshotId, confirm: plan.confirmToken };
+    },
+  },
   undo_change: {
     writes: true,
     base: { changeId: 'chg_m1x2y3z4_ab12cd34' },
