@@ -36,6 +36,7 @@ const unit = [
 
 const e2e = [
   'test/cli/check.test.ts',
+  'test/cli/drift.test.ts',
   'test/cli/provision.test.ts',
   'test/cli/rotate.test.ts',
   'test/cli/usage.test.ts',

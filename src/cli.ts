@@ -112,6 +112,8 @@ async function main(argv: string[]): Promise<void> {
   registerSnapshotCommands(program);
   const { registerBlueprintCommands } = await import('./cli/blueprint.js');
   registerBlueprintCommands(program);
+  const { registerDriftCommand } = await import('./cli/drift.js');
+  registerDriftCommand(program);
 
   await program.parseAsync(argv);
 }

@@ -52,7 +52,7 @@ export const driftResource: ResourceDefinition = {
       return [];
     }
   },
-  async read({ vars, registry, principal, readOnly, history, logger, signal }) {
+  async read({ vars, registry, principal, readOnly, logger, signal }) {
     const name = oneVar(vars.blueprint) ?? '';
     const loaded = await loadBlueprint(name, registry.config).catch((err: unknown) => {
       throw new ToolError(describeError(err), 'invalid_request');
@@ -61,7 +61,6 @@ export const driftResource: ResourceDefinition = {
     const targets = visible.slice(0, DRIFT_MAX_TENANTS);
     const rows = await driftFleet(targets, loaded.blueprint, {
       ...(signal ? { signal } : {}),
-      history,
       timeoutMs: DRIFT_TENANT_TIMEOUT_MS,
       skip: (t) => schemaReadRefusal(t, 'fleet_drift', principal, { readOnly }),
       describe: (err) => describeFor(err, principal, logger, describeError),
