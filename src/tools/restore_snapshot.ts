@@ -163,6 +163,10 @@ async function planRestore(ctx: ToolContext, snapshotId: string, deleteNewFields
     const label = s.labels[lang];
     const optionLabels = s.optionLabels?.[lang];
     for (const l of Object.keys(s.labels)) if (l !== lang && s.labels[l] !== n?.labels[l]) otherLangs.add(l);
+    if (!n && LINK_TYPES.has(s.type)) {
+      notes.push(`${s.entity}.${s.name} (${s.type}) is gone and is not re-created: it is a relationship, which EspoCRM creates through the Entity Manager.`);
+      continue;
+    }
     if (!n) {
       const fc = await loadFieldContext(ctx.tenant, s.entity, ctx.signal);
       const base = baseNameOf(fc, s.name);
