@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { annotationsFor, defineTool } from './define.js';
 import { tenantArg } from './args.js';
-import { blueprintRefArg, DifferenceSchema } from './fleet_drift.js';
+import { DifferenceSchema } from './fleet_drift.js';
+import { blueprintArg } from './plan_blueprint.js';
 import { loadBlueprint } from '../config/blueprints.js';
 import { schemaReadRefusal } from '../reads/drift.js';
 import { ToolError } from '../errors.js';
@@ -11,9 +12,9 @@ export const compareTenants = defineTool({
   name: 'compare_tenants',
   title: 'Compare a tenant',
   description:
-    "How a tenant's customization (custom fields, their options and labels, customized layouts) differs from another tenant's, " +
-    "from one of its own snapshots (snapshot_tenant; the id is looked up for this tenant only), or from a blueprint (what applying it would change). " +
-    'Reads only. Example: compare_tenants {"tenant": "acme", "against": {"tenant": "globex"}}.',
+    "How a tenant's customization (custom fields, options, labels, customized layouts) differs from another tenant's, from one of its own " +
+    'snapshots (the id is looked up for this tenant only), or from a blueprint. Use it before copying a setup or a restore. Returns the ' +
+    'differences (expected: the other side). Reads only. Example: compare_tenants {"tenant": "acme", "against": {"tenant": "globex"}}.',
   kind: 'read',
   tenantScoped: true,
   input: {
@@ -22,7 +23,7 @@ export const compareTenants = defineTool({
       .union([
         z.strictObject({ tenant: z.string().min(1).max(64) }),
         z.strictObject({ snapshotId: z.string().min(1).max(100) }),
-        z.strictObject({ blueprint: blueprintRefArg }),
+        z.strictObject({ blueprint: blueprintArg }),
       ])
       .describe('{"tenant": id}, {"snapshotId": id} (a snapshot of this tenant), or {"blueprint": name or object}.'),
   },

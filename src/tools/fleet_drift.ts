@@ -1,17 +1,12 @@
 import { z } from 'zod';
-import { annotationsFor, defineTool, type ToolContext } from './define.js';
+import { annotationsFor, defineTool } from './define.js';
+import { blueprintArg, fleetTenants, tenantsArg } from './plan_blueprint.js';
 import { loadBlueprint } from '../config/blueprints.js';
 import { driftSummary, type DriftDifference } from '../core/blueprint/drift.js';
 import { describeError } from '../errors.js';
 import { driftFleet, schemaReadRefusal, type TenantDrift } from '../reads/drift.js';
 import { DEFAULT_READ_CONCURRENCY, MAX_READ_CONCURRENCY } from '../reads/fleet.js';
 import { describeFor } from '../secrets/callers.js';
-import type { TenantContext } from '../tenants/registry.js';
-
-/** The blueprint argument: a name in the blueprints folder, or the blueprint itself. */
-export const blueprintRefArg = z
-  .union([z.string().min(1).max(100), z.record(z.string(), z.unknown())])
-  .describe('A blueprint name (its file in the blueprints folder, e.g. "transport"), or the blueprint itself (an object).');
 
 export const DifferenceSchema = z.object({
   kind: z.string().describe('field_missing, options_missing, label, field_definition, placement_missing, panel_missing, field_extra, placement_extra, conflict...'),
@@ -32,14 +27,6 @@ const Row = z.object({
   reason: z.string().optional(),
   notes: z.array(z.string()).optional(),
 });
-
-/** The tenants a fleet call names ("*" or absent: all the caller sees), each resolved (unknown and forbidden ones refused alike), in configuration order. */
-export function fleetTargets(ctx: Pick<ToolContext, 'registry' | 'principal'>, tenants: string[] | '*' | undefined): TenantContext[] {
-  const visible = ctx.registry.visible(ctx.principal);
-  if (tenants === undefined || tenants === '*') return visible;
-  const named = new Set(tenants.map((id) => ctx.registry.resolve(id, ctx.principal).id));
-  return visible.filter((t) => named.has(t.id));
-}
 
 /** At most this many differences per tenant in the text (all of them are in the structured result). */
 const TEXT_DIFFERENCES = 10;
@@ -64,17 +51,14 @@ export const fleetDrift = defineTool({
   name: 'fleet_drift',
   title: 'Drift from a blueprint',
   description:
-    'Which tenants differ from a blueprint (a standard setup): each tenant read (a few at a time) and planned against it, nothing written. ' +
-    'status in_sync, drifted (differences: what is missing or different, and conflicts), unreachable, or skipped (its policy does not allow schema reads) with the reason. ' +
-    'Example: fleet_drift {"blueprint": "transport"}.',
+    'Which tenants differ from a blueprint (a standard setup), nothing written. Use it to find the tenants to bring in line, or on a schedule. ' +
+    'Returns per tenant: in_sync, drifted (differences: what is missing or different, and conflicts, in words and as data), unreachable, ' +
+    'or skipped (its policy does not allow schema reads), with the reason. Example: fleet_drift {"blueprint": "transport"}.',
   kind: 'read',
   tenantScoped: false,
   input: {
-    blueprint: blueprintRefArg,
-    tenants: z
-      .union([z.array(z.string().min(1).max(64)).min(1).max(500), z.literal('*')])
-      .optional()
-      .describe('Tenant ids, or "*" (the default): all of yours.'),
+    blueprint: blueprintArg,
+    tenants: tenantsArg.optional().describe('Tenant ids, or "*" (the default): all of yours.'),
     concurrency: z.number().int().min(1).max(MAX_READ_CONCURRENCY).optional().describe(`Tenants read at once (default ${DEFAULT_READ_CONCURRENCY}).`),
   },
   output: {
@@ -84,7 +68,7 @@ export const fleetDrift = defineTool({
   },
   annotations: annotationsFor('read'),
   async handler(args, ctx) {
-    const targets = fleetTargets(ctx, args.tenants);
+    const targets = fleetTenants(ctx, args.tenants ?? '*');
     const loaded = await loadBlueprint(args.blueprint, ctx.registry.config);
     const rows = await driftFleet(targets, loaded.blueprint, {
       ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
