@@ -218,6 +218,10 @@ function fleetAccess(toolName: string, ctx: ToolContext, deps: FleetDeps): Fleet
     async plan(job) {
       const planned = await planAll(job);
       const rows = planned.map((p) => p.row);
+      // Not one tenant could be read: one clear error rather than a plan of nothing.
+      if (rows.length > 0 && rows.every((r) => r.status === 'unreachable')) {
+        throw new ToolError(`No tenant could be read, so there is no plan: ${rows.map((r) => `"${r.tenant}": ${r.reason}`).join('; ')}. Nothing was written.`, 'unreachable');
+      }
       let token: FleetPlanResult['token'];
       if (planned.some((p) => p.row.status === 'changes')) {
         token = deps.confirms.issue(bindingOf(job, stateOf(planned)));
@@ -248,7 +252,7 @@ function fleetAccess(toolName: string, ctx: ToolContext, deps: FleetDeps): Fleet
         const kept = (await deps.store.getResult(keptKey(confirm), FLEET_TOKEN_TENANT).catch(() => undefined)) as Record<string, { print: string; status: string }> | undefined;
         const changed = planned.filter((p) => kept?.[p.tenant.id]?.print !== p.print);
         const which = kept && changed.length
-          ? changed.map((p) => `"${p.tenant.id}" (${kept[p.tenant.id]?.status ?? 'not planned'} when planned, ${p.row.status} now${p.row.steps.length ? `: ${p.row.steps.join('; ')}` : ''})`).join(', ')
+          ? changed.map((p) => `"${p.tenant.id}" (${kept[p.tenant.id]?.status ?? 'not planned'} when planned, ${p.row.status} now${p.row.reason ? `: ${p.row.reason}` : p.row.steps.length ? `: ${p.row.steps.join('; ')}` : ''})`).join(', ')
           : undefined;
         return refuse(
           `the plan changed since the token was issued${which ? ` on ${which}` : ''}: a tenant's CRM changed, so the whole plan must be made and reviewed again (plan_blueprint)`,

@@ -33,10 +33,10 @@ export const applyBlueprintTool = defineFleetTool({
   name: APPLY_TOOL,
   title: 'Apply a blueprint to tenants',
   description:
-    'Apply the plan plan_blueprint made, with its confirm token (same blueprint and tenants; refused if a tenant\'s plan changed ' +
-    'since). Tenants a few at a time, each all-or-nothing: a failing step reverts that tenant\'s steps. Conflicting and skipped tenants ' +
-    'are not applied. Returns per tenant applied (with one changeId for undo_change), unchanged, failed, skipped, conflict or cancelled. ' +
-    'Example: apply_blueprint {"blueprint": "transport", "tenants": "*", "confirm": "<token>"}.',
+    'Apply the plan plan_blueprint made, with its confirm token. Use it once the user approved that plan: same blueprint and ' +
+    'tenants; refused if a tenant\'s plan changed since. Tenants a few at a time, each all-or-nothing (a failing step reverts that ' +
+    'tenant\'s steps); conflicting and skipped tenants are not applied. Returns per tenant applied (one changeId for undo_change), ' +
+    'unchanged, failed, skipped, conflict or cancelled. Example: apply_blueprint {"blueprint": "transport", "tenants": "*", "confirm": "<token>"}.',
   kind: 'write',
   fleet: true,
   tenantScoped: false,

@@ -333,7 +333,7 @@ export const undoChange = defineWriteTool({
   name: TOOL,
   title: 'Undo a change',
   description:
-    'Revert a change of edit_layout, reset_layout or create/update/delete_custom_field by its changeId. Use it when the user ' +
+    'Revert a change of edit_layout, reset_layout, create/update/delete_custom_field or apply_blueprint (one tenant, all its steps) by its changeId. Use it when the user ' +
     'wants a change taken back: it restores the recorded before-state, and refuses if the thing changed again since. Undoing a ' +
     'creation deletes the field: it plans first and needs the confirm token; dryRun shows any plan. merge_duplicates cannot be ' +
     'undone. Returns the steps done and a changeId. Needs the admin login. Example: undo_change {"changeId": "chg_m1x2y3_ab12cd34"}.',

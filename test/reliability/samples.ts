@@ -52,6 +52,7 @@ async function ensureField(h: SampleHost, tenant: string): Promise<void> {
 export function plainArgs(tool: string, tenant: string): Record<string, unknown> {
   if (tool === 'list_tenants') return {};
   if (tool === 'check_tenants') return { ...SAMPLES[tool]!.base, tenants: [tenant] };
+  if (tool === 'plan_blueprint' || tool === 'apply_blueprint') return { ...SAMPLES[tool]!.base, tenants: [tenant] };
   return { tenant, ...SAMPLES[tool]!.base };
 }
 
@@ -143,6 +144,18 @@ export const SAMPLES: Record<string, ToolSample> = {
       await must(h, 'edit_layout', { tenant, ...LIST_EDIT });
       const plan = await must(h, 'restore_snapshot', { tenant, snapshotId: snap.snapshotId });
       return { tenant, snapshotId: snap.snapshotId, confirm: plan.confirmToken };
+    },
+  },
+  // Fleet tools take tenants, not a tenant: the plan of the bundled transport blueprint, and its apply
+  // (a field of a new name each time, so every apply writes: create, then detail and list placements).
+  plan_blueprint: { writes: false, base: { blueprint: 'transport', tenants: ['acme'] }, args: async (_h, tenant) => ({ blueprint: 'transport', tenants: [tenant] }) },
+  apply_blueprint: {
+    writes: true,
+    base: { blueprint: 'transport', tenants: ['acme'], confirm: 'eyJ2IjoxfQ.c2ln' },
+    args: async (h, tenant) => {
+      const blueprint = { name: 'sample', entities: { Lead: { fields: [{ name: uniqueName('bp'), type: 'varchar', label: 'Sample', layouts: ['detail', 'list'] }] } } };
+      const plan = await must(h, 'plan_blueprint', { blueprint, tenants: [tenant] });
+      return { blueprint, tenants: [tenant], confirm: plan.confirmToken };
     },
   },
   undo_change: {
