@@ -57,6 +57,7 @@ describe('CRM text in every text a model reads', () => {
         try {
           await plant(h, hostile);
           const t = { tenant: 'acme' };
+          const calm = { name: 'calm', entities: { Lead: { fields: [{ name: 'hostile', type: 'enum', label: 'Calm', options: ['A'], default: 'A', layouts: ['detail', 'list'] }] } } };
           const calls: Array<[string, string, Record<string, unknown>]> = [
             ['rename an unknown panel', 'edit_layout', { ...t, entity: 'Lead', layout: 'detail', operations: [{ op: 'rename_panel', panel: 'no such panel', label: 'X' }] }],
             ['move to an unknown panel', 'edit_layout', { ...t, entity: 'Lead', layout: 'detail', operations: [{ op: 'move_field', field: 'status', panel: 'no such panel' }] }],
@@ -83,6 +84,9 @@ describe('CRM text in every text a model reads', () => {
             ['rename a panel to a taken label', 'edit_layout', { ...t, entity: 'Lead', layout: 'detail', operations: [{ op: 'rename_panel', panel: 0, label: hostile(4) }] }],
             ['check the tenant', 'check_tenant', t],
             ['list changes', 'list_changes', t],
+            ['drift from a blueprint (label, default, options)', 'fleet_drift', { blueprint: calm }],
+            ['compare with a blueprint', 'compare_tenants', { ...t, against: { blueprint: calm } }],
+            ['drift from a blueprint (another type)', 'fleet_drift', { blueprint: { name: 'typed', entities: { Lead: { fields: [{ name: 'hostile', type: 'varchar' }] } } } }],
           ];
           for (const [label, tool, args] of calls) assertFenced(`${tool}: ${label}`, await h.call(tool, args), marker);
           for (const uri of ['espocrm://tenants/acme/entities/Lead', 'espocrm://tenants/acme/entities/Lead/layouts/detail']) {
