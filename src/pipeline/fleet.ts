@@ -191,15 +191,17 @@ function fleetAccess(toolName: string, ctx: ToolContext, deps: FleetDeps): Fleet
 
   const limited = <T>(tenant: TenantContext, signal: AbortSignal, fn: () => Promise<T>): Promise<T> => (deps.limits ? deps.limits.run(tenant, signal, fn) : fn());
 
-  /** Plans every tenant, a few at a time; throws when the call is cancelled (nothing was written). */
-  const planAll = async (job: FleetJob): Promise<Planned[]> => {
-    const total = job.tenants.length;
+  /**
+   * Plans every tenant, a few at a time; throws when the call is cancelled (nothing was written).
+   * Progress goes up to `total` (an apply counts its planning then its applying: 2 per tenant).
+   */
+  const planAll = async (job: FleetJob, total = job.tenants.length): Promise<Planned[]> => {
     let done = 0;
     return pool(job.tenants, job.concurrency, async (tenant) => {
       if (ctx.signal.aborted) throw cancelled();
       const p = await planOne(job, tenant);
       done++;
-      await ctx.progress(done, total, `${tenant.id}: ${p.row.status}`).catch(() => undefined);
+      await ctx.progress(done, total, `${tenant.id}: planned (${p.row.status})`).catch(() => undefined);
       return p;
     });
   };
@@ -245,7 +247,7 @@ function fleetAccess(toolName: string, ctx: ToolContext, deps: FleetDeps): Fleet
       const early = deps.confirms.verify(confirm, bindingOf(job, ''));
       if (!early.ok && early.reason !== 'state') return refuse(early.message, `confirm_${early.reason}`);
 
-      const planned = await planAll(job);
+      const planned = await planAll(job, 2 * job.tenants.length);
       const check = deps.confirms.verify(confirm, bindingOf(job, stateOf(planned)));
       if (!check.ok) {
         if (check.reason !== 'state') return refuse(check.message, `confirm_${check.reason}`);
@@ -263,8 +265,9 @@ function fleetAccess(toolName: string, ctx: ToolContext, deps: FleetDeps): Fleet
       const used = await deps.confirms.consume(confirm);
       if (!used.ok) return refuse(used.message, `confirm_${used.reason}`);
 
-      const total = planned.length;
-      let done = 0;
+      // Progress goes on from the planning: the value only ever increases.
+      const total = 2 * planned.length;
+      let done = planned.length;
       return pool(planned, job.concurrency, async (p, i) => {
         let row: TenantApplyRow;
         if (ctx.signal.aborted) {

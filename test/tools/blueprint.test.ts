@@ -139,10 +139,13 @@ describe('plan_blueprint and apply_blueprint', () => {
     expect(statusOf(plan)).toEqual({ clean: 'changes', other: 'changes' });
     // clean's list layout cannot be saved: its 5th step fails after four were done.
     h.sandboxes.clean!.faults.add({ method: 'PUT', path: 'Lead/layout/list', kind: 'status', status: 503 });
-    const res = await h.call('apply_blueprint', { blueprint: BLUEPRINT, tenants: ['clean', 'other'], confirm: plan.structured.confirmToken });
+    const progress: Array<{ progress: number; total?: number }> = [];
+    const res = await h.call('apply_blueprint', { blueprint: BLUEPRINT, tenants: ['clean', 'other'], confirm: plan.structured.confirmToken }, { onprogress: (p) => progress.push(p) });
     h.sandboxes.clean!.faults.clear();
     expect(res.isError, res.text).toBe(false);
     expect(statusOf(res)).toEqual({ clean: 'failed', other: 'applied' });
+    // Progress per tenant, planned again then applied, only ever increasing.
+    expect(progress.map((p) => [p.progress, p.total])).toEqual([[1, 4], [2, 4], [3, 4], [4, 4]]);
     const clean = rowsOf(res)[0]!;
     expect(clean).toMatchObject({ rolledBack: true });
     expect(clean.changeId).toBeUndefined();
@@ -209,5 +212,17 @@ describe('plan_blueprint and apply_blueprint', () => {
     expect(fieldOf('clash', 'cSecteur')).toMatchObject({ type: 'enum' });
     expect(JSON.stringify(layoutOf('clash', 'list'))).toContain('"cSecteur"');
     expect(fieldOf('clean', 'cSecteur')).toBeUndefined();
+  });
+
+  it('no secret of any tenant in a result or in the audit', async () => {
+    const res = await h.call('plan_blueprint', { blueprint: BLUEPRINT, tenants: '*' });
+    const audit = JSON.stringify(await h.audit.read());
+    for (const sb of Object.values(h.sandboxes)) {
+      for (const secret of [sb.credentials.apiKey, sb.credentials.admin.password]) {
+        expect(res.text).not.toContain(secret);
+        expect(JSON.stringify(res.structured)).not.toContain(secret);
+        expect(audit).not.toContain(secret);
+      }
+    }
   });
 });
