@@ -103,7 +103,8 @@ export function conflictText(c: PlanConflict): string {
 /** Reads one tenant's customization (as it is now) and plans the blueprint on it; never writes. */
 export function planTenantWith(blueprint: Blueprint): (ctx: ToolContext) => Promise<TenantPlanned> {
   return async (ctx) => {
-    const state = await readCustomization(ctx.tenant, ctx.signal, { entities: Object.keys(blueprint.entities), fresh: true, history: ctx.history });
+    // Fresh: a plan (and the apply's plan again) is made on the CRM as it is now. Whether a layout is customized does not change a plan: no history read.
+    const state = await readCustomization(ctx.tenant, ctx.signal, { entities: Object.keys(blueprint.entities), fresh: true });
     const plan = planBlueprint(blueprint, state, { tenant: ctx.tenant.id });
     if (plan.conflicts.length > 0) return { status: 'conflict', conflicts: plan.conflicts.map(conflictText), notes: plan.notes };
     if (plan.steps.length === 0) return { status: 'in_sync', notes: plan.notes };
