@@ -22,7 +22,8 @@ export function applyText(name: string, rows: TenantApplyRow[]): string {
   const lines = [`Blueprint "${name}" on ${rows.length} tenant(s): ${STATUSES.filter((s) => counts[s]).map((s) => `${counts[s]} ${s}`).join(', ')}.`];
   for (const r of rows) {
     lines.push(`- ${r.tenant}: ${r.status}${r.changeId ? ` [changeId ${r.changeId}]` : ''}${r.reason ? ` (${r.reason})` : ''}`);
-    for (const s of r.steps) lines.push(`    ${r.status === 'failed' ? '(rolled back) ' : ''}${s}`);
+    for (const s of r.steps) lines.push(`    ${r.status === 'failed' ? (r.rolledBack ? '(rolled back) ' : '(done) ') : ''}${s}`);
+    for (const l of r.left ?? []) lines.push(`    still changed: ${l}`);
     for (const c of r.conflicts ?? []) lines.push(`    conflict: ${c}`);
   }
   if (rows.some((r) => r.status === 'applied')) lines.push('undo_change {"tenant", "changeId"} reverts one tenant\'s apply as a whole.');
