@@ -5,8 +5,9 @@
 //       round (cold caches, one admin login per tenant, as a fresh server has), 8 tenants at a time:
 //       - "raw": the least the plan needs: entityDefs.Lead (metadata, the admin login) and the Lead
 //         detail and list layouts;
-//       - "reader": readCustomization (src/reads/customizationState.ts) scoped to the blueprint, the
-//         reads plan_blueprint and fleet_drift make, without planning;
+//       - "reader": readCustomization (src/reads/customizationState.ts) as plan_blueprint calls it (the
+//         blueprint's entities, their 5 placement layouts), without planning (fleet_drift reads only the
+//         layouts the blueprint targets: 2 here);
 //   (b) fleet_drift and plan_blueprint over the 100, each through the real server built in-process
 //       (a fresh server, registry and store per round) and an SDK client on an in-memory transport.
 //   Rounds alternate (raw, reader, drift, plan), after a warm-up round; medians and p95 of --runs (5).
@@ -92,7 +93,7 @@ async function writeConfig(dir, tenants) {
 // In-process pieces (from dist/)
 
 async function modules() {
-  const [{ loadConfig }, { TenantRegistry }, { LOCAL_PRINCIPAL }, { silentLogger }, store, server, client, layouts, fleet] = await Promise.all([
+  const [{ loadConfig }, { TenantRegistry }, { LOCAL_PRINCIPAL }, { silentLogger }, store, server, client, layouts, fleet, api] = await Promise.all([
     import(dist('config/load.js')),
     import(dist('tenants/registry.js')),
     import(dist('tenants/policy.js')),
@@ -102,6 +103,7 @@ async function modules() {
     import('@modelcontextprotocol/client'),
     import(dist('reads/layouts.js')),
     import(dist('reads/fleet.js')),
+    import(dist('espo/api/index.js')),
   ]);
   let reader;
   try {
@@ -109,7 +111,7 @@ async function modules() {
   } catch {
     reader = undefined;
   }
-  return { loadConfig, TenantRegistry, LOCAL_PRINCIPAL, silentLogger, store, server, client, layouts, fleet, reader };
+  return { loadConfig, TenantRegistry, LOCAL_PRINCIPAL, silentLogger, store, server, client, layouts, fleet, api, reader };
 }
 
 async function openRegistry(m, configPath, env) {
@@ -117,23 +119,29 @@ async function openRegistry(m, configPath, env) {
   return { config, registry: new m.TenantRegistry(config, { env, baseDir: config.baseDir, logger: m.silentLogger() }) };
 }
 
-/** The least the plan needs, read directly: entityDefs.Lead and the two layouts, 8 tenants at a time. */
+/**
+ * The least the plan needs, read directly, 8 tenants at a time: the profile (version, prefix setting: read
+ * with the first metadata read), entityDefs.Lead, the labels (I18n) and the two layouts the blueprint places on.
+ */
 async function readRaw(m, registry) {
   const tenants = registry.visible(m.LOCAL_PRINCIPAL);
-  const signal = AbortSignal.timeout(600_000);
   await m.fleet.mapFleet(tenants, { concurrency: BASELINE_CONCURRENCY }, async (t) => {
-    const [defs, ...ls] = await Promise.all([t.metadata.get(`entityDefs.${ENTITY}`, signal), ...LAYOUTS.map((l) => m.layouts.readLayout(t, ENTITY, l, signal))]);
-    if (!defs || ls.some((l) => l === undefined)) throw new Error(`${t.id}: nothing read`);
+    const signal = AbortSignal.timeout(60_000);
+    const [defs, i18n, ...ls] = await Promise.all([
+      t.metadata.get(`entityDefs.${ENTITY}`, signal),
+      m.api.getI18n(t.client(), { auth: 'admin', signal }),
+      ...LAYOUTS.map((l) => m.layouts.readLayout(t, ENTITY, l, signal)),
+    ]);
+    if (!defs || !i18n || ls.some((l) => l === undefined)) throw new Error(`${t.id}: nothing read`);
   });
 }
 
-/** readCustomization scoped to the blueprint, without planning, 8 tenants at a time. */
+/** readCustomization as plan_blueprint calls it (the blueprint's entities, every placement layout, metadata read again), without planning. */
 async function readCustomizations(m, registry, blueprint) {
   const tenants = registry.visible(m.LOCAL_PRINCIPAL);
-  const signal = AbortSignal.timeout(600_000);
-  const opts = m.reader.customizationScopeOf ? m.reader.customizationScopeOf(blueprint) : { entities: Object.keys(blueprint.entities) };
   await m.fleet.mapFleet(tenants, { concurrency: BASELINE_CONCURRENCY }, async (t) => {
-    await m.reader.readCustomization(t, signal, opts);
+    const signal = AbortSignal.timeout(60_000);
+    await m.reader.readCustomization(t, signal, { entities: Object.keys(blueprint.entities), fresh: true });
   });
 }
 
@@ -244,46 +252,73 @@ async function memoryChild(concurrency, configPath) {
   const { registry } = await openRegistry(m, configPath, process.env);
   const n = registry.visible(m.LOCAL_PRINCIPAL).length;
   const s = await serve(m, registry, dir);
-  // Warm the code paths on one tenant, then let the start-up garbage go.
-  await s.call('fleet_drift', { blueprint: BLUEPRINT, tenants: [tenantId(0)] });
-  for (let i = 0; i < 3; i++) {
-    globalThis.gc();
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const before = process.memoryUsage();
-  let peakRss = before.rss;
-  let peakHeap = before.heapUsed;
-  const sample = () => {
-    const u = process.memoryUsage();
-    if (u.rss > peakRss) peakRss = u.rss;
-    if (u.heapUsed > peakHeap) peakHeap = u.heapUsed;
+  const settle = async () => {
+    for (let i = 0; i < 3; i++) {
+      globalThis.gc();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return process.memoryUsage();
   };
-  const timer = setInterval(sample, 2);
-  const t0 = performance.now();
-  const r = await s.call('fleet_drift', { blueprint: BLUEPRINT, concurrency });
-  const ms = performance.now() - t0;
-  sample();
-  clearInterval(timer);
-  checkDrift(r, n);
-  const resultBytes = Buffer.byteLength(JSON.stringify(r));
-  for (let i = 0; i < 3; i++) {
-    globalThis.gc();
-    await new Promise((r2) => setTimeout(r2, 50));
-  }
-  const after = process.memoryUsage();
-  await s.close();
+  /** One fleet_drift over every tenant: time, peak RSS and heap growth over the value before it, what stays after it. */
+  const measured = async (live = false) => {
+    const before = await settle();
+    let peakRss = before.rss;
+    let peakHeap = before.heapUsed;
+    const sample = () => {
+      if (live) globalThis.gc(); // the live heap at this point, not the garbage not collected yet
+      const u = process.memoryUsage();
+      if (u.rss > peakRss) peakRss = u.rss;
+      if (u.heapUsed > peakHeap) peakHeap = u.heapUsed;
+    };
+    const timer = setInterval(sample, live ? 20 : 2);
+    const t0 = performance.now();
+    // The result is the caller's: it is dropped (not counted as retained) once checked and measured.
+    const resultBytes = await s.call('fleet_drift', { blueprint: BLUEPRINT, concurrency }).then((r) => {
+      checkDrift(r, n);
+      return Buffer.byteLength(JSON.stringify(r));
+    });
+    const ms = performance.now() - t0;
+    sample();
+    clearInterval(timer);
+    const after = await settle();
+    return { ms, before, peakRssGrowth: peakRss - before.rss, peakHeapGrowth: peakHeap - before.heapUsed, retained: after.heapUsed - before.heapUsed, resultBytes };
+  };
+  // Warm the code paths on one tenant.
+  await s.call('fleet_drift', { blueprint: BLUEPRINT, tenants: [tenantId(0)] });
+  // First call: every tenant's client (connection pool, login) and metadata cache are made on the way and kept.
+  const cold = await measured();
+  // Second call: those exist already; what grows is the fleet loop's own working set and the result.
+  const warm = await measured();
+  // Third call, warm, with a full GC before each sample (every 20 ms): the live heap, what the call holds at once.
+  const live = await measured(true);
+  // What the tenants keep: drop their metadata caches, then their clients.
+  const kept = await settle();
+  for (const t of registry.visible(m.LOCAL_PRINCIPAL)) t.metadata.invalidate();
+  const withoutCaches = await settle();
   await registry.close();
+  const withoutClients = await settle();
+  await s.close();
   const mb = (b) => b / 2 ** 20;
+  const kib = (b) => b / 1024;
   process.stdout.write(
     `${JSON.stringify({
       tenants: n,
       concurrency,
-      ms,
-      rssBeforeMiB: mb(before.rss),
-      peakRssGrowthMiB: mb(peakRss - before.rss),
-      peakHeapGrowthMiB: mb(peakHeap - before.heapUsed),
-      retainedHeapMiB: mb(after.heapUsed - before.heapUsed),
-      resultKiB: resultBytes / 1024,
+      ms: cold.ms,
+      warmMs: warm.ms,
+      rssBeforeMiB: mb(cold.before.rss),
+      peakRssGrowthMiB: mb(cold.peakRssGrowth),
+      peakHeapGrowthMiB: mb(cold.peakHeapGrowth),
+      retainedHeapMiB: mb(cold.retained),
+      warmPeakRssGrowthMiB: mb(warm.peakRssGrowth),
+      warmPeakHeapGrowthMiB: mb(warm.peakHeapGrowth),
+      warmRetainedHeapMiB: mb(warm.retained),
+      livePeakHeapGrowthMiB: mb(live.peakHeapGrowth),
+      keptPerTenantKiB: {
+        metadataCaches: kib(kept.heapUsed - withoutCaches.heapUsed) / n,
+        clients: kib(withoutCaches.heapUsed - withoutClients.heapUsed) / n,
+      },
+      resultKiB: kib(cold.resultBytes),
     })}\n`,
   );
 }
@@ -315,7 +350,7 @@ export async function benchFleet(opts = {}) {
     const timeDir = path.join(dir, `n${n}`);
     const { configPath, env } = await writeConfig(timeDir, hosted.tenants.slice(0, n));
     process.stderr.write(`timing over ${n} tenants (${runs} rounds after a warm-up)\n`);
-    const time = await timeRounds(m, configPath, env, runs, timeDir);
+    const time = process.argv.includes('--no-time') ? {} : await timeRounds(m, configPath, env, runs, timeDir);
     const memory = [];
     if (withMemory) {
       for (const size of memoryTenants) {
@@ -363,15 +398,20 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.log(`\n${result.tenants} tenants, ${result.runs} rounds, medians:`);
     console.log('| what | time |');
     console.log('| --- | --- |');
-    for (const [k, label] of [['raw', 'metadata alone (entityDefs.Lead + 2 layouts)'], ['reader', 'readCustomization alone'], ['drift', 'fleet_drift'], ['plan', 'plan_blueprint']]) {
+    for (const [k, label] of [['raw', 'metadata alone (entityDefs.Lead, I18n, 2 layouts)'], ['reader', 'readCustomization alone (as plan_blueprint reads)'], ['drift', 'fleet_drift'], ['plan', 'plan_blueprint']]) {
       console.log(`| ${label} | ${f(t[k])} |`);
     }
     for (const [k, v] of Object.entries(ratios)) if (v !== undefined) console.log(`${k}: ${v.toFixed(2)}`);
     if (result.memory.length) {
-      console.log('\n| tenants | concurrency | time | peak RSS growth | peak heap growth | heap retained | result |');
-      console.log('| --- | --- | --- | --- | --- | --- | --- |');
+      console.log('\nfleet_drift over every tenant, in a fresh process; first call (cold: clients and caches made) | second call (warm):');
+      console.log('| tenants | concurrency | time | peak RSS growth | peak heap growth | heap retained | warm: time | warm: peak heap growth | warm: retained | warm: live heap peak | kept per tenant (clients + metadata) | result |');
+      console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
       for (const r of result.memory) {
-        console.log(`| ${r.tenants} | ${r.concurrency} | ${r.ms.toFixed(0)} ms | ${r.peakRssGrowthMiB.toFixed(1)} MiB | ${r.peakHeapGrowthMiB.toFixed(1)} MiB | ${r.retainedHeapMiB.toFixed(1)} MiB | ${r.resultKiB.toFixed(0)} KiB |`);
+        console.log(
+          `| ${r.tenants} | ${r.concurrency} | ${r.ms.toFixed(0)} ms | ${r.peakRssGrowthMiB.toFixed(1)} MiB | ${r.peakHeapGrowthMiB.toFixed(1)} MiB | ${r.retainedHeapMiB.toFixed(1)} MiB | ` +
+            `${r.warmMs.toFixed(0)} ms | ${r.warmPeakHeapGrowthMiB.toFixed(1)} MiB | ${r.warmRetainedHeapMiB.toFixed(1)} MiB | ${r.livePeakHeapGrowthMiB.toFixed(1)} MiB | ` +
+            `${r.keptPerTenantKiB.clients.toFixed(0)} + ${r.keptPerTenantKiB.metadataCaches.toFixed(0)} KiB | ${r.resultKiB.toFixed(0)} KiB |`,
+        );
       }
     }
     console.log('\nwrote bench/results/fleet.json');
