@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { annotationsFor, defineTool } from './define.js';
-import { tenantArg } from './args.js';
+import { entityArg, tenantArg } from './args.js';
 import { DifferenceSchema } from './fleet_drift.js';
 import { blueprintArg } from './plan_blueprint.js';
 import { loadBlueprint } from '../config/blueprints.js';
@@ -26,6 +26,7 @@ export const compareTenants = defineTool({
         z.strictObject({ blueprint: blueprintArg }),
       ])
       .describe('{"tenant": id}, {"snapshotId": id} (a snapshot of this tenant), or {"blueprint": name or object}.'),
+    entities: z.array(entityArg).min(1).max(50).optional().describe('Against a tenant: only these entity types (default: every customizable one).'),
   },
   output: {
     tenant: z.string(),
@@ -60,7 +61,10 @@ export const compareTenants = defineTool({
     }
     const refused = schemaReadRefusal(ctx.tenant, 'compare_tenants', ctx.principal, ctx.server);
     if (refused !== undefined) throw new ToolError(`Not compared: ${refused}.`, 'forbidden');
-    const result = await compareTenant(ctx.tenant, against, { signal: ctx.signal, history: ctx.history });
+    if (args.entities !== undefined && against.kind !== 'tenant') {
+      throw new ToolError('"entities" applies against a tenant only: a snapshot is compared over the entities it holds, a blueprint over the entities it names. Leave "entities" out.');
+    }
+    const result = await compareTenant(ctx.tenant, against, { signal: ctx.signal, history: ctx.history, ...(args.entities ? { entities: args.entities } : {}) });
     return { structured: result, text: compareText(result) };
   },
 });

@@ -154,6 +154,14 @@ describe('compare_tenants', () => {
       expect.objectContaining({ kind: 'options_missing', field: 'cSecteur', expected: ['Logistique'] }),
     ]);
 
+    // Some entities only: nothing differs on Account.
+    const account = await h.call('compare_tenants', { tenant: 'drifted', against: { tenant: 'insync' }, entities: ['account'] });
+    expect(account.isError, account.text).toBe(false);
+    expect(account.structured).toMatchObject({ same: true, differences: [] });
+    const onBlueprint = await h.call('compare_tenants', { tenant: 'drifted', against: { blueprint: 'transport' }, entities: ['Lead'] });
+    expect(onBlueprint.isError).toBe(true);
+    expect(onBlueprint.text).toMatch(/"entities" applies against a tenant only/);
+
     const self = await h.call('compare_tenants', { tenant: 'insync', against: { tenant: 'insync' } });
     expect(self.isError).toBe(true);
     expect(self.text).toMatch(/names the tenant being compared/);
