@@ -156,9 +156,11 @@ const STATE_WORDS = /safe|unchanged|not (been )?(saved|deleted|created|updated|r
 
 export function judge(tool: string, s: Scenario, res: CallResult, log: SandboxRequestLogEntry[]): Judged {
   const problems: string[] = [];
-  // The check tools report a failing CRM in their answer (a report, not an error).
+  // The check tools and fleet_drift report a failing CRM in their answer (a report, not an error).
   const fleet = res.structured.summary as { ok?: number; total?: number } | undefined;
-  const checkFailed = (tool === 'check_tenant' && res.structured.ok === false) || (tool === 'check_tenants' && fleet !== undefined && fleet.ok !== fleet.total);
+  // fleet_drift too: a tenant it could not read is a row "unreachable" with the reason.
+  const unreadable = tool === 'fleet_drift' && ((res.structured.summary as { unreachable?: number } | undefined)?.unreachable ?? 0) > 0;
+  const checkFailed = (tool === 'check_tenant' && res.structured.ok === false) || (tool === 'check_tenants' && fleet !== undefined && fleet.ok !== fleet.total) || unreadable;
   const outcome: Judged['outcome'] = res.isError || checkFailed ? 'error' : 'success';
   const text = res.text;
   const faultedEntries = log.filter((r) => r.fault !== undefined);

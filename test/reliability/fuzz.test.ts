@@ -99,22 +99,23 @@ async function assertShort<T>(property: fc.IAsyncProperty<[T]>, params: fc.Param
 }
 
 let h: Harness;
-// check_tenants checks every tenant it sees: fuzzed alone, so its calls never land on another tool's sandbox.
-let fleet: Harness;
-const FLEET_TOOL = 'check_tenants';
-const hostOf = (tool: string): Harness => (tool === FLEET_TOOL ? fleet : h);
+// The fleet tools read every tenant they see (their "tenants" may be "*" or left out): each is fuzzed alone,
+// on a server of its own, so its calls never land on another tool's sandbox.
+const FLEET_TOOLS = new Set(['check_tenants', 'fleet_drift', 'plan_blueprint', 'apply_blueprint']);
+const alone = new Map<string, Harness>();
+const hostOf = (tool: string): Harness => alone.get(tool) ?? h;
 const figures: Record<string, Record<Verdict, number> & { tried: number }> = {};
 
 beforeAll(async () => {
   process.on('unhandledRejection', onUnhandled);
   const sandbox = { leads: 6, contacts: 2, accounts: 2 };
-  h = await startHarness(tools.filter((t) => t.name !== FLEET_TOOL).map((t) => ({ id: tenantOf(t.name), sandbox })));
-  fleet = await startHarness([{ id: tenantOf(FLEET_TOOL), sandbox }]);
+  h = await startHarness(tools.filter((t) => !FLEET_TOOLS.has(t.name)).map((t) => ({ id: tenantOf(t.name), sandbox })));
+  for (const t of tools.filter((x) => FLEET_TOOLS.has(x.name))) alone.set(t.name, await startHarness([{ id: tenantOf(t.name), sandbox }]));
 });
 afterAll(async () => {
   process.off('unhandledRejection', onUnhandled);
   await h?.close();
-  await fleet?.close();
+  for (const x of alone.values()) await x.close();
 });
 
 describe.concurrent('fuzzing every tool', () => {

@@ -52,7 +52,7 @@ async function ensureField(h: SampleHost, tenant: string): Promise<void> {
 export function plainArgs(tool: string, tenant: string): Record<string, unknown> {
   if (tool === 'list_tenants') return {};
   if (tool === 'check_tenants') return { ...SAMPLES[tool]!.base, tenants: [tenant] };
-  if (tool === 'plan_blueprint' || tool === 'apply_blueprint') return { ...SAMPLES[tool]!.base, tenants: [tenant] };
+  if (tool === 'plan_blueprint' || tool === 'apply_blueprint' || tool === 'fleet_drift') return { ...SAMPLES[tool]!.base, tenants: [tenant] };
   return { tenant, ...SAMPLES[tool]!.base };
 }
 
@@ -158,6 +158,9 @@ export const SAMPLES: Record<string, ToolSample> = {
       return { blueprint, tenants: [tenant], confirm: plan.confirmToken };
     },
   },
+  // Drift and compare read only: the transport blueprint against the tenant (fleet_drift takes tenants).
+  fleet_drift: { writes: false, base: { blueprint: 'transport', tenants: ['acme'] }, args: async (_h, tenant) => ({ blueprint: 'transport', tenants: [tenant] }) },
+  compare_tenants: { writes: false, base: { against: { blueprint: 'transport' } }, args: async (_h, tenant) => ({ tenant, against: { blueprint: 'transport' } }) },
   undo_change: {
     writes: true,
     base: { changeId: 'chg_m1x2y3z4_ab12cd34' },
