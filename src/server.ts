@@ -487,7 +487,9 @@ function registerTool(server: McpServer, tool: ToolDefinition, opts: ServerOptio
             : tool.kind === 'read'
             ? () => tool.handler(args as never, ctx)
             : () => runWriteTool(tool, args, ctx, { store: opts.store, confirms: opts.confirms, changed, ...(opts.onWriteStep ? { onStep: opts.onWriteStep } : {}) });
-        const result: { structured: unknown; text?: string } = tenant && opts.limits ? await opts.limits.run(tenant, signal, run) : await run();
+        const limited = tenant && opts.limits ? () => opts.limits!.run(tenant, signal, run) : run;
+        // A call on one tenant is a use that keeps it warm (a fleet run releases the tenants it warmed).
+        const result: { structured: unknown; text?: string } = tenant ? await tenant.using(limited) : await limited();
         // CRM values marked inside our messages: fenced in the text a model reads, quoted in structured output.
         const structured = plainMarkedDeep(result.structured) as Record<string, unknown>;
         return {

@@ -189,7 +189,9 @@ function fleetAccess(toolName: string, ctx: ToolContext, deps: FleetDeps): Fleet
     return finish({ ...base, status: 'changes', steps: planned.steps.map((s) => s.text), notes }, planned.steps);
   };
 
-  const limited = <T>(tenant: TenantContext, signal: AbortSignal, fn: () => Promise<T>): Promise<T> => (deps.limits ? deps.limits.run(tenant, signal, fn) : fn());
+  // A tenant this run finds cold is released once its part is done: memory bounded by the concurrency.
+  const limited = <T>(tenant: TenantContext, signal: AbortSignal, fn: () => Promise<T>): Promise<T> =>
+    tenant.using(() => (deps.limits ? deps.limits.run(tenant, signal, fn) : fn()), { transient: true });
 
   /**
    * Plans every tenant, a few at a time; throws when the call is cancelled (nothing was written).

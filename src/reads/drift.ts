@@ -115,6 +115,7 @@ export async function driftOfTenant(tenant: TenantContext, blueprint: Blueprint,
 export async function driftFleet(tenants: readonly TenantContext[], blueprint: Blueprint, opts: DriftOptions = {}): Promise<TenantDrift[]> {
   const { onResult, concurrency, ...one } = opts;
   return mapFleet(tenants, { ...(concurrency !== undefined ? { concurrency } : {}), ...(opts.signal ? { signal: opts.signal } : {}), ...(onResult ? { onResult } : {}) }, (t) =>
-    driftOfTenant(t, blueprint, one),
+    // A tenant found cold is released once read: what the run holds is bounded by its concurrency.
+    t.using(() => driftOfTenant(t, blueprint, one), { transient: true }),
   );
 }

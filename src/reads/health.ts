@@ -311,7 +311,11 @@ export async function checkFleet(tenants: readonly TenantContext[], opts: FleetO
       const tenant = tenants[i]!;
       let check: HealthCheck;
       try {
-        check = await checkTenantHealth(tenant, { describe: opts.describe, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) });
+        // A tenant found cold is released once checked (a scheduled round over every tenant stays small).
+        check = await tenant.using(
+          () => checkTenantHealth(tenant, { describe: opts.describe, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) }),
+          { transient: true },
+        );
       } catch (err) {
         check = crashed(tenant, err, opts.describe);
       }

@@ -53,6 +53,49 @@ export class TenantContext {
     return this.config.id;
   }
 
+  private active = 0;
+  private transient = false;
+
+  /**
+   * Runs `fn` as one use of this tenant. A fleet operation passes `transient`: a tenant it finds cold
+   * (no client yet) is released again (client closed, caches dropped) once its last use ends, so what a
+   * run over many tenants holds is bounded by its concurrency, not by the number of tenants. Any other
+   * use (a tool call on this tenant) keeps it warm, as before.
+   */
+  async using<T>(fn: () => Promise<T>, opts: { transient?: boolean } = {}): Promise<T> {
+    if (!opts.transient) this.transient = false;
+    else if (this.active === 0 && this.espo === undefined) this.transient = true;
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      if (this.active === 0 && this.transient) {
+        this.transient = false;
+        await this.release().catch(() => undefined);
+      }
+    }
+  }
+
+  /** Closes the client (requests in flight finish) and drops what was read; the next use starts cold. */
+  private async release(): Promise<void> {
+    const espo = this.espo;
+    this.espo = undefined;
+    this.guardValue = undefined;
+    this.metadataValue = undefined;
+    this.profileValue = undefined;
+    if (!espo) return;
+    // The admin session token is destroyed on the CRM, not left to expire: a scheduled check over every
+    // tenant would otherwise leave one AuthToken row per round in each CRM.
+    await espo.logout().catch(() => false);
+    await espo.close();
+  }
+
+  /** True while a client is held (tests and the fleet bench observe what a tenant keeps). */
+  get warm(): boolean {
+    return this.espo !== undefined;
+  }
+
   client(): EspoClient {
     if (!this.espo) {
       const { config } = this;

@@ -68,7 +68,8 @@ export const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Non-GET requests in a slice of a sandbox's request log. */
 export function writesIn(entries: SandboxRequestLogEntry[]): SandboxRequestLogEntry[] {
-  return entries.filter((r) => WRITE_METHODS.has(r.method));
+  // Ending our own admin session (a fleet run releasing a tenant it warmed) changes nothing in the CRM's data.
+  return entries.filter((r) => WRITE_METHODS.has(r.method) && r.path !== 'App/destroyAuthToken');
 }
 
 /** A password login attempt (not a token-only request): `App/user` answered 401/403, or logged in with the password. */
