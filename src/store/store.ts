@@ -265,7 +265,30 @@ export class SqlStore implements Store {
       `SELECT seq, entry, undone_by FROM audit WHERE tenant = ? AND entity = ? AND target = ? AND kind = 'layout' AND outcome IN ${APPLIED} ORDER BY seq`,
       [tenant, entity, layout],
     );
-    return rows.map(parse);
+    // A blueprint applied to this tenant is one change holding its steps (apply_blueprint): its layout
+    // steps on this layout count as edits of it, with the blueprint change's id, time and undo state.
+    const blueprints = await this.sql.all<Row>(
+      `SELECT seq, entry, undone_by FROM audit WHERE tenant = ? AND is_change = 1 AND kind = 'blueprint' AND outcome IN ${APPLIED} ORDER BY seq`,
+      [tenant],
+    );
+    if (blueprints.length === 0) return rows.map(parse);
+    const seqOf = new Map<AuditEntry, number>();
+    const out: AuditEntry[] = [];
+    for (const row of rows) {
+      const e = parse(row);
+      seqOf.set(e, row.seq);
+      out.push(e);
+    }
+    for (const row of blueprints) {
+      const e = parse(row);
+      for (const step of e.change?.steps ?? []) {
+        if (step.kind !== 'layout' || step.entity !== entity || step.layout !== layout) continue;
+        const synthesized: AuditEntry = { ...e, change: step };
+        seqOf.set(synthesized, row.seq);
+        out.push(synthesized);
+      }
+    }
+    return out.sort((a, b) => seqOf.get(a)! - seqOf.get(b)!);
   }
 
   async listChanges(q: ChangeQuery): Promise<ChangePage> {

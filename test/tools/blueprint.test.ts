@@ -117,6 +117,11 @@ describe('plan_blueprint and apply_blueprint', () => {
     const again = await h.call('plan_blueprint', { blueprint: BLUEPRINT, tenants: three });
     expect(statusOf(again)).toEqual({ ro: 'skipped', clash: 'conflict', clean: 'in_sync' });
     expect(again.structured.confirmToken).toBeUndefined();
+
+    // The layouts the apply placed fields on are known as customized by this server, through its one change.
+    const list = await h.call('get_layout', { tenant: 'clean', entity: 'Lead', layout: 'list' });
+    expect(list.structured).toMatchObject({ customized: true });
+    expect(list.structured.customizedNote).toContain(cleanChange);
   });
 
   it("undo_change of the tenant's changeId reverts its whole apply (it plans first: it deletes fields)", async () => {
@@ -129,6 +134,8 @@ describe('plan_blueprint and apply_blueprint', () => {
     expect(fieldOf('clean', 'cFlotte')).toBeUndefined();
     expect(JSON.stringify(layoutOf('clean', 'detail'))).not.toMatch(/Transport|cSecteur|cFlotte/);
     expect(JSON.stringify(layoutOf('clean', 'list'))).not.toContain('cSecteur');
+    // Undone: no longer an edit that stands.
+    expect((await h.call('get_layout', { tenant: 'clean', entity: 'Lead', layout: 'list' })).structured.customized).toBeNull();
     const plan = await h.call('plan_blueprint', { blueprint: BLUEPRINT, tenants: ['clean'] });
     expect(statusOf(plan)).toEqual({ clean: 'changes' });
   });
