@@ -35,23 +35,27 @@ interface RecentChange {
  * move to a new server, a staging copy) says nothing of this one's metadata.
  */
 async function recentFieldChanges(ctx: ToolContext): Promise<{ changes: RecentChange[]; elsewhere: number }> {
-  const entries = await ctx.history.recentChanges(ctx.tenant.id, 200, ['field_create', 'field_update', 'field_delete']);
+  // A blueprint applied to the tenant is one change holding its steps: its field steps count too.
+  const entries = await ctx.history.recentChanges(ctx.tenant.id, 200, ['field_create', 'field_update', 'field_delete', 'blueprint']);
   const here = await currentInstance(ctx);
   const out = new Map<string, RecentChange>();
   let elsewhere = 0;
   for (const e of entries) {
-    const c = e.change;
-    if (!c || !c.field || e.undoneBy) continue;
-    if (c.kind !== 'field_create' && c.kind !== 'field_update' && c.kind !== 'field_delete') continue;
+    if (!e.change || e.undoneBy) continue;
     if (sameInstance(e.instance, here).same === false) {
       elsewhere++;
       continue;
     }
-    const key = `${c.entity}.${c.field}`;
-    if (!out.has(key)) out.set(key, { kind: c.kind, entity: c.entity, field: c.field });
+    // Newest first: a blueprint's steps from its last one back.
+    const changes = e.change.kind === 'blueprint' ? [...(e.change.steps ?? [])].reverse() : [e.change];
+    for (const c of changes) {
+      if (!c.field || (c.kind !== 'field_create' && c.kind !== 'field_update' && c.kind !== 'field_delete')) continue;
+      const key = `${c.entity}.${c.field}`;
+      if (!out.has(key)) out.set(key, { kind: c.kind, entity: c.entity, field: c.field });
+    }
     if (out.size >= RECENT_CHANGES) break;
   }
-  return { changes: [...out.values()], elsewhere };
+  return { changes: [...out.values()].slice(0, RECENT_CHANGES), elsewhere };
 }
 
 async function timed(fn: () => Promise<string>): Promise<{ ok: boolean; message: string; durationMs: number }> {

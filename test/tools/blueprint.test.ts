@@ -122,6 +122,10 @@ describe('plan_blueprint and apply_blueprint', () => {
     const list = await h.call('get_layout', { tenant: 'clean', entity: 'Lead', layout: 'list' });
     expect(list.structured).toMatchObject({ customized: true });
     expect(list.structured.customizedNote).toContain(cleanChange);
+    // rebuild checks the fields the apply made, found inside its one change.
+    const rebuilt = await h.call('rebuild', { tenant: 'clean' });
+    expect(rebuilt.isError, rebuilt.text).toBe(false);
+    expect(JSON.stringify(rebuilt.structured)).toContain('Lead.cSecteur present');
   });
 
   it("undo_change of the tenant's changeId reverts its whole apply (it plans first: it deletes fields)", async () => {
