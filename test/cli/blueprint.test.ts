@@ -5,17 +5,14 @@
  * tenants and skipping the read-only one, audited in the store with principal "local", and bad options
  * refused before any CRM is called.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { openSqliteStore } from '../../src/store/index.js';
-import { CLI, startSandboxes, tenantsJson, type StackTenant } from '../helpers/stack.js';
+import { startSandboxes, tenantsJson, type StackTenant, runCli } from '../helpers/stack.js';
 
-const exec = promisify(execFile);
 
 const TENANTS: StackTenant[] = [
   { id: 'acme', sandbox: { leads: 3, contacts: 0, accounts: 0 } },
@@ -32,20 +29,7 @@ let dir: string;
 let sandboxes: Record<string, Sandbox>;
 let env: Record<string, string>;
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? '', HOME: dir, XDG_STATE_HOME: dir, ...env },
-      timeout: 120_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    if (typeof e.code !== 'number') throw err;
-    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const cli = (args: string[]) => runCli(args, { cwd: dir, env });
 
 // Writes to the CRM; ending our admin session (a fleet run releasing a tenant it warmed) is not one.
 const writes = (id: string, from = 0) => sandboxes[id]!.requests.slice(from).filter((r) => r.method !== 'GET' && r.path !== 'App/destroyAuthToken');

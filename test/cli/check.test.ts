@@ -6,15 +6,13 @@
  * ESPOCRM_MCP_HEALTH_MIN_EVERY_MS (tests only).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { openSqliteStore } from '../../src/store/index.js';
-import { CLI, startSandboxes, tenantsJson } from '../helpers/stack.js';
+import { CLI, startSandboxes, tenantsJson, deadPort } from '../helpers/stack.js';
 
 const WRONG_KEY = 'wrong-key-fedcba9876543210';
 
@@ -25,13 +23,6 @@ interface Run {
   exit: Promise<number | null>;
 }
 
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 /** Waits (polling, bounded) until `what` holds; fails with the process's stderr otherwise. */
 async function until(what: () => boolean | Promise<boolean>, run: Run | undefined, label: string, ms = 20_000): Promise<void> {

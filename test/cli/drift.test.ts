@@ -4,17 +4,13 @@
  * field), one unreachable (a loopback port with nothing listening). Exit codes for a scheduler: 0 all
  * in sync, 1 drifted or unreachable, 2 the command could not run. Nothing is written.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, writesIn, type Harness } from '../helpers/harness.js';
-import { CLI, tenantsJson, type StackTenant } from '../helpers/stack.js';
+import { tenantsJson, type StackTenant, deadPort, runCli } from '../helpers/stack.js';
 
-const exec = promisify(execFile);
 
 const TENANTS: StackTenant[] = [{ id: 'insync' }, { id: 'drifted' }];
 
@@ -23,28 +19,8 @@ let dir: string;
 let env: Record<string, string>;
 let config: string;
 
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? '', HOME: dir, XDG_STATE_HOME: dir, ...env },
-      timeout: 120_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    if (typeof e.code !== 'number') throw err;
-    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const cli = (args: string[]) => runCli(args, { cwd: dir, env });
 
 type Row = { tenant: string; status: string; differences: Array<{ kind: string; field?: string; layout?: string; summary: string }>; reason?: string };
 

@@ -4,7 +4,6 @@
  * secrets), a rerun that reuses role and user, and a failure in the live check that leaves no user,
  * no secret and no tenants.json behind (and keeps the reused role).
  */
-import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -13,26 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ROLE_NAME } from '../../src/lifecycle/provision.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { openSqliteStore } from '../../src/store/index.js';
-import { CLI } from '../helpers/stack.js';
+import { runCli } from '../helpers/stack.js';
 
 let sb: Sandbox;
 let dir: string;
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? '', HOME: dir, XDG_STATE_HOME: dir, ACME_PW: sb.credentials.admin.password, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stderr, stdout }));
-  });
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, { cwd: dir, env: { ACME_PW: sb.credentials.admin.password, ...env } });
 
 const provision = (id: string, config: string, extra: string[] = []) =>
   cli(['tenants', 'add', id, '--url', sb.url, '--admin-user', 'admin', '--admin-password-env', 'ACME_PW', '--provision', '--secrets', 'file:secrets', '--config', config, ...extra]);

@@ -4,7 +4,6 @@
  * restart (an API key refused with 401 is re-read and retried once; the password is read before each
  * login), with no failed login of its own for the password. Secrets never reach the output or the audit.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { openSqliteStore } from '../../src/store/index.js';
 import { isPasswordAttempt } from '../helpers/harness.js';
-import { CLI, spawnServer } from '../helpers/stack.js';
+import { spawnServer, runCli } from '../helpers/stack.js';
 
 let sb: Sandbox;
 let dir: string;
@@ -22,21 +21,7 @@ let server: { client: Client; stderr: () => string };
 const secretPath = (name: string) => path.join(dir, 'secrets', name);
 const readSecret = async (name: string) => (await readFile(secretPath(name), 'utf8')).replace(/\n$/, '');
 
-function cli(args: string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? '', HOME: dir, XDG_STATE_HOME: dir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stderr, stdout }));
-  });
-}
+const cli = (args: string[]) => runCli(args, { cwd: dir, env: {} });
 
 async function checkTenant(): Promise<Record<string, { status: string }>> {
   const res = await server.client.callTool({ name: 'check_tenant', arguments: { tenant: 'acme' } });

@@ -4,19 +4,15 @@
  * the store tenants.json names, the id lines on stdout, one tenant by id, and a snapshot exported as a
  * blueprint that parseBlueprint accepts; another tenant's snapshot is not found; no secret in output.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { parseBlueprint } from '../../src/core/blueprint/schema.js';
 import { openSqliteStore } from '../../src/store/index.js';
-import { CLI, startSandboxes, tenantsJson, type StackTenant } from '../helpers/stack.js';
+import { startSandboxes, tenantsJson, type StackTenant, deadPort, runCli } from '../helpers/stack.js';
 
-const exec = promisify(execFile);
 
 const TENANTS: StackTenant[] = [
   { id: 'acme', sandbox: { leads: 5, contacts: 0, accounts: 0, seed: 31 } },
@@ -29,28 +25,8 @@ let env: Record<string, string>;
 let config: string;
 let storeFile: string;
 
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? '', HOME: dir, XDG_STATE_HOME: dir, ...env },
-      timeout: 120_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    if (typeof e.code !== 'number') throw err;
-    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const cli = (args: string[]) => runCli(args, { cwd: dir, env });
 
 beforeAll(async () => {
   sandboxes = await startSandboxes(TENANTS);

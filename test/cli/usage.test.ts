@@ -4,19 +4,15 @@
  * reached (a loopback port with nothing listening: its row carries the error, exit code 1), and bad
  * options refused before any CRM is called.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { monthWindows } from '../../src/reads/usage.js';
 import { csvCell } from '../../src/cli/usage.js';
-import { CLI, startSandboxes, tenantsJson, type StackTenant } from '../helpers/stack.js';
+import { startSandboxes, tenantsJson, type StackTenant, deadPort, runCli } from '../helpers/stack.js';
 
-const exec = promisify(execFile);
 
 const TENANTS: StackTenant[] = [
   { id: 'acme', name: '=SUM(1,2) "Acme"', sandbox: { leads: 80, contacts: 6, accounts: 3, seed: 21 } },
@@ -28,29 +24,8 @@ let sandboxes: Record<string, Sandbox>;
 let env: Record<string, string>;
 let config: string;
 
-/** A loopback port nothing listens on (bound, then released). */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? '', HOME: dir, XDG_STATE_HOME: dir, ...env },
-      timeout: 120_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    if (typeof e.code !== 'number') throw err;
-    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const cli = (args: string[]) => runCli(args, { cwd: dir, env });
 
 /** RFC 4180 parsing (quoted cells with doubled quotes, CRLF rows). */
 function parseCsv(text: string): string[][] {

@@ -2,10 +2,14 @@
  * Test harness: sandbox CRMs on loopback plus the real server, either spawned from `dist/cli.js` over
  * stdio (e2e) or built in-process and joined through an in-memory transport (integration).
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport as SdkStdioClientTransport } from '@modelcontextprotocol/client/stdio';
 
@@ -17,6 +21,7 @@ export class StdioClientTransport extends SdkStdioClientTransport {}
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const execFileAsync = promisify(execFile);
 
 export interface StackTenant {
   id: string;
@@ -107,4 +112,35 @@ export async function startStdioStack(tenants: StackTenant[], extraArgs: string[
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A loopback port nothing listens on (bound, then released): a CRM that cannot be reached. */
+export async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI to its end in `cwd` (also its HOME and state folder), with only `env` beyond PATH. */
+export async function runCli(args: string[], opts: { cwd: string; env: Record<string, string> }): Promise<CliRun> {
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [CLI, ...args], {
+      cwd: opts.cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: opts.cwd, XDG_STATE_HOME: opts.cwd, ...opts.env },
+      timeout: 120_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    if (typeof e.code !== 'number') throw err;
+    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
 }

@@ -12,15 +12,8 @@ import { checkFleet, healthDescriber } from '../../src/reads/health.js';
 import { TenantRegistry } from '../../src/tenants/registry.js';
 import { LOCAL_PRINCIPAL } from '../../src/tenants/policy.js';
 import { silentLogger } from '../../src/log/logger.js';
+import { deadPort } from '../helpers/stack.js';
 
-/** A loopback port with nothing listening on it (bound, then released). */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 type Row = { tenant: string; status: string; version?: string; reachable: string; siteUrl: string; apiKey: string; admin: string; breaker: string; problems: string[] };
 

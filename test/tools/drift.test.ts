@@ -5,18 +5,10 @@
  * policy excludes the schema reads; the drift and compare resources; nothing is ever written.
  */
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, writesIn, type Harness } from '../helpers/harness.js';
+import { deadPort } from '../helpers/stack.js';
 
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 type Diff = { kind: string; entity: string; field?: string; layout?: string; expected?: unknown; actual?: unknown; summary: string };
 type Row = { tenant: string; status: string; differences: Diff[]; reason?: string };
