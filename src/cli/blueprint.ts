@@ -13,7 +13,6 @@ import { readBlueprintFile } from '../config/blueprints.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig, loadDotEnv } from '../config/load.js';
 import { plainMarked, plainMarkedDeep } from '../core/fence.js';
-import { describeError } from '../errors.js';
 import { createLogger, silentLogger } from '../log/logger.js';
 import { runFleetTool } from '../pipeline/fleet.js';
 import { confirmTokensOn, openStore } from '../store/index.js';
@@ -24,6 +23,7 @@ import { applyBlueprintTool } from '../tools/apply_blueprint.js';
 import { planBlueprintTool } from '../tools/plan_blueprint.js';
 import { Prompter } from './add-prompt.js';
 import type { SecretInput } from '../secrets/read-input.js';
+import { commandRunner } from './run.js';
 
 export interface BlueprintIo {
   stdin: SecretInput & { isTTY?: boolean };
@@ -51,15 +51,7 @@ export function registerBlueprintCommands(program: Command, deps: Partial<Bluepr
     env: deps.env ?? process.env,
     cwd: deps.cwd ?? process.cwd(),
   };
-  const setExitCode = deps.setExitCode ?? ((code: number) => void (process.exitCode = code));
-  const run = async (action: () => Promise<number>): Promise<void> => {
-    try {
-      setExitCode(await action());
-    } catch (err) {
-      io.stderr.write(`error: ${plainMarked(describeError(err))}\n`);
-      setExitCode(1);
-    }
-  };
+  const run = commandRunner(io.stderr, deps.setExitCode ? { setExitCode: deps.setExitCode } : {});
   const blueprint = program.command('blueprint').description('plan or apply a blueprint (custom fields, options, placements, panels) on many tenants');
   const common = (cmd: Command) =>
     cmd

@@ -14,14 +14,14 @@ import { loadDotEnv } from '../config/dotenv.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import { driftSummary } from '../core/blueprint/drift.js';
-import { plainMarked, plainMarkedDeep } from '../core/fence.js';
-import { describeError } from '../errors.js';
+import { plainMarkedDeep } from '../core/fence.js';
 import { createLogger } from '../log/logger.js';
 import { driftFleet, schemaReadRefusal, type TenantDrift } from '../reads/drift.js';
 import { DEFAULT_READ_CONCURRENCY, MAX_READ_CONCURRENCY } from '../reads/fleet.js';
 import type { ServerConfig } from '../config/types.js';
 import { LOCAL_PRINCIPAL } from '../tenants/policy.js';
 import { TenantRegistry } from '../tenants/registry.js';
+import { commandRunner } from './run.js';
 
 /** Exit codes: a scheduler alerts on 1 (drift found, or a CRM that could not be read); 2 is a command that could not run. */
 export const EXIT_IN_SYNC = 0;
@@ -60,14 +60,9 @@ export function registerDriftCommand(program: Command, io: DriftIo = { stdout: p
         'Exit code: 0 all in sync, 1 a tenant drifted or unreachable, 2 the command could not run.\n' +
         'Example (cron, hourly): espocrm-admin-mcp drift transport --json --config /etc/espocrm-mcp/tenants.json > drift.json || alert',
     )
-    .action(async (blueprint: string, opts: DriftOptions, cmd: Command) => {
-      try {
-        process.exitCode = await runDrift(io, blueprint, { ...opts, config: opts.config ?? cmd.optsWithGlobals<{ config?: string }>().config });
-      } catch (err) {
-        io.stderr.write(`error: ${plainMarked(describeError(err))}\n`);
-        process.exitCode = EXIT_ERROR;
-      }
-    });
+    .action((blueprint: string, opts: DriftOptions, cmd: Command) =>
+      commandRunner(io.stderr, { failed: EXIT_ERROR })(() => runDrift(io, blueprint, { ...opts, config: opts.config ?? cmd.optsWithGlobals<{ config?: string }>().config })),
+    );
 }
 
 function parseConcurrency(raw: string | undefined): number {

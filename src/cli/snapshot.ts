@@ -21,6 +21,7 @@ import { openStore, type Store } from '../store/index.js';
 import { LOCAL_PRINCIPAL } from '../tenants/policy.js';
 import { TenantRegistry } from '../tenants/registry.js';
 import { takeSnapshot } from '../tools/snapshot_tenant.js';
+import { commandRunner } from './run.js';
 
 /** Tenants snapshotted at once by default (each one's own reads are bounded by its `limits.concurrency`). */
 export const SNAPSHOT_CONCURRENCY = 4;
@@ -126,14 +127,7 @@ export async function runSnapshotExport(io: Io, snapshotId: string, opts: { tena
 
 /** Adds `snapshot [ID]` and `snapshot export` to the CLI. */
 export function registerSnapshotCommands(program: Command, io: Io = defaultIo()): void {
-  const run = async (action: () => Promise<number>): Promise<void> => {
-    try {
-      process.exitCode = await action();
-    } catch (err) {
-      io.stderr.write(`error: ${plainMarked(describeError(err))}\n`);
-      process.exitCode = 1;
-    }
-  };
+  const run = commandRunner(io.stderr);
   const snapshot = program
     .command('snapshot')
     .description("keep a snapshot of tenants' customization (custom fields, labels, layouts) in the store; restore_snapshot puts one back")

@@ -29,6 +29,7 @@ import { registerTenantsRotate } from './rotate.js';
 import { registerTenantsUsage } from './usage.js';
 import { parseSecretsOption, SECRETS_OPTION_HELP, secretsFlag } from './secrets-option.js';
 import { storeSecretsThenWrite } from './store-secrets.js';
+import { commandRunner } from './run.js';
 
 export interface TenantsCommandDeps {
   /** `tenants check [ID]`: runs the checks and returns the exit code (options absent unless given). */
@@ -65,16 +66,8 @@ export function registerTenantsCommands(program: Command, deps: TenantsCommandDe
     env: deps.env ?? process.env,
     cwd: deps.cwd ?? process.cwd(),
   };
-  const setExitCode = deps.setExitCode ?? ((code: number) => void (process.exitCode = code));
-  const run = async (action: () => Promise<number>): Promise<void> => {
-    try {
-      setExitCode(await action());
-    } catch (err) {
-      // Our errors (config, secrets, tool errors from check) are written for the user and hold no secret values.
-      io.stderr.write(`error: ${errorText(err)}\n`);
-      setExitCode(1);
-    }
-  };
+  // Our errors (config, secrets, tool errors from check) are written for the user and hold no secret values.
+  const run = commandRunner(io.stderr, { ...(deps.setExitCode ? { setExitCode: deps.setExitCode } : {}), render: errorText });
   const configOf = (cmd: Command): string | undefined => {
     const opts = cmd.optsWithGlobals<{ config?: string }>();
     return opts.config;
