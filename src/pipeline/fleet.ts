@@ -31,6 +31,7 @@ import type { ApplyContext, FleetToolDefinition, ToolContext, ToolResult, WriteT
 import { applyRevert, describeRevert, planRevert, readBackRevert } from '../tools/undo_change.js';
 import { WriteFailure } from './failure.js';
 import { instanceOf, recordLine, type RecordScope } from './record.js';
+import { mapFleet } from '../reads/fleet.js';
 
 export const DEFAULT_FLEET_CONCURRENCY = 8;
 export const MAX_FLEET_CONCURRENCY = 32;
@@ -199,7 +200,7 @@ function fleetAccess(toolName: string, ctx: ToolContext, deps: FleetDeps): Fleet
    */
   const planAll = async (job: FleetJob, total = job.tenants.length): Promise<Planned[]> => {
     let done = 0;
-    return pool(job.tenants, job.concurrency, async (tenant) => {
+    return mapFleet(job.tenants, { concurrency: job.concurrency ?? DEFAULT_FLEET_CONCURRENCY, max: MAX_FLEET_CONCURRENCY }, async (tenant) => {
       if (ctx.signal.aborted) throw cancelled();
       const p = await planOne(job, tenant);
       done++;
@@ -270,7 +271,7 @@ function fleetAccess(toolName: string, ctx: ToolContext, deps: FleetDeps): Fleet
       // Progress goes on from the planning: the value only ever increases.
       const total = 2 * planned.length;
       let done = planned.length;
-      return pool(planned, job.concurrency, async (p, i) => {
+      return mapFleet(planned, { concurrency: job.concurrency ?? DEFAULT_FLEET_CONCURRENCY, max: MAX_FLEET_CONCURRENCY }, async (p, i) => {
         let row: TenantApplyRow;
         if (ctx.signal.aborted) {
           row = { tenant: p.tenant.id, status: 'cancelled', steps: [], reason: 'the call was cancelled before this tenant was started; nothing was written to it' };
@@ -469,24 +470,3 @@ function cancelled(): ToolError {
   return new ToolError('Cancelled while planning the tenants; nothing was written.', 'cancelled');
 }
 
-/** `fn` over every item, at most `concurrency` at once, results in the items' order. */
-async function pool<T, R>(items: readonly T[], concurrency: number | undefined, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const limit = Math.max(1, Math.min(MAX_FLEET_CONCURRENCY, Math.floor(concurrency ?? DEFAULT_FLEET_CONCURRENCY)));
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let failure: { err: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (failure === undefined) {
-      const i = next++;
-      if (i >= items.length) return;
-      try {
-        results[i] = await fn(items[i]!, i);
-      } catch (err) {
-        failure ??= { err };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, () => worker()));
-  if (failure) throw failure.err;
-  return results;
-}

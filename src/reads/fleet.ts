@@ -9,34 +9,46 @@ export const DEFAULT_READ_CONCURRENCY = 8;
 export const MAX_READ_CONCURRENCY = 32;
 
 export interface FleetReadOptions<R> {
-  /** Tenants read at once (default 8, at most 32). */
+  /** Items run at once (default 8, at most `max`). */
   concurrency?: number;
-  /** Once aborted, no further tenant is started (those in flight see the same signal). */
+  /** The largest concurrency accepted (default 32); callers with their own bound pass it. */
+  max?: number;
+  /** Once aborted, no further item is started (those in flight see the same signal). */
   signal?: AbortSignal;
-  /** Called as each tenant finishes (in the order they finish), with how many are done. */
+  /** Called as each item finishes (in the order they finish), with how many are done. */
   onResult?(result: R, done: number, total: number): void | Promise<void>;
 }
 
 /**
- * `fn` over every item, at most `concurrency` at once; `fn` must not throw (it turns its failures into
- * a result), else the first error is thrown once the workers in flight stop.
+ * `fn` over every item, at most `concurrency` at once, results in the order given. Once `fn` throws (or
+ * the signal aborts), no further item is started; the ones in flight finish, then the first error is
+ * thrown. The one pool of the fleet paths (fleet_drift, check_tenants, the fleet pipeline, snapshots).
  */
 export async function mapFleet<T, R>(items: readonly T[], opts: FleetReadOptions<R>, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const limit = Math.max(1, Math.min(MAX_READ_CONCURRENCY, Math.floor(opts.concurrency ?? DEFAULT_READ_CONCURRENCY)));
+  const limit = Math.max(1, Math.min(opts.max ?? MAX_READ_CONCURRENCY, Math.floor(opts.concurrency ?? DEFAULT_READ_CONCURRENCY)));
   const results = new Array<R>(items.length);
   let next = 0;
   let done = 0;
+  let failure: { err: unknown } | undefined;
   const worker = async (): Promise<void> => {
-    for (;;) {
-      if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('cancelled');
+    while (failure === undefined) {
+      if (opts.signal?.aborted) {
+        failure = { err: opts.signal.reason instanceof Error ? opts.signal.reason : new Error('cancelled') };
+        return;
+      }
       const i = next++;
       if (i >= items.length) return;
-      const r = await fn(items[i]!, i);
-      results[i] = r;
-      done++;
-      await opts.onResult?.(r, done, items.length);
+      try {
+        const r = await fn(items[i]!, i);
+        results[i] = r;
+        done++;
+        await opts.onResult?.(r, done, items.length);
+      } catch (err) {
+        failure ??= { err };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, () => worker()));
+  if (failure) throw failure.err;
   return results;
 }

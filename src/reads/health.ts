@@ -34,6 +34,7 @@ export interface HealthStep {
 
 export type { HealthStatus } from '../store/types.js';
 import type { HealthStatus } from '../store/types.js';
+import { mapFleet } from './fleet.js';
 
 export interface TenantHealth {
   tenant: string;
@@ -300,32 +301,21 @@ export interface FleetOptions {
  * back in the order the tenants were given (configuration order).
  */
 export async function checkFleet(tenants: readonly TenantContext[], opts: FleetOptions): Promise<HealthCheck[]> {
-  const limit = Math.max(1, Math.floor(opts.concurrency ?? DEFAULT_FLEET_CONCURRENCY));
-  const results = new Array<HealthCheck>(tenants.length);
-  let next = 0;
-  let done = 0;
-  const worker = async (): Promise<void> => {
-    for (;;) {
-      const i = next++;
-      if (i >= tenants.length) return;
-      const tenant = tenants[i]!;
-      let check: HealthCheck;
+  return mapFleet(
+    tenants,
+    { concurrency: opts.concurrency ?? DEFAULT_FLEET_CONCURRENCY, max: Number.MAX_SAFE_INTEGER, ...(opts.onResult ? { onResult: opts.onResult } : {}) },
+    async (tenant) => {
       try {
         // A tenant found cold is released once checked (a scheduled round over every tenant stays small).
-        check = await tenant.using(
+        return await tenant.using(
           () => checkTenantHealth(tenant, { describe: opts.describe, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) }),
           { transient: true },
         );
       } catch (err) {
-        check = crashed(tenant, err, opts.describe);
+        return crashed(tenant, err, opts.describe);
       }
-      results[i] = check;
-      done++;
-      await opts.onResult?.(check, done, tenants.length);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tenants.length) }, () => worker()));
-  return results;
+    },
+  );
 }
 
 /** A state change between two checks of a tenant, for logs ("ok -> unreachable"). */
