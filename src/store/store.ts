@@ -267,8 +267,9 @@ export class SqlStore implements Store {
     );
     // A blueprint applied to this tenant is one change holding its steps (apply_blueprint): its layout
     // steps on this layout count as edits of it, with the blueprint change's id, time and undo state.
+    // Read through the (tenant, tool, seq) index: this runs on every get_layout.
     const blueprints = await this.sql.all<Row>(
-      `SELECT seq, entry, undone_by FROM audit WHERE tenant = ? AND is_change = 1 AND kind = 'blueprint' AND outcome IN ${APPLIED} ORDER BY seq`,
+      `SELECT seq, entry, undone_by FROM audit WHERE tenant = ? AND tool = 'apply_blueprint' AND kind = 'blueprint' AND outcome IN ${APPLIED} ORDER BY seq`,
       [tenant],
     );
     if (blueprints.length === 0) return rows.map(parse);
