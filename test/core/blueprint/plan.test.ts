@@ -263,7 +263,8 @@ describe('planBlueprint', () => {
         // And the first one's fields are still there (ensure never removes).
         for (const f of first.entities['Lead']?.fields ?? []) expect(after.fields.some((x) => x.name.toLowerCase().endsWith(f.name.replace(/^c/, '').toLowerCase()))).toBe(true);
       }),
-      { numRuns: 200 },
+      // Seeded: the coverage check below must not depend on the draw (an unseeded run missed add_options once).
+      { numRuns: 300, seed: 20261205 },
     );
     // The runs went through every kind of ensure step (not only conflicts or empty plans).
     expect([...seen].sort()).toEqual(['add_options', 'add_panel', 'create_field', 'place_field', 'update_field']);
