@@ -60,10 +60,12 @@ async function main(argv: string[]): Promise<void> {
     .option('--port <n>', 'HTTP port (with --http; 0 picks a free one; default 3000)', intOption('--port', 0, 65535))
     .option('--host <address>', 'HTTP address to bind (with --http; default 127.0.0.1)')
     .option('--health-every <duration>', 'check every tenant on this schedule (e.g. 5m; at least 10s), record the results in the store, log changes of state')
-    .action(async (opts: { config?: string; tenant?: string; readOnly: boolean; http: boolean; port?: number; host?: string; healthEvery?: string }) => {
+    .option('--no-dashboard', 'with --http: do not serve the dashboard at /dashboard')
+    .action(async (opts: { config?: string; tenant?: string; readOnly: boolean; http: boolean; port?: number; host?: string; healthEvery?: string; dashboard: boolean }) => {
       if (!opts.http && (opts.port !== undefined || opts.host !== undefined)) {
         throw new InvalidArgumentError('--port and --host apply to --http only; add --http to serve over HTTP.');
       }
+      if (!opts.http && !opts.dashboard) throw new InvalidArgumentError('--no-dashboard applies to --http only (over stdio there is no dashboard; `dashboard` serves one on its own).');
       let healthEveryMs: number | undefined;
       if (opts.healthEvery !== undefined) {
         const { parseDuration } = await import('./cli/health.js');
@@ -101,6 +103,22 @@ async function main(argv: string[]): Promise<void> {
     .action(async () => {
       const { runDemo } = await import('./demo/run.js');
       process.exitCode = await runDemo({ cliPath: path.resolve(process.argv[1] ?? 'dist/cli.js') });
+    });
+
+  program
+    .command('dashboard')
+    .description('Serve the dashboard (every tenant\'s health, usage, drift and recent changes) on loopback; `serve --http` serves it at /dashboard too.')
+    .option('--config <path>', 'tenants.json path (else $ESPOCRM_MCP_CONFIG, else ./tenants.json, else the .env convention)')
+    .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', intOption('--port', 0, 65535), 3100)
+    .option('--every <duration>', 'check every tenant (health, usage, drift) at start and on this schedule, e.g. 15m; "off": only "check now"', '15m')
+    .action(async (opts: { config?: string; port: number; every: string }) => {
+      let everyMs: number | undefined;
+      if (opts.every !== 'off') {
+        const { parseDuration } = await import('./cli/health.js');
+        everyMs = parseDuration(opts.every, '--every');
+      }
+      const { runDashboard } = await import('./cli/serve.js');
+      await runDashboard({ port: opts.port, ...(opts.config !== undefined ? { config: opts.config } : {}), ...(everyMs !== undefined ? { everyMs } : {}) });
     });
 
   const { registerTenantsCommands } = await import('./cli/tenants.js');

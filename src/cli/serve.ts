@@ -56,14 +56,14 @@ export async function runServe(opts: { config?: string; tenant?: string; readOnl
 }
 
 /** `serve --http`: Streamable HTTP with the `http` section's authentication, origins, hosts and limits. */
-export async function runServeHttp(opts: { config?: string; tenant?: string; readOnly: boolean; port: number; host: string; healthEveryMs?: number }): Promise<void> {
+export async function runServeHttp(opts: { config?: string; tenant?: string; readOnly: boolean; port: number; host: string; healthEveryMs?: number; dashboard?: boolean }): Promise<void> {
   const { config, logger, registry, baseDir } = await openRegistry({ ...opts, serving: true });
   const { store, confirms } = await openState(config, logger);
   const health = startServeHealth(opts.healthEveryMs, { registry, principal: LOCAL_PRINCIPAL, health: store, logger, stdio: false });
   // Loaded here only: the HTTP stack (SDK transport, jose) would slow the stdio start-up.
   const { serveHttp } = await import('../transports/http.js');
   try {
-    await serveHttp({ registry, readOnly: opts.readOnly || readOnlyFromEnv(process.env), logger, store, confirms, http: config.http, host: opts.host, port: opts.port, env: process.env, baseDir });
+    await serveHttp({ registry, readOnly: opts.readOnly || readOnlyFromEnv(process.env), logger, store, confirms, http: config.http, host: opts.host, port: opts.port, env: process.env, baseDir, blueprints: config.blueprints, ...(opts.dashboard === false ? { dashboard: false as const } : {}) });
   } catch (err) {
     await health?.stop();
     await registry.close().catch(() => undefined);
@@ -145,4 +145,45 @@ export async function runTenantCheck(tenantId: string | undefined, opts: TenantC
     await registry.close();
     await store?.close().catch(() => undefined);
   }
+}
+
+export interface DashboardCommandOptions {
+  config?: string;
+  port: number;
+  /** Rounds on every tenant on this schedule (one at start); undefined: only "check now". */
+  everyMs?: number;
+}
+
+/** `dashboard`: the dashboard alone on loopback, until SIGINT/SIGTERM. */
+export async function runDashboard(opts: DashboardCommandOptions): Promise<void> {
+  const { config, logger, registry, baseDir } = await openRegistry({ config: opts.config });
+  const store = await openStore(config, { env: process.env, log: logger });
+  const { startDashboardServer } = await import('../dashboard/serve.js');
+  let running;
+  try {
+    running = await startDashboardServer({
+      registry,
+      store,
+      config,
+      ...(config.http ? { http: config.http } : {}),
+      logger,
+      readOnly: readOnlyFromEnv(process.env),
+      env: process.env,
+      baseDir,
+      port: opts.port,
+      ...(opts.everyMs !== undefined ? { everyMs: opts.everyMs } : {}),
+    });
+  } catch (err) {
+    await registry.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+  process.stderr.write(`dashboard: ${running.url} (${config.tenants.length} tenant(s)${opts.everyMs !== undefined ? `, checked every ${formatDuration(opts.everyMs)}` : ''}); stop with Ctrl-C\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await running.close().catch(() => undefined);
+  await registry.close().catch(() => undefined);
+  await store.close().catch(() => undefined);
 }

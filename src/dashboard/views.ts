@@ -49,7 +49,7 @@ function documentHtml(shell: Shell): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <meta name="robots" content="noindex, nofollow">
 <title>${shell.title} — ${PRODUCT}</title>
 <link rel="stylesheet" href="${shell.base}/assets/dashboard.css">

@@ -37,6 +37,20 @@ export class Authenticator {
     return this.tokens !== undefined || this.jwt !== undefined;
   }
 
+  /**
+   * A session's caller as the configuration says now: a static token's current tenants and read-only flag
+   * (undefined once its token is gone from the configuration); a JWT's claims as signed (its session ends
+   * no later than the token). The dashboard calls this on every request of a session.
+   */
+  sessionPrincipal(session: { name: string; via: 'token' | 'jwt'; tenants: '*' | string[]; readOnly?: boolean }): Principal | undefined {
+    if (session.via === 'token') {
+      const p = this.tokens?.byName(session.name);
+      return p ? { ...p, via: 'token' } : undefined;
+    }
+    if (!this.jwt) return undefined;
+    return { name: session.name, tenants: session.tenants === '*' ? '*' : [...session.tenants], ...(session.readOnly ? { readOnly: true } : {}), via: 'jwt' };
+  }
+
   async authenticate(headers: IncomingHttpHeaders): Promise<AuthOutcome> {
     if (!this.required) return { ok: true, principal: { ...LOCAL_PRINCIPAL }, via: 'none' };
     const header = headers.authorization;

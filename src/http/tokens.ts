@@ -48,6 +48,12 @@ export class StaticTokens {
     return this.entries.length;
   }
 
+  /** The principal of the configured token named `name` as configured now, or undefined (the dashboard's sessions follow the configuration). */
+  byName(name: string): Principal | undefined {
+    const e = this.entries.find((x) => x.principal.name === name);
+    return e ? { ...e.principal, tenants: e.principal.tenants === '*' ? '*' : [...e.principal.tenants] } : undefined;
+  }
+
   /** The principal of the token presented, or undefined. */
   match(presented: string): Principal | undefined {
     const digest = hmac(this.key, presented);

@@ -20,6 +20,7 @@ import { DEDUPE_SIGNALS, DEFAULT_MIN_SCORE, DuplicateIndex, dedupeSelectFields, 
 import { records } from '../espo/api/index.js';
 import { ToolError } from '../errors.js';
 import { fenceUntrusted } from '../core/fence.js';
+import { LAST_SCAN_TTL_MS, lastScanKey, type LastScan } from '../reads/duplicateScan.js';
 
 const TOOL = 'find_duplicates';
 const DEFAULT_ENTITIES = ['Lead', 'Contact', 'Account'];
@@ -99,6 +100,21 @@ type StoredCluster = Omit<ClusterOutT, 'records'>;
  */
 async function keep(ctx: ToolContext, result: StoredResult): Promise<void> {
   await ctx.results.putResult(result.id, ctx.tenant.id, result, result.expiresAt);
+  // The last scan's figures, kept longer than its pages, for the dashboard's tenant page.
+  await ctx.results.putResult(lastScanKey(ctx.tenant.id), ctx.tenant.id, lastScanOf(result), Date.now() + LAST_SCAN_TTL_MS);
+}
+
+function lastScanOf(r: StoredResult): LastScan {
+  return {
+    id: r.id,
+    principal: r.principal,
+    scannedAt: r.scannedAt,
+    expiresAt: new Date(r.expiresAt).toISOString(),
+    entities: r.entities.map((e) => e.entity),
+    recordsScanned: r.entities.reduce((n, e) => n + e.recordsScanned, 0),
+    clusters: r.clusters.length,
+    records: r.clusters.reduce((n, c) => n + c.ids.length, 0),
+  };
 }
 
 function parseCursor(cursor: string): { id: string; offset: number } {

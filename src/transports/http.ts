@@ -31,6 +31,8 @@ import { pinTenant } from '../http/tenantHeader.js';
 import { TenantLimits } from '../tenants/limits.js';
 import { callerId, type Principal } from '../tenants/policy.js';
 import { allTools } from '../tools/catalog.js';
+import { DashboardHandler } from '../dashboard/handler.js';
+import type { ServerConfig } from '../config/types.js';
 
 export interface HttpServeOptions extends Omit<ServerOptions, 'principal' | 'limits'> {
   /** The validated `http` section of tenants.json; absent means no authentication (loopback only). */
@@ -42,7 +44,16 @@ export interface HttpServeOptions extends Omit<ServerOptions, 'principal' | 'lim
   /** Where the `env:` and `file:` references of the `http` section are resolved. */
   env: NodeJS.ProcessEnv;
   baseDir: string;
+  /** The dashboard at /dashboard (behind the same authentication); false serves none. Default: on, rounds every 15 min from the first page view ('off': only "check now"). */
+  dashboard?: false | { everyMs?: number | 'off' };
+  /** Where the dashboard finds blueprints. */
+  blueprints?: ServerConfig['blueprints'];
 }
+
+/** The dashboard's default schedule under `serve --http` (from its first page view). */
+const DASHBOARD_PATH_SHOWN = '/dashboard';
+
+export const DASHBOARD_EVERY_MS = 15 * 60_000;
 
 export interface RunningHttpServer {
   /** The MCP endpoint, e.g. `http://127.0.0.1:3000/mcp`. */
@@ -86,7 +97,21 @@ export async function startHttpServer(opts: HttpServeOptions): Promise<RunningHt
   const callerBytes = new CallerRate(opts.http?.limits.perCallerBytesPerMinute ?? DEFAULT_CALLER_BYTES_PER_MINUTE);
 
   const mcp = await createHttpMcpHandler(opts.logger);
-  const handler = new RequestHandler(opts, auth, hosts, limits, callerRate, host, mcp, callerBytes);
+  const dashboard =
+    opts.dashboard === false
+      ? undefined
+      : await DashboardHandler.create({
+          registry: opts.registry,
+          store: opts.store,
+          config: { baseDir: opts.baseDir, ...(opts.blueprints ? { blueprints: opts.blueprints } : {}) },
+          logger: opts.logger,
+          auth,
+          readOnly: opts.readOnly,
+          secureCookies: !isLoopbackAddress(host),
+          allowedOrigins: [...(opts.http?.allowedOrigins ?? []), ...(opts.http?.publicUrl ? [new URL(opts.http.publicUrl).origin] : [])],
+          ...(opts.dashboard?.everyMs === 'off' ? {} : { everyMs: opts.dashboard?.everyMs ?? DASHBOARD_EVERY_MS }),
+        });
+  const handler = new RequestHandler(opts, auth, hosts, limits, callerRate, host, mcp, callerBytes, dashboard);
   const server = createServer((req, res) => {
     handler.handle(req, res).catch((err: unknown) => {
       opts.logger.error({ err }, 'HTTP request failed');
@@ -106,6 +131,7 @@ export async function startHttpServer(opts: HttpServeOptions): Promise<RunningHt
     limits,
     callerRate,
     close: async () => {
+      await dashboard?.close().catch(() => undefined);
       await mcp.close().catch(() => undefined);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -210,6 +236,7 @@ class RequestHandler {
     private readonly bindHost: string,
     private readonly mcp: HttpMcpHandler,
     private readonly callerBytes: CallerRate,
+    private readonly dashboard: DashboardHandler | undefined,
   ) {
     this.origins = opts.http?.allowedOrigins ?? [];
   }
@@ -221,6 +248,8 @@ class RequestHandler {
       log.warn({ host: req.headers.host, remote: req.socket.remoteAddress }, 'refused: Host not allowed');
       return sendJsonRpcError(res, 403, 'Forbidden: this Host is not allowed (DNS rebinding protection); add it to "http.allowedHosts".');
     }
+    // The dashboard's pages are for browsers: its own origin check (same origin) and its own sign-in.
+    if (this.dashboard && DashboardHandler.owns(url.pathname)) return this.dashboard.handle(req, res);
     const origin = req.headers.origin;
     if (!originAllowed(origin, this.origins)) {
       log.warn({ origin, remote: req.socket.remoteAddress }, 'refused: Origin not allowed');
@@ -238,7 +267,7 @@ class RequestHandler {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendJsonRpcError(res, 405, 'Method not allowed.', { allow: 'GET' });
       return sendJson(res, 200, protectedResourceMetadata(base, this.opts.http));
     }
-    if (url.pathname !== MCP_PATH) return sendJsonRpcError(res, 404, `Not found: the MCP endpoint is ${MCP_PATH}.`);
+    if (url.pathname !== MCP_PATH) return sendJsonRpcError(res, 404, `Not found: the MCP endpoint is ${MCP_PATH}${this.dashboard ? ` (the dashboard: ${DASHBOARD_PATH_SHOWN}/)` : ''}.`);
     if (req.method === 'OPTIONS') return this.preflight(res, 'POST, OPTIONS');
     // Stateless: there is no session to stream (GET) or end (DELETE).
     if (req.method !== 'POST') return sendJsonRpcError(res, 405, 'Method not allowed: this stateless server answers POST only.', { allow: 'POST' });

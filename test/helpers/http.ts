@@ -54,6 +54,8 @@ export async function startHttpStack(
     store?: Store;
     /** The server's logger (silent by default), e.g. to read what the operator is told. */
     logger?: Logger;
+    /** The dashboard's options (startHttpServer's `dashboard`). */
+    dashboard?: false | { everyMs?: number | 'off' };
   } = {},
 ): Promise<HttpStack> {
   const sandboxes = await startSandboxes(tenants.map((t) => ({ ...t, sandbox: { leads: 0, contacts: 0, accounts: 0, ...t.sandbox } })));
@@ -79,6 +81,7 @@ export async function startHttpStack(
       port: 0,
       env: allEnv,
       baseDir: dir,
+      ...(opts.dashboard !== undefined ? { dashboard: opts.dashboard } : {}),
     });
   } catch (err) {
     await Promise.all(Object.values(sandboxes).map((s) => s.close()));
