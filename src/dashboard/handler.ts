@@ -186,7 +186,7 @@ export class DashboardHandler {
     if (req.headers.authorization) {
       const outcome = await auth.authenticate(req.headers);
       // A bearer header is not sent by a browser on its own: no CSRF token is needed with it.
-      return outcome.ok ? { principal: outcome.principal, sid: `bearer:${outcome.principal.name}`, signedIn: false } : undefined;
+      return outcome.ok ? { principal: { ...outcome.principal, via: outcome.via }, sid: `bearer:${outcome.principal.name}`, signedIn: false } : undefined;
     }
     const session = await this.sessions.read(req.headers.cookie);
     if (!session) return undefined;
@@ -231,7 +231,7 @@ export class DashboardHandler {
       this.opts.logger.warn({ remote }, 'dashboard: sign-in refused');
       return this.page(res, 401, renderSignIn({ base: DASHBOARD_PATH, version: SERVER_VERSION, csrf, error: 'This token is not valid for this server. Paste the bearer token your MCP client uses for it (without "Bearer").' }));
     }
-    const { cookie } = await this.sessions.open(outcome.principal, token);
+    const { cookie } = await this.sessions.open({ ...outcome.principal, via: outcome.via }, token);
     this.opts.logger.info({ principal: outcome.principal.name, via: outcome.via }, 'dashboard: signed in');
     res.writeHead(303, { location: next, 'set-cookie': cookie, 'cache-control': 'no-store' });
     res.end();
