@@ -51,6 +51,8 @@ export interface DashboardDeps {
 export const SUMMARY_TTL_MS = 30 * 24 * 3600_000;
 /** Checks in a fleet row's latency chart. */
 export const ROW_CHECKS = 24;
+/** Rows on a page of the fleet (an agency with hundreds of tenants pages through them, sorted and filtered as a whole). */
+export const FLEET_PAGE_SIZE = 100;
 /** Checks in a tenant page's history chart. */
 export const HISTORY_CHECKS = 200;
 /** Changes on a tenant page. */
@@ -79,6 +81,7 @@ export function parseFleetQuery(params: URLSearchParams, blueprints: readonly st
     sort: pick(params.get('sort'), SORT_KEYS, 'name'),
     dir: pick(params.get('dir'), ['asc', 'desc'] as const, 'asc'),
     blueprint: pick(params.get('blueprint'), blueprints, fallbackBlueprint),
+    page: /^[1-9]\d{0,5}$/.test(params.get('page') ?? '') ? Number(params.get('page')) : 1,
   };
 }
 
@@ -251,20 +254,30 @@ export class DashboardData {
     return (await this.blueprints())[0] ?? '';
   }
 
-  /** One row per tenant the caller sees, from the store only. */
+  /**
+   * One row per tenant, from the store only. Without `history` a row's latency is its last check only
+   * (enough to sort and filter every tenant); `withHistory` then adds the last checks of the rows shown.
+   */
   private async rows(tenants: readonly TenantContext[], blueprint: string): Promise<FleetRow[]> {
     const { store } = this.deps;
     const latest = new Map((await store.latestHealth(tenants.map((t) => t.id))).map((e) => [e.tenant, e]));
     return Promise.all(
       tenants.map(async (t) => {
-        const [history, usage, drift, last] = await Promise.all([
-          latest.has(t.id) ? store.healthHistory(t.id, ROW_CHECKS) : Promise.resolve([]),
+        const [usage, drift, last] = await Promise.all([
           store.getResult(usageKey(t.id), t.id),
           blueprint ? store.getResult(driftKey(blueprint, t.id), t.id) : Promise.resolve(undefined),
           store.recentChanges(t.id, 1),
         ]);
-        return this.rowOf(t, latest.get(t.id), history, usage, drift, last[0]?.ts);
+        const l = latest.get(t.id);
+        return this.rowOf(t, l, l ? [l] : [], usage, drift, last[0]?.ts);
       }),
+    );
+  }
+
+  /** The rows with their last checks (the latency charts), read for these rows only. */
+  private async withHistory(rows: FleetRow[]): Promise<FleetRow[]> {
+    return Promise.all(
+      rows.map(async (r) => (r.checkedAt === undefined ? r : { ...r, latency: (await this.deps.store.healthHistory(r.tenant, ROW_CHECKS)).map(pointOf).reverse() })),
     );
   }
 
@@ -294,7 +307,11 @@ export class DashboardData {
     const all = await this.rows(visible, query.blueprint);
     const counts: Record<HealthState, number> = { ok: 0, degraded: 0, unreachable: 0, unknown: 0 };
     for (const r of all) counts[r.health] += 1;
-    return { rows: sortRows(filterRows(all, query), query.sort, query.dir), total: all.length, query, blueprints, counts };
+    const matching = sortRows(filterRows(all, query), query.sort, query.dir);
+    const pages = Math.max(1, Math.ceil(matching.length / FLEET_PAGE_SIZE));
+    const page = Math.min(query.page, pages);
+    const shown = await this.withHistory(matching.slice((page - 1) * FLEET_PAGE_SIZE, page * FLEET_PAGE_SIZE));
+    return { rows: shown, total: all.length, matching: matching.length, pageSize: FLEET_PAGE_SIZE, pages, query: { ...query, page }, blueprints, counts };
   }
 
   /** The tenant page, or undefined when the caller does not see this tenant (the same answer as an unknown one). */
@@ -304,7 +321,7 @@ export class DashboardData {
     const blueprints = await this.blueprints();
     const blueprint = blueprintParam !== null && blueprints.includes(blueprintParam) ? blueprintParam : (blueprints[0] ?? '');
     const { store } = this.deps;
-    const [row] = await this.rows([t], blueprint);
+    const [row] = await this.withHistory(await this.rows([t], blueprint));
     const [history, page, scan] = await Promise.all([
       store.healthHistory(t.id, HISTORY_CHECKS),
       store.listChanges({ tenants: [t.id], changesOnly: true, limit: PAGE_CHANGES }),

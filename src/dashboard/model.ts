@@ -140,12 +140,20 @@ export interface FleetQuery {
   dir: 'asc' | 'desc';
   /** The blueprint compared (a name from the blueprints folder). */
   blueprint: string;
+  /** The page of rows shown, from 1. */
+  page: number;
 }
 
 export interface FleetView {
+  /** The rows of this page (sorted, filtered; at most `pageSize`). */
   rows: FleetRow[];
   /** How many tenants the caller may see (before the filter). */
   total: number;
+  /** How many rows the filter kept (every page). */
+  matching: number;
+  /** Rows per page, and how many pages the filter's rows fill (at least 1). */
+  pageSize: number;
+  pages: number;
   query: FleetQuery;
   /** Blueprint names offered in the drift selector. */
   blueprints: string[];

@@ -148,7 +148,8 @@ const SORT_NAMES: Record<FleetSortKey, string> = {
 
 /** The fleet page's query as URL parameters (empty ones left out), with some replaced. */
 function fleetParams(query: FleetQuery, over: Partial<Record<keyof FleetQuery, string>> = {}): Record<string, string | undefined> {
-  return { q: query.q, health: query.health, drift: query.drift, blueprint: query.blueprint, sort: query.sort, dir: query.dir, ...over };
+  // No page unless asked: a link that sorts, filters or compares another blueprint starts at page 1.
+  return { q: query.q, health: query.health, drift: query.drift, blueprint: query.blueprint, sort: query.sort, dir: query.dir, page: undefined, ...over };
 }
 
 /** The fleet page's URL for a query: "{base}/?q=...&sort=...". */
@@ -208,7 +209,7 @@ function summary(view: FleetView, base: string): SafeHtml {
     (state) => html`<li><a href="${fleetUrl(base, view.query, { health: state })}">${healthLabel(state)}<span class="visually-hidden">:</span> ${formatCount(view.counts[state] ?? 0)}</a></li>`,
   );
   return html`<section aria-labelledby="summary-title"><h2 id="summary-title" class="visually-hidden">Summary</h2>
-<p>${plural(view.total, 'tenant', 'tenants')} visible to you; ${formatCount(view.rows.length)} shown.</p>
+<p>${plural(view.total, 'tenant', 'tenants')} visible to you; ${formatCount(view.matching)} match${view.matching === 1 ? 'es' : ''} the filter${view.pages > 1 ? html`, ${formatCount(view.rows.length)} on this page` : ''}.</p>
 <ul class="summary" aria-label="Tenants per health state">${items}</ul></section>`;
 }
 
@@ -235,17 +236,15 @@ function fleetRow(row: FleetRow, view: FleetView, ctx: PageContext): SafeHtml {
   return html`<tr data-tenant="${row.tenant}">${tenant}<td>${row.version ?? html`<span class="muted">unknown</span>`}</td>${health}${latency}<td>${stepLabel(row.apiKey)}</td><td>${stepLabel(row.admin)}</td><td class="num">${usageCount(row, row.usage?.activeUsers)}</td><td class="num">${usageCount(row, row.usage?.leadsThisMonth)}</td>${drift}${changed}</tr>`;
 }
 
-/**
- * The data of the rows' sparklines, one table per tenant, folded under the fleet table (not inside
- * the rows: a table in a table cell is hard to read with a screen reader).
- */
-function latencyTables(rows: readonly FleetRow[]): SafeHtml | undefined {
-  const shown = rows.filter((row) => row.latency.length > 0);
-  if (shown.length === 0) return undefined;
-  const tables = shown.map((row) =>
-    tableWrap(`Latency of ${row.name}`, latencyTable(row.latency, { caption: `Last ${plural(row.latency.length, 'check', 'checks')} of ${row.name} (${row.tenant}), newest first` })),
-  );
-  return html`<details class="latency-data"><summary>Latency checks as tables</summary>${tables}</details>`;
+/** Previous / next pages of the fleet, when the filter's rows fill more than one. */
+function pagination(view: FleetView, base: string): SafeHtml | undefined {
+  if (view.pages <= 1) return undefined;
+  const page = view.query.page;
+  const first = (page - 1) * view.pageSize + 1;
+  const last = Math.min(page * view.pageSize, view.matching);
+  const prev = page > 1 ? html`<a rel="prev" href="${fleetUrl(base, view.query, { page: String(page - 1) })}">Previous page</a>` : undefined;
+  const next = page < view.pages ? html`<a rel="next" href="${fleetUrl(base, view.query, { page: String(page + 1) })}">Next page</a>` : undefined;
+  return html`<nav class="pagination" aria-label="Pages of the fleet"><p>Page ${formatCount(page)} of ${formatCount(view.pages)} (tenants ${formatCount(first)}–${formatCount(last)} of ${formatCount(view.matching)})</p>${prev}${prev && next && html` · `}${next}</nav>`;
 }
 
 /** The fleet page: summary, filters, "Check all now", and one row per tenant. */
@@ -264,14 +263,15 @@ ${filterForm(view, base)}
 <div class="actions">${checkForm(ctx, { blueprint: q.blueprint, back }, 'Check all now')}</div>
 <div class="table-wrap" tabindex="0" role="region" aria-label="Tenants table (scrolls sideways)">
 <table class="fleet">
-<caption>Tenants: ${formatCount(view.rows.length)} shown of ${formatCount(view.total)}, ${sortedBy}${q.blueprint && html`; drift against ${q.blueprint}`}</caption>
+<caption>Tenants: ${formatCount(view.rows.length)} shown of ${formatCount(view.total)}${view.pages > 1 ? html` (page ${formatCount(q.page)} of ${formatCount(view.pages)})` : ''}, ${sortedBy}${q.blueprint && html`; drift against ${q.blueprint}`}</caption>
 <thead><tr>${FLEET_COLUMNS.map((c) => sortHeader(c, q, base))}</tr></thead>
 <tbody>
 ${rows}
 </tbody>
 </table>
 </div>
-${latencyTables(view.rows)}`;
+${pagination(view, base)}
+<p class="muted">Each latency chart sums its checks up in words; the checks as a table are on the tenant page.</p>`;
   return documentHtml({ title: 'Fleet', base, version: ctx.version, ctx, main });
 }
 

@@ -13,14 +13,15 @@ function row(tenant: string, extra: Partial<FleetRow> = {}): FleetRow {
   return { tenant, name: tenant, health: 'ok', problems: [], latency: [], apiKey: { status: 'ok' }, admin: { status: 'ok' }, readOnly: false, ...extra };
 }
 
-const QUERY: FleetQuery = { q: '', health: '', drift: '', sort: 'name', dir: 'asc', blueprint: 'transport' };
+const QUERY: FleetQuery = { q: '', health: '', drift: '', sort: 'name', dir: 'asc', blueprint: 'transport', page: 1 };
 
 describe('parseFleetQuery', () => {
   it('reads the known values and falls back on anything else', () => {
-    const q = parseFleetQuery(new URLSearchParams('q=acme&health=degraded&drift=drifted&sort=latency&dir=desc&blueprint=other'), ['transport', 'other'], 'transport');
-    expect(q).toEqual({ q: 'acme', health: 'degraded', drift: 'drifted', sort: 'latency', dir: 'desc', blueprint: 'other' });
-    const odd = parseFleetQuery(new URLSearchParams('health=maybe&drift=x&sort=<script>&dir=up&blueprint=../etc'), ['transport'], 'transport');
+    const q = parseFleetQuery(new URLSearchParams('q=acme&health=degraded&drift=drifted&sort=latency&dir=desc&blueprint=other&page=3'), ['transport', 'other'], 'transport');
+    expect(q).toEqual({ q: 'acme', health: 'degraded', drift: 'drifted', sort: 'latency', dir: 'desc', blueprint: 'other', page: 3 });
+    const odd = parseFleetQuery(new URLSearchParams('health=maybe&drift=x&sort=<script>&dir=up&blueprint=../etc&page=-1'), ['transport'], 'transport');
     expect(odd).toEqual(QUERY);
+    for (const page of ['0', '1.5', 'x', '99999999', '']) expect(parseFleetQuery(new URLSearchParams({ page }), [], '').page, page).toBe(1);
   });
 
   it('bounds the filter text', () => {

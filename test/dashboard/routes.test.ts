@@ -175,6 +175,18 @@ describe('check now, and what the pages show', () => {
     expect(Object.fromEntries(latest.map((e) => [e.tenant, e.status]))).toEqual({ alpha: 'ok', beta: 'ok', gamma: 'unreachable', delta: 'degraded' });
   });
 
+  it('sends a page gzipped to a browser that takes it', async () => {
+    const { gunzipSync } = await import('node:zlib');
+    const b = await signedIn(OPS);
+    const plain = await b.get('/dashboard/');
+    const res = await dashRequest(`${origin}/dashboard/`, { headers: { cookie: b.cookie!, 'accept-encoding': 'gzip, deflate, br' }, raw: true });
+    expect(res.headers['content-encoding']).toBe('gzip');
+    expect(res.headers.vary).toMatch(/Accept-Encoding/);
+    const text = gunzipSync(res.raw!).toString('utf8');
+    expect(rowTenants(text)).toEqual(rowTenants(plain.body));
+    expect(plain.headers['content-encoding']).toBeUndefined();
+  });
+
   it('filters and sorts on the server (no script needed)', async () => {
     const b = await signedIn(OPS);
     const unreachable = await b.get('/dashboard/?health=unreachable');

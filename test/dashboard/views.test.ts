@@ -58,12 +58,15 @@ function row(tenant: string, over: Partial<FleetRow> = {}): FleetRow {
   };
 }
 
-const query = (over: Partial<FleetQuery> = {}): FleetQuery => ({ q: '', health: '', drift: '', sort: 'name', dir: 'asc', blueprint: 'transport', ...over });
+const query = (over: Partial<FleetQuery> = {}): FleetQuery => ({ q: '', health: '', drift: '', sort: 'name', dir: 'asc', blueprint: 'transport', page: 1, ...over });
 
 function fleet(rows: FleetRow[], over: Partial<FleetView> = {}): FleetView {
   return {
     rows,
     total: rows.length,
+    matching: rows.length,
+    pageSize: 100,
+    pages: 1,
     query: query(),
     blueprints: ['transport', 'sales'],
     counts: { ok: rows.filter((r) => r.health === 'ok').length, degraded: 0, unreachable: 0, unknown: 0 },
@@ -258,7 +261,7 @@ describe('fleet page', () => {
     const view = fleet([row('alpha'), row('beta')], { total: 5, counts: { ok: 2, degraded: 1, unreachable: 1, unknown: 1 } });
     const doc = renderFleetPage(view, ctx());
     expect(doc).toContain('<h1>Fleet</h1>');
-    expect(doc).toContain('5 tenants visible to you; 2 shown.');
+    expect(doc).toContain('5 tenants visible to you; 2 match the filter.');
     const summary = between(doc, '<ul class="summary"', '</ul>');
     expect(summary).toContain('<span class="health health-degraded"><span aria-hidden="true">▲</span> degraded</span><span class="visually-hidden">:</span> 1</a>');
     expect(summary).toContain('href="/dashboard/?health=unknown&amp;blueprint=transport&amp;sort=name&amp;dir=asc"');
@@ -367,14 +370,27 @@ describe('fleet page', () => {
     expect(eps).toContain('<td class="num"><span class="muted">n/a</span></td>');
   });
 
-  it('gives the sparklines their data as tables, folded under the fleet table', () => {
-    const doc = renderFleetPage(fleet([row('alpha'), row('beta', { latency: [] })]), ctx());
-    const details = between(doc, '<details class="latency-data">', '</details>');
-    expect(details).toContain('<summary>Latency checks as tables</summary>');
-    expect(details).toContain('<caption>Last 6 checks of alpha name (alpha), newest first</caption>');
-    expect(details).not.toContain('beta');
-    expect(details.match(/<tr>/g)).toHaveLength(1 + 6);
-    expect(doc.indexOf('<details class="latency-data">')).toBeGreaterThan(doc.indexOf('</table>'));
+  it('pages the rows when the filter keeps more than a page: where this page is, previous and next, the query kept', () => {
+    const rows = [row('alpha'), row('beta')];
+    const middle = renderFleetPage(fleet(rows, { total: 250, matching: 250, pages: 3, query: query({ page: 2, q: 'a', sort: 'latency', dir: 'desc' }) }), ctx());
+    const nav = between(middle, '<nav class="pagination"', '</nav>');
+    expect(nav).toContain('aria-label="Pages of the fleet"');
+    expect(nav).toContain('Page 2 of 3 (tenants 101–200 of 250)');
+    expect(nav).toContain('<a rel="prev" href="/dashboard/?q=a&amp;blueprint=transport&amp;sort=latency&amp;dir=desc&amp;page=1">Previous page</a>');
+    expect(nav).toContain('<a rel="next" href="/dashboard/?q=a&amp;blueprint=transport&amp;sort=latency&amp;dir=desc&amp;page=3">Next page</a>');
+    expect(middle).toContain('(page 2 of 3)');
+    // Sorting from page 2 starts again at page 1.
+    expect(middle).not.toMatch(/<th[^>]*><a href="[^"]*page=/);
+    const last = renderFleetPage(fleet(rows, { total: 250, matching: 250, pages: 3, query: query({ page: 3 }) }), ctx());
+    expect(between(last, '<nav class="pagination"', '</nav>')).not.toContain('rel="next"');
+    expect(renderFleetPage(fleet(rows), ctx())).not.toContain('class="pagination"');
+  });
+
+  it('keeps the latency data off the fleet page: each chart sums its checks up, the tenant page has the table', () => {
+    const doc = renderFleetPage(fleet([row('alpha')]), ctx());
+    expect(doc).not.toContain('<details class="latency-data">');
+    expect(doc).toMatch(/aria-label="Latency over the last 6 checks: min \d+ ms/);
+    expect(doc).toContain('the checks as a table are on the tenant page');
   });
 
   it('scrolls the table in a focusable, named region', () => {
@@ -651,6 +667,9 @@ describe('hostile strings (property)', () => {
           const view: FleetView = {
             rows,
             total: rows.length + 1,
+            matching: rows.length,
+            pageSize: 100,
+            pages: 1,
             query: query({ q: q.q, blueprint: q.blueprint }),
             blueprints: q.blueprints,
             counts: { ok: 1, degraded: 2, unreachable: 3, unknown: 4 },

@@ -8,11 +8,13 @@ export interface PageResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** The body's bytes as sent (with `raw`: e.g. gzipped). */
+  raw?: Buffer;
 }
 
 export function dashRequest(
   url: string,
-  opts: { method?: string; headers?: Record<string, string>; form?: Record<string, string> } = {},
+  opts: { method?: string; headers?: Record<string, string>; form?: Record<string, string>; raw?: boolean } = {},
 ): Promise<PageResponse> {
   const body = opts.form ? new URLSearchParams(opts.form).toString() : undefined;
   return new Promise((resolve, reject) => {
@@ -28,7 +30,10 @@ export function dashRequest(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => {
+          const bytes = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: bytes.toString('utf8'), ...(opts.raw ? { raw: bytes } : {}) });
+        });
         res.on('error', reject);
       },
     );
