@@ -57,6 +57,8 @@ export const FLEET_PAGE_SIZE = 100;
 export const HISTORY_CHECKS = 200;
 /** Changes on a tenant page. */
 export const PAGE_CHANGES = 25;
+/** A tenant's usage read is abandoned after this long (its counts are kept from the round before). */
+export const USAGE_TIMEOUT_MS = 60_000;
 /** Months of leads read by a round (the tenant page's chart). */
 export const USAGE_MONTHS = 12;
 
@@ -411,7 +413,8 @@ export class DashboardData {
           const server = { readOnly: this.deps.readOnly };
           if (decideTool({ name: 'tenant_usage', kind: 'read' }, t.config, LOCAL_PRINCIPAL, server).allowed) {
             try {
-              const usage = await readTenantUsage(t, { months: USAGE_MONTHS, now: this.now(), signal: signal ?? AbortSignal.timeout(60_000), describe: said });
+              const timeout = AbortSignal.timeout(USAGE_TIMEOUT_MS);
+              const usage = await readTenantUsage(t, { months: USAGE_MONTHS, now: this.now(), signal: signal ? AbortSignal.any([signal, timeout]) : timeout, describe: said });
               await store.putResult(usageKey(t.id), t.id, usageSummaryOf(usage), Date.now() + SUMMARY_TTL_MS);
             } catch (err) {
               if (signal?.aborted) throw err;

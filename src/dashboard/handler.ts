@@ -14,8 +14,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import type { Authenticator } from '../http/auth.js';
+import { CallerRate } from '../http/callerLimits.js';
 import type { Logger } from '../log/logger.js';
-import { LOCAL_PRINCIPAL, type Principal } from '../tenants/policy.js';
+import { callerId, LOCAL_PRINCIPAL, type Principal } from '../tenants/policy.js';
 import type { TenantRegistry } from '../tenants/registry.js';
 import type { Store } from '../store/types.js';
 import { SERVER_VERSION } from '../version.js';
@@ -30,6 +31,8 @@ export const DASHBOARD_PATH = '/dashboard';
 export const FAILED_SIGN_INS_PER_MINUTE = 10;
 /** A "check now" waits this long for its round, then answers while the round finishes on its own. */
 export const CHECK_WAIT_MS = 45_000;
+/** "Check now" forms a caller may send a minute (each one reads every CRM it names). */
+export const CHECKS_PER_MINUTE = 30;
 const MAX_FORM_BYTES = 16 * 1024;
 
 const PAGE_HEADERS: Record<string, string> = {
@@ -67,6 +70,11 @@ type Caller = { principal: Principal; sid: string; signedIn: boolean };
 export class DashboardHandler {
   readonly data: DashboardData;
   private readonly failures = new FailedSignIns(FAILED_SIGN_INS_PER_MINUTE);
+  private readonly checks = new CallerRate(CHECKS_PER_MINUTE);
+  /** Aborted on close: a round in flight stops starting tenants and cuts the checks it runs short. */
+  private readonly closing = new AbortController();
+  /** "Check now" rounds in flight (they outlive their answer when it came back before them). */
+  private readonly pending = new Set<Promise<unknown>>();
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<unknown> | undefined;
   private started = false;
@@ -108,7 +116,7 @@ export class DashboardHandler {
     const run = () => {
       if (this.round) return;
       this.round = this.data
-        .refresh(this.opts.registry.visible(LOCAL_PRINCIPAL))
+        .refresh(this.opts.registry.visible(LOCAL_PRINCIPAL), { signal: this.closing.signal })
         .then((r) => this.opts.logger.info({ tenants: r.tenants, ok: r.ok }, 'dashboard round done'))
         .catch((err: unknown) => this.opts.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'dashboard round failed'))
         .finally(() => (this.round = undefined));
@@ -120,7 +128,8 @@ export class DashboardHandler {
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.round?.catch(() => undefined);
+    this.closing.abort(new Error('the server is shutting down'));
+    await Promise.all([this.round, ...this.pending].map((r) => r?.catch(() => undefined)));
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -253,7 +262,18 @@ export class DashboardHandler {
     const blueprint = asked && blueprints.includes(asked) ? asked : undefined;
     const back = safeNext(form.get('back'));
     this.opts.logger.info({ principal: caller.principal.name, tenants: targets.length, blueprint }, 'dashboard: check now');
-    const round = this.data.refresh(targets, blueprint ? { blueprint } : {});
+    const admission = this.checks.admit(callerId(caller.principal), 1);
+    if (!admission.ok) {
+      res.setHeader('retry-after', String(admission.retryAfterSeconds));
+      return this.page(
+        res,
+        429,
+        renderErrorPage(429, 'Too many checks', `At most ${CHECKS_PER_MINUTE} "Check now" a minute: the CRMs are read each time. Wait ${admission.retryAfterSeconds} seconds, then try again.`, this.context(caller, new URLSearchParams())),
+      );
+    }
+    const round = this.data.refresh(targets, { ...(blueprint ? { blueprint } : {}), signal: this.closing.signal });
+    this.pending.add(round);
+    void round.finally(() => this.pending.delete(round)).catch(() => undefined);
     const outcome = await Promise.race([round, new Promise<'later'>((r) => setTimeout(() => r('later'), CHECK_WAIT_MS).unref())]);
     round.catch((err: unknown) => this.opts.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'dashboard: check now failed'));
     const params = outcome === 'later' ? `checking=${targets.length}` : `checked=${outcome.tenants}&ok=${outcome.ok}`;

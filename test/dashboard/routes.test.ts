@@ -12,6 +12,7 @@ import type { Client } from '@modelcontextprotocol/client';
 
 const OPS = 'ops-token-0123456789abcdef';
 const CLIENT_B = 'client-b-token-0123456789abcdef';
+const BURST = 'burst-token-0123456789abcdef0';
 
 let stack: HttpStack;
 let origin: string;
@@ -38,9 +39,10 @@ beforeAll(async () => {
         tokens: [
           { name: 'ops', token: 'env:OPS_TOKEN', tenants: '*' },
           { name: 'client-b', token: 'env:B_TOKEN', tenants: ['beta'] },
+          { name: 'burst', token: 'env:BURST_TOKEN', tenants: ['beta'] },
         ],
       },
-      env: { OPS_TOKEN: OPS, B_TOKEN: CLIENT_B },
+      env: { OPS_TOKEN: OPS, B_TOKEN: CLIENT_B, BURST_TOKEN: BURST },
       tenantsExtra: { gamma: { url: `http://127.0.0.1:${dead}` } },
       // Rounds only on "check now": what the pages show is what the tests did.
       dashboard: { everyMs: 'off' },
@@ -229,6 +231,18 @@ describe('check now, and what the pages show', () => {
     expect(res.headers.location).toBe('/dashboard/tenants/beta?checked=1&ok=1');
     expect((await stack.audit.healthHistory('beta', 1000)).length).toBe(before + 1);
     expect((await stack.audit.healthHistory('alpha', 1000)).length).toBeGreaterThan(0);
+  });
+
+  it('limits "check now" to 30 a minute per caller, and says how long to wait', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 31; i++) statuses.push((await dashRequest(`${origin}/dashboard/check`, { form: { tenant: 'beta' }, headers: bearer(BURST) })).status);
+    expect(statuses.slice(0, 30).every((s) => s === 303)).toBe(true);
+    expect(statuses[30]).toBe(429);
+    const refused = await dashRequest(`${origin}/dashboard/check`, { form: { tenant: 'beta' }, headers: bearer(BURST) });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.body).toMatch(/At most 30 &quot;Check now&quot; a minute/);
+    // Another caller is not held back.
+    expect((await dashRequest(`${origin}/dashboard/check`, { form: { tenant: 'beta' }, headers: bearer(CLIENT_B) })).status).toBe(303);
   });
 
   it('never redirects off the dashboard after a form', async () => {
