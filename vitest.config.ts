@@ -15,6 +15,7 @@ import { defineConfig } from 'vitest/config';
 const unit = [
   'test/audit/',
   'test/cli/add-file.test.ts',
+  'test/cli/argv.test.ts',
   'test/cli/tenants.test.ts',
   'test/config/',
   'test/core/',
@@ -52,6 +53,7 @@ const e2e = [
   'test/reliability/audit.test.ts',
   'test/reliability/canary.test.ts',
   'test/sandbox/cli-version.test.ts',
+  'test/tools/manifest.test.ts',
 ];
 
 /**

@@ -7,6 +7,7 @@ import module from 'node:module';
 import { Command, InvalidArgumentError } from 'commander';
 import path from 'node:path';
 import { SERVER_VERSION } from './version.js';
+import { servesOnly } from './cli/argv.js';
 import { ACCEPTED_VERSIONS, DEFAULT_SANDBOX_VERSION, parseSandboxVersion, SAME_ON_EVERY_VERSION, VERSION_DIFFERENCES } from './sandbox/versions.js';
 
 function intOption(name: string, min: number, max: number) {
@@ -121,17 +122,21 @@ async function main(argv: string[]): Promise<void> {
       await runDashboard({ port: opts.port, ...(opts.config !== undefined ? { config: opts.config } : {}), ...(everyMs !== undefined ? { everyMs } : {}) });
     });
 
-  const { registerTenantsCommands } = await import('./cli/tenants.js');
-  const { runTenantCheck } = await import('./cli/serve.js');
-  registerTenantsCommands(program, { check: runTenantCheck });
-  const { registerAuditCommands } = await import('./cli/audit.js');
-  registerAuditCommands(program);
-  const { registerSnapshotCommands } = await import('./cli/snapshot.js');
-  registerSnapshotCommands(program);
-  const { registerBlueprintCommands } = await import('./cli/blueprint.js');
-  registerBlueprintCommands(program);
-  const { registerDriftCommand } = await import('./cli/drift.js');
-  registerDriftCommand(program);
+  // The other commands' modules import tools and cores: `serve` (what every MCP client spawns, often
+  // with options only) does not load them; help and every other command do.
+  if (!servesOnly(argv.slice(2))) {
+    const { registerTenantsCommands } = await import('./cli/tenants.js');
+    const { runTenantCheck } = await import('./cli/serve.js');
+    registerTenantsCommands(program, { check: runTenantCheck });
+    const { registerAuditCommands } = await import('./cli/audit.js');
+    registerAuditCommands(program);
+    const { registerSnapshotCommands } = await import('./cli/snapshot.js');
+    registerSnapshotCommands(program);
+    const { registerBlueprintCommands } = await import('./cli/blueprint.js');
+    registerBlueprintCommands(program);
+    const { registerDriftCommand } = await import('./cli/drift.js');
+    registerDriftCommand(program);
+  }
 
   await program.parseAsync(argv);
 }

@@ -24,9 +24,9 @@ import type { Logger } from './log/logger.js';
 import { decideTool, type Principal } from './tenants/policy.js';
 import type { TenantRegistry } from './tenants/registry.js';
 import type { ToolContext, ToolDefinition } from './tools/define.js';
-import { runWriteTool, type PipelineStep } from './pipeline/run.js';
-import { runFleetTool } from './pipeline/fleet.js';
-import { allTools, writeTools } from './tools/catalog.js';
+import type { PipelineStep } from './pipeline/run.js';
+import { toolEntries, type ToolEntry } from './tools/entries.js';
+import { inputSchemaOf, outputSchemaOf, type ListedTool } from './tools/listing.js';
 import { allResources, type ResourceDefinition, type ResourceScope } from './resources/catalog.js';
 import { oneVar } from './resources/uris.js';
 import { allPrompts, type PromptDefinition } from './prompts/catalog.js';
@@ -141,12 +141,12 @@ export function buildServer(opts: ServerOptions): McpServer {
   };
   const visible = opts.registry.visible(opts.principal);
   const broken = opts.registry.config.configError !== undefined;
-  const offered: ToolDefinition[] = [];
-  for (const tool of allTools()) {
+  const offered: ToolEntry[] = [];
+  for (const tool of toolEntries()) {
     // A write tool that no visible tenant allows is not offered at all. With a broken configuration
     // every tool is listed (a call answers with the configuration error), unless the server is read-only.
     if (broken && tool.kind !== 'read' && opts.readOnly) continue;
-    if (!broken && tool.kind !== 'read' && (tool.tenantScoped || 'fleet' in tool)) {
+    if (!broken && tool.kind !== 'read' && (tool.tenantScoped || tool.fleet)) {
       const anyAllowed = visible.some((t) => decideTool(tool, t.config, opts.principal, { readOnly: opts.readOnly }).allowed);
       if (!anyAllowed) continue;
     }
@@ -179,119 +179,14 @@ export function buildServer(opts: ServerOptions): McpServer {
 // ---------------------------------------------------------------------------------------------
 // Tool definitions, converted once
 
-interface ListedTool {
-  name: string;
-  title: string;
-  description: string;
-  inputSchema: Record<string, unknown>;
-  outputSchema: Record<string, unknown>;
-  annotations: Record<string, unknown>;
-}
-
-const inputSchemas = new WeakMap<ToolDefinition, z.ZodObject>();
-const listedTools = new WeakMap<ToolDefinition, ListedTool>();
 const toolLists = new Map<string, { tools: ListedTool[] }>();
 
-/**
- * Unknown argument names are errors, never silently dropped (a typo like "maxlength" must not create a
- * field with the default length). Tools whose core reports unknown keys itself, with a "did you
- * mean", take them loosely and check them there.
- */
-function inputSchemaOf(tool: ToolDefinition): z.ZodObject {
-  let schema = inputSchemas.get(tool);
-  if (!schema) {
-    schema = tool.looseInput ? z.looseObject(tool.input) : z.strictObject(tool.input);
-    inputSchemas.set(tool, schema);
-  }
-  return schema;
-}
-
-/**
- * A schema as JSON Schema (draft 2020-12, the MCP default, so no `$schema`), compacted: zod's bounds
- * that say nothing (an integer's ±2^53) dropped, and a piece used more than once (a field name, a
- * panel reference, a layout target, with its description) defined once under `$defs`.
- */
-function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Record<string, unknown>;
-  delete json.$schema;
-  return hoistRepeats(json.type === undefined ? { type: 'object', ...json } : json);
-}
-
-/** Subschemas at least this long (as JSON) that occur twice or more go to `$defs`. */
-const HOIST_MIN_CHARS = 80;
-
-function hoistRepeats(root: Record<string, unknown>): Record<string, unknown> {
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  const strip = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(strip);
-    if (!isObject(v)) return v;
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) {
-      if ((k === 'maximum' && x === Number.MAX_SAFE_INTEGER) || (k === 'minimum' && x === Number.MIN_SAFE_INTEGER)) continue;
-      out[k] = strip(x);
-    }
-    return out;
-  };
-  const compact = strip(root) as Record<string, unknown>;
-  // Count every subschema (not the root, not the property maps themselves) by its JSON.
-  const counts = new Map<string, number>();
-  const visit = (v: unknown, isSchema: boolean): void => {
-    if (Array.isArray(v)) return v.forEach((x) => visit(x, isSchema));
-    if (!isObject(v)) return;
-    if (isSchema && v !== compact) {
-      const key = JSON.stringify(v);
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    for (const [k, x] of Object.entries(v)) visit(x, isSchema ? k !== 'properties' && k !== 'enum' && k !== 'const' && k !== 'default' && k !== 'examples' : true);
-  };
-  visit(compact, true);
-  const defs: Record<string, unknown> = {};
-  const names = new Map<string, string>();
-  const replace = (v: unknown, isSchema: boolean): unknown => {
-    if (Array.isArray(v)) return v.map((x) => replace(x, isSchema));
-    if (!isObject(v)) return v;
-    if (isSchema && v !== compact) {
-      const key = JSON.stringify(v);
-      if (key.length >= HOIST_MIN_CHARS && (counts.get(key) ?? 0) >= 2) {
-        let name = names.get(key);
-        if (!name) {
-          name = `d${names.size}`;
-          names.set(key, name);
-          defs[name] = v;
-        }
-        return { $ref: `#/$defs/${name}` };
-      }
-    }
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = replace(x, isSchema ? k !== 'properties' && k !== 'enum' && k !== 'const' && k !== 'default' && k !== 'examples' : true);
-    return out;
-  };
-  const result = replace(compact, true) as Record<string, unknown>;
-  return names.size ? { ...result, $defs: defs } : result;
-}
-
-function listedTool(tool: ToolDefinition): ListedTool {
-  let listed = listedTools.get(tool);
-  if (!listed) {
-    listed = {
-      name: tool.name,
-      title: tool.title,
-      description: tool.description,
-      inputSchema: jsonSchemaOf(inputSchemaOf(tool), 'input'),
-      outputSchema: jsonSchemaOf(z.object(tool.output), 'output'),
-      annotations: { title: tool.title, ...tool.annotations },
-    };
-    listedTools.set(tool, Object.freeze(listed));
-  }
-  return listed;
-}
-
 /** The tools/list result for this set of tools, built once per set (the same object every time). */
-function toolListOf(tools: readonly ToolDefinition[]): { tools: ListedTool[] } {
+function toolListOf(tools: readonly ToolEntry[]): { tools: ListedTool[] } {
   const key = tools.map((t) => t.name).join(',');
   let list = toolLists.get(key);
   if (!list) {
-    list = Object.freeze({ tools: Object.freeze(tools.map(listedTool)) as ListedTool[] });
+    list = Object.freeze({ tools: Object.freeze(tools.map((t) => t.listed())) as ListedTool[] });
     toolLists.set(key, list);
   }
   return list;
@@ -360,6 +255,19 @@ class ResourceSubscriptions {
   }
 }
 
+let toolKinds: ReadonlyArray<{ name: string; kind: ToolDefinition['kind'] }> | undefined;
+let writeToolKinds: ReadonlyArray<{ name: string; kind: ToolDefinition['kind'] }> | undefined;
+
+/** Every tool by name and kind (list_tenants, list_changes). */
+function allToolKinds(): ReadonlyArray<{ name: string; kind: ToolDefinition['kind'] }> {
+  return (toolKinds ??= Object.freeze(toolEntries().map((t) => ({ name: t.name, kind: t.kind }))));
+}
+
+/** The write and destructive tools, for policy summaries (list_tenants, the tenants resource). */
+function writeTools(): ReadonlyArray<{ name: string; kind: ToolDefinition['kind'] }> {
+  return (writeToolKinds ??= Object.freeze(allToolKinds().filter((t) => t.kind !== 'read')));
+}
+
 /** What resources and prompts see: the caller and the tenants, nothing that writes. */
 function resourceScope(opts: ServerOptions): ResourceScope {
   return { registry: opts.registry, principal: opts.principal, readOnly: opts.readOnly, history: opts.store, health: opts.store, snapshots: opts.store, writeTools: writeTools(), logger: opts.logger };
@@ -395,58 +303,56 @@ function callerParts(opts: ServerOptions): CallerParts {
   return parts;
 }
 
-const outputSchemas = new WeakMap<ToolDefinition, z.ZodObject>();
-
-function outputSchemaOf(tool: ToolDefinition): z.ZodObject {
-  let schema = outputSchemas.get(tool);
-  if (!schema) {
-    schema = z.object(tool.output);
-    outputSchemas.set(tool, schema);
-  }
-  return schema;
-}
-
 /**
- * The schema as the SDK gets it: validation by zod, JSON Schema from our per-process cache. Over HTTP
- * every request builds a server, and the SDK would otherwise convert each tool's schemas again.
+ * The schemas as the SDK gets them: JSON Schema from the listing (the build's manifest, or converted once
+ * per process), validation by the tool's zod schema, its module loaded on first use. Over HTTP every
+ * request builds a server: none of this is redone per request.
  */
-function withCachedJson(schema: z.ZodObject, json: () => Record<string, unknown>): StandardSchemaWithJSON {
-  const std = schema['~standard'];
+function lazySchema(tool: ToolEntry, io: 'input' | 'output'): StandardSchemaWithJSON {
+  const json = () => (io === 'input' ? tool.listed().inputSchema : tool.listed().outputSchema);
   return {
     '~standard': {
       version: 1,
-      vendor: std.vendor,
-      validate: (value: unknown) => std.validate(value),
+      vendor: 'zod',
+      validate: async (value: unknown) => {
+        const def = await tool.load();
+        return (io === 'input' ? inputSchemaOf(def) : outputSchemaOf(def))['~standard'].validate(value);
+      },
       jsonSchema: { input: json, output: json },
     },
   } as StandardSchemaWithJSON;
 }
 
-const sdkSchemas = new WeakMap<ToolDefinition, { input: StandardSchemaWithJSON; output: StandardSchemaWithJSON }>();
+const sdkSchemas = new WeakMap<ToolEntry, { input: StandardSchemaWithJSON; output: StandardSchemaWithJSON }>();
 
-function sdkSchemasOf(tool: ToolDefinition): { input: StandardSchemaWithJSON; output: StandardSchemaWithJSON } {
+function sdkSchemasOf(tool: ToolEntry): { input: StandardSchemaWithJSON; output: StandardSchemaWithJSON } {
   let schemas = sdkSchemas.get(tool);
   if (!schemas) {
-    schemas = {
-      input: withCachedJson(inputSchemaOf(tool), () => listedTool(tool).inputSchema),
-      output: withCachedJson(outputSchemaOf(tool), () => listedTool(tool).outputSchema),
-    };
+    schemas = { input: lazySchema(tool, 'input'), output: lazySchema(tool, 'output') };
     sdkSchemas.set(tool, schemas);
   }
   return schemas;
 }
 
-function registerTool(server: McpServer, tool: ToolDefinition, opts: ServerOptions, changed: (uri: string) => void): void {
+/** The pipelines, imported on the first write (a server that only reads never loads them). */
+let pipelines: Promise<[typeof import('./pipeline/run.js'), typeof import('./pipeline/fleet.js')]> | undefined;
+function loadPipelines() {
+  return (pipelines ??= Promise.all([import('./pipeline/run.js'), import('./pipeline/fleet.js')]));
+}
+
+function registerTool(server: McpServer, entry: ToolEntry, opts: ServerOptions, changed: (uri: string) => void): void {
+  const listed = entry.listed();
   server.registerTool(
-    tool.name,
+    entry.name,
     {
-      title: tool.title,
-      description: tool.description,
-      inputSchema: sdkSchemasOf(tool).input,
-      outputSchema: sdkSchemasOf(tool).output,
-      annotations: { title: tool.title, ...tool.annotations },
+      title: listed.title,
+      description: listed.description,
+      inputSchema: sdkSchemasOf(entry).input,
+      outputSchema: sdkSchemasOf(entry).output,
+      annotations: listed.annotations,
     },
     async (input: unknown, extra: ServerContext): Promise<CallToolResult> => {
+      const tool = await entry.load();
       const args = (input ?? {}) as Record<string, unknown>;
       const log = opts.logger.child({ tool: tool.name, principal: opts.principal.name });
       const signal = extra.mcpReq.signal;
@@ -471,6 +377,7 @@ function registerTool(server: McpServer, tool: ToolDefinition, opts: ServerOptio
           results: opts.store,
           health: opts.store,
           snapshots: opts.store,
+          tools: allToolKinds(),
           async progress(progress, total, message) {
             if (progressToken === undefined) return;
             await extra.mcpReq.notify({
@@ -481,12 +388,13 @@ function registerTool(server: McpServer, tool: ToolDefinition, opts: ServerOptio
         };
         // Write tools run through the write pipeline (confirm, guard, apply, verify, audit); read tools are a handler.
         // Fleet tools (plan_blueprint, apply_blueprint) run through the fleet pipeline: one plan, one token, each tenant guarded and audited.
+        const pipes = tool.kind !== 'read' || 'fleet' in tool ? await loadPipelines() : undefined;
         const run =
           'fleet' in tool
-            ? () => runFleetTool(tool, args, ctx, { store: opts.store, confirms: opts.confirms, changed, ...(opts.limits ? { limits: opts.limits } : {}) })
+            ? () => pipes![1].runFleetTool(tool, args, ctx, { store: opts.store, confirms: opts.confirms, changed, ...(opts.limits ? { limits: opts.limits } : {}) })
             : tool.kind === 'read'
             ? () => tool.handler(args as never, ctx)
-            : () => runWriteTool(tool, args, ctx, { store: opts.store, confirms: opts.confirms, changed, ...(opts.onWriteStep ? { onStep: opts.onWriteStep } : {}) });
+            : () => pipes![0].runWriteTool(tool, args, ctx, { store: opts.store, confirms: opts.confirms, changed, ...(opts.onWriteStep ? { onStep: opts.onWriteStep } : {}) });
         const limited = tenant && opts.limits ? () => opts.limits!.run(tenant, signal, run) : run;
         // A call on one tenant is a use that keeps it warm (a fleet run releases the tenants it warmed).
         const result: { structured: unknown; text?: string } = tenant ? await tenant.using(limited) : await limited();

@@ -1,7 +1,6 @@
 import type { ResourceDefinition } from './catalog.js';
 import { completeVariable } from './entities.js';
 import { oneVar } from './uris.js';
-import { readChanges } from '../reads/changes.js';
 import { expectedSiteUrl } from '../tenants/guard.js';
 import { fenceJson, newFence } from '../core/fence.js';
 
@@ -19,6 +18,7 @@ export const changesResource: ResourceDefinition = {
   complete: completeVariable,
   async read({ vars, registry, principal, history }) {
     const tenant = registry.resolve(oneVar(vars.tenant), principal);
+    const { readChanges } = await import('../reads/changes.js');
     const { rows, nextCursor } = await readChanges(history, [tenant.id], {}, { limit: PAGE }, () => expectedSiteUrl(tenant.config));
     const fence = newFence();
     return {

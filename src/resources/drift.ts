@@ -8,12 +8,9 @@
 import type { ResourceDefinition, ResourceScope } from './catalog.js';
 import { completeVariable, startsWith } from './entities.js';
 import { oneVar } from './uris.js';
-import { listBlueprints, loadBlueprint } from '../config/blueprints.js';
-import { driftSummary, type DriftDifference } from '../core/blueprint/drift.js';
+import type { DriftDifference } from '../core/blueprint/drift.js';
 import { fenceJson, fenceMarked, newFence, type Fence } from '../core/fence.js';
 import { ToolError } from '../errors.js';
-import { compareTenant } from '../reads/compare.js';
-import { driftFleet, schemaReadRefusal } from '../reads/drift.js';
 import { describeFor } from '../secrets/callers.js';
 import { describeError } from '../errors.js';
 
@@ -47,6 +44,7 @@ export const driftResource: ResourceDefinition = {
   async complete(variable, value, scope) {
     if (variable !== 'blueprint') return [];
     try {
+      const { listBlueprints } = await import('../config/blueprints.js');
       return (await listBlueprints(scope.registry.config)).filter((b) => b.error === undefined).map((b) => b.name).filter(startsWith(value));
     } catch {
       return [];
@@ -54,6 +52,8 @@ export const driftResource: ResourceDefinition = {
   },
   async read({ vars, registry, principal, readOnly, logger, signal }) {
     const name = oneVar(vars.blueprint) ?? '';
+    // The blueprint format, the drift readers and their cores load on the first read.
+    const [{ loadBlueprint }, { driftFleet, schemaReadRefusal }, { driftSummary }] = await Promise.all([import('../config/blueprints.js'), import('../reads/drift.js'), import('../core/blueprint/drift.js')]);
     const loaded = await loadBlueprint(name, registry.config).catch((err: unknown) => {
       throw new ToolError(describeError(err), 'invalid_request');
     });
@@ -96,6 +96,7 @@ export const compareResource: ResourceDefinition = {
   async read({ vars, registry, principal, readOnly, history, signal }) {
     const tenant = registry.resolve(oneVar(vars.tenant), principal);
     const other = registry.resolve(oneVar(vars.other), principal);
+    const [{ schemaReadRefusal }, { compareTenant }] = await Promise.all([import('../reads/drift.js'), import('../reads/compare.js')]);
     // {other} may be {tenant} itself: two reads of the same CRM, which should agree ("same": true).
     for (const t of [tenant, other]) {
       const refused = schemaReadRefusal(t, 'compare_tenants', principal, { readOnly });

@@ -5,9 +5,8 @@
  */
 import type { CompletionContext, ResourceDefinition, ResourceScope } from './catalog.js';
 import { layoutUri, oneVar } from './uris.js';
-import { KNOWN_LAYOUT_NAMES } from '../core/layout/index.js';
+import { KNOWN_LAYOUT_NAMES } from '../core/layout/kinds.js';
 import { fenceJson, newFence } from '../core/fence.js';
-import { entityNames, fieldOptions, loadFieldContext, readLabels } from '../reads/index.js';
 import type { TenantContext } from '../tenants/registry.js';
 
 /** The layouts an entity resource points to; completion offers every known layout name. */
@@ -44,6 +43,7 @@ export async function completeVariable(variable: string, value: string, scope: R
     const tenant = completionTenant(scope, context);
     if (!tenant) return [];
     try {
+      const { entityNames } = await import('../reads/entities.js');
       const names = await entityNames(tenant, AbortSignal.timeout(LOOKUP_TIMEOUT_MS));
       return names.map((e) => e.name).filter(startsWith(value));
     } catch {
@@ -66,6 +66,8 @@ export const entityResource: ResourceDefinition = {
   async read(args) {
     const tenant = args.registry.resolve(oneVar(args.vars.tenant), args.principal);
     const signal = args.signal ?? AbortSignal.timeout(60_000);
+    // The readers (and the cores under them) load on the first read, not when the server starts.
+    const { fieldOptions, loadFieldContext, readLabels } = await import('../reads/fields.js');
     const fc = await loadFieldContext(tenant, oneVar(args.vars.entity) ?? '', signal);
     const labels = await readLabels(tenant, fc.entity, signal);
     const fields = await Promise.all(Object.entries(fc.fields).map(async ([name, def]) => {

@@ -6,10 +6,9 @@
 import type { ResourceDefinition } from './catalog.js';
 import { completeVariable } from './entities.js';
 import { oneVar } from './uris.js';
-import { KNOWN_LAYOUT_NAMES, layoutFingerprint, layoutKind, renderLayout } from '../core/layout/index.js';
+import { KNOWN_LAYOUT_NAMES, layoutKind } from '../core/layout/kinds.js';
 import { fenceJson, newFence } from '../core/fence.js';
 import { ToolError } from '../errors.js';
-import { requireLayout, resolveEntity } from '../reads/index.js';
 
 export const layoutResource: ResourceDefinition = {
   name: 'layout',
@@ -28,6 +27,13 @@ export const layoutResource: ResourceDefinition = {
     if (!KNOWN_LAYOUT_NAMES.includes(layout)) {
       throw new ToolError(`"${layout}" is not a layout name EspoCRM uses. Layout names: ${KNOWN_LAYOUT_NAMES.join(', ')}.`, 'unknown_layout');
     }
+    // The readers and the layout cores load on the first read, not when the server starts.
+    const [{ resolveEntity }, { requireLayout }, { layoutFingerprint }, { renderLayout }] = await Promise.all([
+      import('../reads/entities.js'),
+      import('../reads/layouts.js'),
+      import('../core/layout/fingerprint.js'),
+      import('../core/layout/render.js'),
+    ]);
     const { name: entity } = await resolveEntity(tenant, oneVar(args.vars.entity) ?? '', signal);
     const json = await requireLayout(tenant, entity, layout, signal);
     const fence = newFence();

@@ -1,6 +1,5 @@
 import type { ResourceDefinition } from './catalog.js';
 import { completeVariable } from './entities.js';
-import { entityNames } from '../reads/index.js';
 import { TENANTS_URI, entityUri, oneVar, tenantUri } from './uris.js';
 import { expectedSiteUrl } from '../tenants/guard.js';
 import { decideTool } from '../tenants/policy.js';
@@ -48,6 +47,7 @@ export const tenantResource: ResourceDefinition = {
     const base = { id: cfg.id, name: cfg.name, siteUrl: expectedSiteUrl(cfg), policy };
     try {
       const lookup = signal ?? AbortSignal.timeout(60_000);
+      const { entityNames } = await import('../reads/entities.js');
       const [profile, names] = await Promise.all([tenant.profile.get(lookup), entityNames(tenant, lookup)]);
       const entities = names.map((e) => ({ name: e.name, customizable: true, custom: e.custom, uri: entityUri(tenant.id, e.name) }));
       return { ...base, version: profile.version ?? null, entities };

@@ -4,8 +4,8 @@
  * tries again.
  */
 import type { EspoClient } from '../espo/client.js';
-import { getAbout, getAppUser } from '../espo/api/index.js';
-import { espoFeatures, type EspoFeatures } from '../core/fieldSpec/index.js';
+import { getAbout, getAppUser } from '../espo/api/app.js';
+import { espoFeatures, type EspoFeatures } from '../core/fieldSpec/version.js';
 
 export interface TenantProfile {
   /** "9.1.7"; undefined when the CRM did not say (then the 9.x behaviour is assumed). */

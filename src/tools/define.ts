@@ -37,6 +37,8 @@ export interface ToolContext {
   health: Pick<Store, 'recordHealth' | 'healthHistory' | 'latestHealth'>;
   /** Kept snapshots of the tenants' customizations (snapshot_tenant keeps one; it writes no CRM); none where there is no store. */
   snapshots: Pick<Store, 'putSnapshot' | 'getSnapshot' | 'listSnapshots'>;
+  /** The server's tools by name and kind (list_tenants, list_changes); the catalogue's when absent. */
+  tools?: ReadonlyArray<{ name: string; kind: ToolKind }>;
 }
 
 /** What a write tool's apply and verify steps get: the context, and a client cleared for writes. */

@@ -3,7 +3,6 @@ import { annotationsFor, defineTool } from './define.js';
 import { ToolError } from '../errors.js';
 import { newFence } from '../core/fence.js';
 import { OUTCOMES, parseChangesCursor, readChanges, type ChangeRow } from '../reads/changes.js';
-import { allTools } from './catalog.js';
 import { expectedSiteUrl } from '../tenants/guard.js';
 
 const DEFAULT_LIMIT = 50;
@@ -73,8 +72,9 @@ export const listChanges = defineTool({
   annotations: annotationsFor('read'),
   async handler(args, ctx) {
     const tenants = args.tenant !== undefined ? [ctx.registry.resolve(args.tenant, ctx.principal).id] : ctx.registry.visible(ctx.principal).map((t) => t.id);
-    if (args.tool !== undefined && !allTools().some((t) => t.name === args.tool)) {
-      throw new ToolError(`"${args.tool}" is not a tool of this server: pass one of ${allTools().map((t) => t.name).join(', ')}.`, 'invalid_argument');
+    if (args.tool !== undefined) {
+      const names = (ctx.tools ?? (await import('./catalog.js')).allTools()).map((t) => t.name);
+      if (!names.includes(args.tool)) throw new ToolError(`"${args.tool}" is not a tool of this server: pass one of ${names.join(', ')}.`, 'invalid_argument');
     }
     if (args.since !== undefined && args.until !== undefined && Date.parse(args.since) > Date.parse(args.until)) {
       throw new ToolError('"since" is after "until": swap them, or leave one out.', 'invalid_argument');

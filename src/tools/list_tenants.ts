@@ -3,7 +3,6 @@ import { annotationsFor, defineTool } from './define.js';
 import { decideTool } from '../tenants/policy.js';
 import { expectedSiteUrl } from '../tenants/guard.js';
 import { GUIDE_EXAMPLES_URI } from '../resources/uris.js';
-import { writeTools as writeTools_ } from './catalog.js';
 import { ToolError } from '../errors.js';
 
 const TenantSummary = z.object({
@@ -57,7 +56,8 @@ export const listTenants = defineTool({
       start = Number(m[1]);
     }
     const limit = args.limit ?? DEFAULT_LIMIT;
-    const tools = writeTools_();
+    // The server's tools (the catalogue, imported here only without a server: tests of the handler).
+    const tools = (ctx.tools ?? (await import('./catalog.js')).allTools()).filter((tool) => tool.kind !== 'read');
     const tenants = matching.slice(start, start + limit).map((t) => {
       const c = t.config;
       const writeTools = tools.filter((tool) => decideTool(tool, c, ctx.principal, ctx.server).allowed).map((tool) => tool.name);

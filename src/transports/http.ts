@@ -30,7 +30,7 @@ import { sendJson, sendJsonRpcError } from '../http/respond.js';
 import { pinTenant } from '../http/tenantHeader.js';
 import { TenantLimits } from '../tenants/limits.js';
 import { callerId, type Principal } from '../tenants/policy.js';
-import { allTools } from '../tools/catalog.js';
+import { toolEntries } from '../tools/entries.js';
 import { DashboardHandler } from '../dashboard/handler.js';
 import type { ServerConfig } from '../config/types.js';
 
@@ -208,7 +208,7 @@ let tenantTools: ReadonlySet<string> | undefined;
 
 /** The tools that name a tenant: their calls count toward that tenant's limits. */
 function tenantToolNames(): ReadonlySet<string> {
-  return (tenantTools ??= new Set(allTools().filter((t) => t.tenantScoped).map((t) => t.name)));
+  return (tenantTools ??= new Set(toolEntries().filter((t) => t.tenantScoped).map((t) => t.name)));
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
