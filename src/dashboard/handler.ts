@@ -205,7 +205,9 @@ export class DashboardHandler {
   }
 
   private context(caller: Caller, params: URLSearchParams): PageContext {
-    const notice = noticeOf(params);
+    // A server started with a broken tenants.json has no tenant: every page says why, and the fix.
+    const broken = this.opts.registry.config.configError;
+    const notice = broken !== undefined ? `The configuration cannot be loaded, so no tenant is shown: ${broken}` : noticeOf(params);
     return {
       base: DASHBOARD_PATH,
       caller: { name: caller.principal.name, readOnly: caller.principal.readOnly === true },

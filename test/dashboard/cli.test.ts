@@ -140,6 +140,21 @@ describe('serve --http', () => {
     await off.exit;
   });
 
+  it('says on every page when the configuration cannot be loaded (and shows no secret of it)', async () => {
+    const canary = 'CANARY-dash-cfg-7f3e9a';
+    await writeFile(path.join(dir, 'broken.json'), JSON.stringify({ tenants: { damath: { url: 'https://d.example', apiKey: canary, readonly: true } } }));
+    const r = run(['serve', '--http', '--port', '0', '--config', 'broken.json']);
+    const mcpUrl = await until(() => /"url":"(http:\/\/127\.0\.0\.1:\d+\/mcp)"/.exec(r.stderr())?.[1], r, 'the MCP URL');
+    const page = await dashRequest(`${new URL(mcpUrl).origin}/dashboard/`);
+    expect(page.status).toBe(200);
+    expect(page.body).toMatch(/role="status"[^>]*>The configuration cannot be loaded, so no tenant is shown: [^<]*broken\.json/);
+    expect(page.body).toMatch(/a literal secret is not allowed here/);
+    expect(page.body).not.toContain(canary);
+    expect(rowTenants(page.body)).toEqual([]);
+    r.child.kill('SIGTERM');
+    await r.exit;
+  });
+
   it('refuses --no-dashboard over stdio', async () => {
     const res = await runCli(['serve', '--no-dashboard'], { cwd: dir, env });
     expect(res.code).not.toBe(0);
