@@ -20,6 +20,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The build writes dist/tools/tool-manifest.json after tsc (the tools' listing, read at start).
+COPY scripts/gen-tool-manifest.mjs ./scripts/gen-tool-manifest.mjs
 RUN npm run build
 
 # -- runtime: production dependencies and the compiled server only ------------------------------------
@@ -32,6 +34,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY scripts/healthcheck.mjs ./scripts/healthcheck.mjs
+# The bundled blueprints (e.g. "transport"), found by name when the blueprints folder has none.
+COPY blueprints ./blueprints
 COPY README.md LICENSE tenants.example.json ./
 # The image's own user (uid 1000), never root. The audit log goes to $XDG_STATE_HOME: mount a volume
 # there (or set "audit.path" in tenants.json) to keep it.

@@ -6,7 +6,7 @@
  *
  * 1. `npm run build` (unless --skip-build), then stages into DIR/mcpb (default build/mcpb): manifest.json,
  *    dist/ (without source maps and type declarations), package.json, README.md, LICENSE,
- *    tenants.example.json, and the production node_modules (`npm ci --omit=dev --ignore-scripts`).
+ *    tenants.example.json, the bundled blueprints, and the production node_modules (`npm ci --omit=dev --ignore-scripts`).
  * 2. Adds @napi-rs/keyring's native package for macOS, Windows and Linux (x64 and arm64), each checked
  *    against package-lock.json's integrity, so "keychain" references work whichever machine built the
  *    bundle (--host-only skips this).
@@ -82,6 +82,8 @@ function stage(opts, pkg, manifest) {
   // Source maps point at src/, which is not shipped; declarations are for embedding, not for running.
   cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true, filter: (src) => !/\.(map|d\.ts)$/.test(src) });
   for (const file of ['README.md', 'LICENSE', 'tenants.example.json', 'package-lock.json']) cpSync(join(ROOT, file), join(dir, file));
+  // The bundled blueprints ("transport"), read from beside dist/ when the user's folder has none.
+  cpSync(join(ROOT, 'blueprints'), join(dir, 'blueprints'), { recursive: true, filter: (src) => statSync(src).isDirectory() || src.endsWith('.json') });
   // package.json keeps "type": "module" and the dependencies (the dev ones too: `npm ci` checks them
   // against the lockfile); its scripts have no business in the bundle.
   const { scripts: _scripts, ...bundlePkg } = pkg;

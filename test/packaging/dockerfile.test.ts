@@ -82,6 +82,20 @@ describe('Dockerfile', () => {
     expect(readFileSync(HEALTHCHECK, 'utf8')).toContain("'http://127.0.0.1:3000/healthz'");
   });
 
+  it('copies into the build stage every script `npm run build` runs, and ships what the package ships besides dist', () => {
+    const build = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.build!;
+    const scripts = [...build.matchAll(/\bscripts\/[\w.-]+\.mjs\b/g)].map((m) => m[0]);
+    expect(scripts.length).toBeGreaterThan(0);
+    const buildStage = dockerfile.filter((i) => i.stage === last - 1);
+    const buildRun = buildStage.findIndex((i) => i.op === 'RUN' && /npm run build/.test(i.args));
+    expect(buildRun).toBeGreaterThan(-1);
+    for (const script of scripts) {
+      expect(buildStage.slice(0, buildRun).some((i) => i.op === 'COPY' && i.args.split(' ')[0] === script), `${script} copied before the build`).toBe(true);
+    }
+    // The bundled blueprints are read from beside dist/ (src/config/blueprints.ts).
+    expect(runtime.some((i) => i.op === 'COPY' && i.args === 'blueprints ./blueprints')).toBe(true);
+  });
+
   it('bakes in no secret: no ENV or ARG named like one, no .env or tenants.json copied, and the context excludes them', () => {
     const vars = dockerfile
       .filter((i) => i.op === 'ENV' || i.op === 'ARG')

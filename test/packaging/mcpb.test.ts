@@ -217,7 +217,7 @@ describe('the bundle built by scripts/build-mcpb.mjs', () => {
     expect(staged.tools.map((t) => t.name)).toEqual(allTools().map((t) => t.name));
     expect({ ...staged, tools: [] }).toEqual({ ...manifest, tools: [] });
     expect(JSON.parse(files.get('package.json')!.toString('utf8'))).toMatchObject({ name: pkg.name, version: pkg.version, type: 'module' });
-    for (const f of ['dist/cli.js', 'dist/server.js', 'README.md', 'LICENSE', 'node_modules/@modelcontextprotocol/server/package.json', 'node_modules/@modelcontextprotocol/node/package.json', 'node_modules/zod/package.json']) {
+    for (const f of ['dist/cli.js', 'dist/server.js', 'dist/tools/tool-manifest.json', 'blueprints/transport.json', 'README.md', 'LICENSE', 'node_modules/@modelcontextprotocol/server/package.json', 'node_modules/@modelcontextprotocol/node/package.json', 'node_modules/zod/package.json']) {
       expect(files.has(f), f).toBe(true);
     }
     const names = [...files.keys()];
