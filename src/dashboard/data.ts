@@ -353,18 +353,7 @@ export class DashboardData {
         ...(r.otherInstance ? { otherInstance: true } : {}),
       };
     });
-    const duplicates: DuplicateScanSummary | undefined = isScan(scan)
-      ? {
-          id: scan.id,
-          scannedAt: scan.scannedAt,
-          expiresAt: scan.expiresAt,
-          entities: scan.entities,
-          recordsScanned: scan.recordsScanned,
-          clusters: scan.clusters,
-          records: scan.records,
-          principal: scan.principal,
-        }
-      : undefined;
+    const duplicates: DuplicateScanSummary | undefined = isScan(scan) ? scan : undefined;
     return {
       row: row!,
       url: shownUrl(t.config.url),

@@ -22,11 +22,13 @@ import type { Store } from '../store/types.js';
 import { SERVER_VERSION } from '../version.js';
 import { DashboardData } from './data.js';
 import type { PageContext } from './model.js';
+import { DASHBOARD_PATH, isDashboardPath } from './path.js';
 import { Sessions } from './session.js';
+
+export { DASHBOARD_PATH };
 import { DASHBOARD_CSS, renderErrorPage, renderFleetPage, renderSignIn, renderTenantPage } from './views.js';
 import type { ServerConfig } from '../config/types.js';
 
-export const DASHBOARD_PATH = '/dashboard';
 /** Failed sign-ins per remote address a minute; past them, every sign-in from it waits for the next minute. */
 export const FAILED_SIGN_INS_PER_MINUTE = 10;
 /** A "check now" waits this long for its round, then answers while the round finishes on its own. */
@@ -104,7 +106,7 @@ export class DashboardHandler {
 
   /** Whether a path is the dashboard's. */
   static owns(pathname: string): boolean {
-    return pathname === DASHBOARD_PATH || pathname.startsWith(`${DASHBOARD_PATH}/`);
+    return isDashboardPath(pathname);
   }
 
   /** The scheduled rounds: one now, then every `everyMs` (nothing without a schedule). */

@@ -3,6 +3,7 @@
  * changes, kept usage/drift/duplicate-scan summaries), rendered by `views.ts` into HTML. Every string
  * here that came from a CRM or the configuration is raw text (no fence markers): the views escape it.
  */
+import type { LastScan } from '../reads/duplicateScan.js';
 import type { HealthStatus } from '../store/types.js';
 
 /** A tenant's health as shown: a stored check's status, or `unknown` when it was never checked. */
@@ -70,20 +71,8 @@ export interface DriftSummary {
   reason?: string;
 }
 
-/** The last find_duplicates scan of a tenant, as kept when it ran. */
-export interface DuplicateScanSummary {
-  /** The scan's result id (`dup_...`): find_duplicates pages it with `cursor` while it is kept. */
-  id: string;
-  scannedAt: string;
-  /** When its pages expire (the summary itself is kept longer). */
-  expiresAt: string;
-  entities: string[];
-  recordsScanned: number;
-  clusters: number;
-  /** Records in clusters. */
-  records: number;
-  principal?: string;
-}
+/** The last find_duplicates scan of a tenant, as find_duplicates keeps it (src/reads/duplicateScan.ts). */
+export type DuplicateScanSummary = Omit<LastScan, 'principal'> & { principal?: string };
 
 /** One recorded change, for the tenant page. */
 export interface ChangeRow {

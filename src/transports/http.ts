@@ -31,7 +31,8 @@ import { pinTenant } from '../http/tenantHeader.js';
 import { TenantLimits } from '../tenants/limits.js';
 import { callerId, type Principal } from '../tenants/policy.js';
 import { toolEntries } from '../tools/entries.js';
-import { DashboardHandler } from '../dashboard/handler.js';
+import type { DashboardHandler } from '../dashboard/handler.js';
+import { DASHBOARD_PATH, isDashboardPath } from '../dashboard/path.js';
 import type { ServerConfig } from '../config/types.js';
 
 export interface HttpServeOptions extends Omit<ServerOptions, 'principal' | 'limits'> {
@@ -51,8 +52,6 @@ export interface HttpServeOptions extends Omit<ServerOptions, 'principal' | 'lim
 }
 
 /** The dashboard's default schedule under `serve --http` (from its first page view). */
-const DASHBOARD_PATH_SHOWN = '/dashboard';
-
 export const DASHBOARD_EVERY_MS = 15 * 60_000;
 
 export interface RunningHttpServer {
@@ -97,20 +96,31 @@ export async function startHttpServer(opts: HttpServeOptions): Promise<RunningHt
   const callerBytes = new CallerRate(opts.http?.limits.perCallerBytesPerMinute ?? DEFAULT_CALLER_BYTES_PER_MINUTE);
 
   const mcp = await createHttpMcpHandler(opts.logger);
+  // The dashboard is imported and built on its first request: a server used for MCP alone never loads it.
+  let dashboardLoading: Promise<DashboardHandler> | undefined;
+  const dashboardOptions = opts.dashboard;
   const dashboard =
-    opts.dashboard === false
+    dashboardOptions === false
       ? undefined
-      : await DashboardHandler.create({
-          registry: opts.registry,
-          store: opts.store,
-          config: { baseDir: opts.baseDir, ...(opts.blueprints ? { blueprints: opts.blueprints } : {}) },
-          logger: opts.logger,
-          auth,
-          readOnly: opts.readOnly,
-          secureCookies: !isLoopbackAddress(host),
-          allowedOrigins: [...(opts.http?.allowedOrigins ?? []), ...(opts.http?.publicUrl ? [new URL(opts.http.publicUrl).origin] : [])],
-          ...(opts.dashboard?.everyMs === 'off' ? {} : { everyMs: opts.dashboard?.everyMs ?? DASHBOARD_EVERY_MS }),
-        });
+      : () =>
+          (dashboardLoading ??= import('../dashboard/handler.js')
+            .then(({ DashboardHandler }) =>
+              DashboardHandler.create({
+                registry: opts.registry,
+                store: opts.store,
+                config: { baseDir: opts.baseDir, ...(opts.blueprints ? { blueprints: opts.blueprints } : {}) },
+                logger: opts.logger,
+                auth,
+                readOnly: opts.readOnly,
+                secureCookies: !isLoopbackAddress(host),
+                allowedOrigins: [...(opts.http?.allowedOrigins ?? []), ...(opts.http?.publicUrl ? [new URL(opts.http.publicUrl).origin] : [])],
+                ...(dashboardOptions?.everyMs === 'off' ? {} : { everyMs: dashboardOptions?.everyMs ?? DASHBOARD_EVERY_MS }),
+              }),
+            )
+            .catch((err: unknown) => {
+              dashboardLoading = undefined;
+              throw err;
+            }));
   const handler = new RequestHandler(opts, auth, hosts, limits, callerRate, host, mcp, callerBytes, dashboard);
   const server = createServer((req, res) => {
     handler.handle(req, res).catch((err: unknown) => {
@@ -131,7 +141,7 @@ export async function startHttpServer(opts: HttpServeOptions): Promise<RunningHt
     limits,
     callerRate,
     close: async () => {
-      await dashboard?.close().catch(() => undefined);
+      await (await dashboardLoading?.catch(() => undefined))?.close().catch(() => undefined);
       await mcp.close().catch(() => undefined);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -236,7 +246,7 @@ class RequestHandler {
     private readonly bindHost: string,
     private readonly mcp: HttpMcpHandler,
     private readonly callerBytes: CallerRate,
-    private readonly dashboard: DashboardHandler | undefined,
+    private readonly dashboard: (() => Promise<DashboardHandler>) | undefined,
   ) {
     this.origins = opts.http?.allowedOrigins ?? [];
   }
@@ -249,7 +259,7 @@ class RequestHandler {
       return sendJsonRpcError(res, 403, 'Forbidden: this Host is not allowed (DNS rebinding protection); add it to "http.allowedHosts".');
     }
     // The dashboard's pages are for browsers: its own origin check (same origin) and its own sign-in.
-    if (this.dashboard && DashboardHandler.owns(url.pathname)) return this.dashboard.handle(req, res);
+    if (this.dashboard && isDashboardPath(url.pathname)) return (await this.dashboard()).handle(req, res);
     const origin = req.headers.origin;
     if (!originAllowed(origin, this.origins)) {
       log.warn({ origin, remote: req.socket.remoteAddress }, 'refused: Origin not allowed');
@@ -267,7 +277,7 @@ class RequestHandler {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendJsonRpcError(res, 405, 'Method not allowed.', { allow: 'GET' });
       return sendJson(res, 200, protectedResourceMetadata(base, this.opts.http));
     }
-    if (url.pathname !== MCP_PATH) return sendJsonRpcError(res, 404, `Not found: the MCP endpoint is ${MCP_PATH}${this.dashboard ? ` (the dashboard: ${DASHBOARD_PATH_SHOWN}/)` : ''}.`);
+    if (url.pathname !== MCP_PATH) return sendJsonRpcError(res, 404, `Not found: the MCP endpoint is ${MCP_PATH}${this.dashboard ? ` (the dashboard: ${DASHBOARD_PATH}/)` : ''}.`);
     if (req.method === 'OPTIONS') return this.preflight(res, 'POST, OPTIONS');
     // Stateless: there is no session to stream (GET) or end (DELETE).
     if (req.method !== 'POST') return sendJsonRpcError(res, 405, 'Method not allowed: this stateless server answers POST only.', { allow: 'POST' });
