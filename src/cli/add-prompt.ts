@@ -2,6 +2,21 @@ import { ConfigError } from '../config/errors.js';
 import type { SecretInput } from '../secrets/read-input.js';
 
 /**
+ * Asks `question` (yes/no, default no) on the terminal before a command changes something; without a
+ * terminal, refuses with the flag that skips the question (`--yes`). True when the answer is yes.
+ */
+export async function confirmOnTerminal(io: { stdin: SecretInput & { isTTY?: boolean }; stderr: NodeJS.WritableStream }, question: string, action: string): Promise<boolean> {
+  if (io.stdin.isTTY !== true) throw new ConfigError(`there is no terminal to confirm on: add --yes to ${action}`);
+  const prompter = new Prompter(io.stdin, io.stderr);
+  try {
+    const answer = await prompter.ask(`${question} (yes/no)`, { default: 'no', check: (a) => (/^(y|yes|n|no)$/i.test(a) ? undefined : 'answer yes or no') });
+    return /^y/i.test(answer);
+  } finally {
+    prompter.close();
+  }
+}
+
+/**
  * Questions on a terminal: the question goes to `out` (stderr: stdout is not for prompts), the answer
  * comes from `stdin`. Hidden answers are read in raw mode, so the terminal never echoes them.
  * One listener and one buffer serve every question, so input typed ahead is not lost.

@@ -21,7 +21,7 @@ import { TenantRegistry } from '../tenants/registry.js';
 import type { FleetToolDefinition, ToolContext } from '../tools/define.js';
 import { applyBlueprintTool } from '../tools/apply_blueprint.js';
 import { planBlueprintTool } from '../tools/plan_blueprint.js';
-import { Prompter } from './add-prompt.js';
+import { confirmOnTerminal } from './add-prompt.js';
 import type { SecretInput } from '../secrets/read-input.js';
 import { commandRunner } from './run.js';
 
@@ -134,19 +134,9 @@ async function blueprintCommand(io: BlueprintIo, action: 'plan' | 'apply', ref: 
       io.stderr.write('Nothing to apply.\n');
       return planFailed ? 1 : 0;
     }
-    if (opts.yes !== true) {
-      if (io.stdin.isTTY !== true) throw new ConfigError('there is no terminal to confirm on: add --yes to apply');
-      const prompter = new Prompter(io.stdin, io.stderr);
-      let answer: string;
-      try {
-        answer = await prompter.ask('Apply this plan now? (yes/no)', { default: 'no', check: (a) => (/^(y|yes|n|no)$/i.test(a) ? undefined : 'answer yes or no') });
-      } finally {
-        prompter.close();
-      }
-      if (!/^y/i.test(answer)) {
-        io.stderr.write('Nothing was changed.\n');
-        return 1;
-      }
+    if (opts.yes !== true && !(await confirmOnTerminal(io, 'Apply this plan now?', 'apply'))) {
+      io.stderr.write('Nothing was changed.\n');
+      return 1;
     }
     // Ctrl-C: tenants not started are cancelled; the ones in flight finish (or roll back) their steps.
     const onSigint = () => {

@@ -21,7 +21,7 @@ import { openStore } from '../store/index.js';
 import { LOCAL_PRINCIPAL } from '../tenants/policy.js';
 import { TenantRegistry } from '../tenants/registry.js';
 import type { AddIo } from './add.js';
-import { Prompter } from './add-prompt.js';
+import { confirmOnTerminal } from './add-prompt.js';
 
 export interface RotateOptions {
   apiKey?: boolean;
@@ -68,19 +68,9 @@ export async function rotateTenant(io: AddIo, id: string, opts: RotateOptions): 
   const refs = tenantSecretRefs(tenant).filter((r) => (what === 'apiKey' ? r.field !== 'adminPassword' : r.field === 'adminPassword'));
   const places = refs.map((r) => whereSecretIs(r.ref, { tenantId: id, field: r.field, baseDir })).join(' and ');
   io.stderr.write(`This will ${describeRotation(what, tenant)}.\nThe new secret goes to ${places}.\n`);
-  if (opts.yes !== true) {
-    if (io.stdin.isTTY !== true) throw new ConfigError('there is no terminal to confirm on: add --yes to rotate');
-    const prompter = new Prompter(io.stdin, io.stderr);
-    let answer: string;
-    try {
-      answer = await prompter.ask('Rotate now? (yes/no)', { default: 'no', check: (a) => (/^(y|yes|n|no)$/i.test(a) ? undefined : 'answer yes or no') });
-    } finally {
-      prompter.close();
-    }
-    if (!/^y/i.test(answer)) {
-      io.stderr.write('Nothing was changed.\n');
-      return 1;
-    }
+  if (opts.yes !== true && !(await confirmOnTerminal(io, 'Rotate now?', 'rotate'))) {
+    io.stderr.write('Nothing was changed.\n');
+    return 1;
   }
 
   const store = await openStore(config, { env: io.env, noImport: true });
