@@ -15,7 +15,12 @@ import { lead } from '../../fixtures/fieldSpec/meta.js';
 
 const alnum = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'.split(''));
 const lower = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz'.split(''));
-const word = fc.tuple(lower, fc.array(alnum, { maxLength: 8 })).map(([h, t]) => h + t.join(''));
+/**
+ * A word of at most 7 characters: with "fld" and up to three words, the stored name's database form stays within
+ * EspoCRM's 50 characters even when every letter is a capital ("c_fld" + 3 × (1 + 1 + 2 × 6) = 47); longer names
+ * are refused, which badInput.test.ts covers. (Words of 9 failed one seed in 80 in CI: a 51-character name.)
+ */
+const word = fc.tuple(lower, fc.array(alnum, { maxLength: 6 })).map(([h, t]) => h + t.join(''));
 /** Names starting with "fld" are never reserved, never links, never existing in the fixture. */
 const naturalName = fc
   .tuple(fc.array(word, { minLength: 1, maxLength: 3 }), fc.constantFrom(' ', '_', '-', '  ', '__'))
