@@ -4,9 +4,8 @@ import { createLogger } from '../log/logger.js';
 import { TenantRegistry } from '../tenants/registry.js';
 import { LOCAL_PRINCIPAL } from '../tenants/policy.js';
 import { serveStdio } from '../transports/stdio.js';
-import { checkFleet, healthDescriber, recordChecks, type HealthCheck } from '../reads/health.js';
-import { changeLine, fleetJson, fleetTable, formatDuration, startHealthSchedule, startServeHealth, tenantReport } from './health.js';
-import { confirmTokensOn, NO_HEALTH, openSqliteStore, openStore } from '../store/index.js';
+import type { HealthCheck } from '../reads/health.js';
+import { confirmTokensOn, NO_HEALTH, openSqliteStore, openStore, openStoreOnUse } from '../store/index.js';
 import type { ServerConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { dropUnsubstitutedHostVariables, readOnlyFromEnv } from './serve-env.js';
@@ -42,16 +41,24 @@ async function openRegistry(opts: { config?: string; tenant?: string; serving?: 
 
 /** The store and the confirm tokens that go with it (signed with its shared key, spent once across its processes). */
 async function openState(config: ServerConfig, logger: Logger) {
-  // A broken configuration cannot say where the store is: nothing runs, so nothing is kept.
-  const store = config.configError === undefined ? await openStore(config, { env: process.env, log: logger }) : await openSqliteStore(':memory:');
-  logger.debug({ engine: store.engine, location: store.location }, 'store opened');
+  // A broken configuration cannot say where the store is: nothing runs, so nothing is kept. The embedded
+  // store is opened by its first use: the client's first requests are answered without it.
+  const store = config.configError === undefined ? await openStoreOnUse(config, { env: process.env, log: logger }) : await openSqliteStore(':memory:');
+  logger.debug({ engine: store.engine, location: store.location }, 'store in use');
   return { store, confirms: await confirmTokensOn(store) };
+}
+
+/** `--health-every`: the schedule, its modules loaded only when asked for (not on a plain start). */
+async function serveHealth(everyMs: number | undefined, opts: Omit<Parameters<typeof import('./health.js').startServeHealth>[1], 'principal'>) {
+  if (everyMs === undefined) return undefined;
+  const { startServeHealth } = await import('./health.js');
+  return startServeHealth(everyMs, { ...opts, principal: LOCAL_PRINCIPAL });
 }
 
 export async function runServe(opts: { config?: string; tenant?: string; readOnly: boolean; healthEveryMs?: number }): Promise<void> {
   const { config, logger, registry } = await openRegistry({ ...opts, serving: true });
   const { store, confirms } = await openState(config, logger);
-  startServeHealth(opts.healthEveryMs, { registry, principal: LOCAL_PRINCIPAL, health: store, logger, stdio: true });
+  await serveHealth(opts.healthEveryMs, { registry, health: store, logger, stdio: true });
   await serveStdio({ registry, principal: LOCAL_PRINCIPAL, readOnly: opts.readOnly || readOnlyFromEnv(process.env), logger, store, confirms });
 }
 
@@ -59,7 +66,7 @@ export async function runServe(opts: { config?: string; tenant?: string; readOnl
 export async function runServeHttp(opts: { config?: string; tenant?: string; readOnly: boolean; port: number; host: string; healthEveryMs?: number; dashboard?: boolean }): Promise<void> {
   const { config, logger, registry, baseDir } = await openRegistry({ ...opts, serving: true });
   const { store, confirms } = await openState(config, logger);
-  const health = startServeHealth(opts.healthEveryMs, { registry, principal: LOCAL_PRINCIPAL, health: store, logger, stdio: false });
+  const health = await serveHealth(opts.healthEveryMs, { registry, health: store, logger, stdio: false });
   // Loaded here only: the HTTP stack (SDK transport, jose) would slow the stdio start-up.
   const { serveHttp } = await import('../transports/http.js');
   try {
@@ -92,6 +99,8 @@ export interface TenantCheckOptions {
 export async function runTenantCheck(tenantId: string | undefined, opts: TenantCheckOptions): Promise<number> {
   if (tenantId !== undefined && opts.all) throw new Error('pass a tenant id or --all, not both');
   const { config, logger, registry } = await openRegistry({ config: opts.configPath });
+  const { checkFleet, healthDescriber, recordChecks } = await import('../reads/health.js');
+  const { changeLine, fleetJson, fleetTable, formatDuration, startHealthSchedule, tenantReport } = await import('./health.js');
   const out = (text: string) => process.stdout.write(`${text}\n`);
   const err = (text: string) => process.stderr.write(`${text}\n`);
   // The store serve uses (no import of old audit files): a store that cannot be opened only warns.
@@ -159,6 +168,7 @@ export async function runDashboard(opts: DashboardCommandOptions): Promise<void>
   const { config, logger, registry, baseDir } = await openRegistry({ config: opts.config });
   const store = await openStore(config, { env: process.env, log: logger });
   const { startDashboardServer } = await import('../dashboard/serve.js');
+  const { formatDuration } = await import('./health.js');
   let running;
   try {
     running = await startDashboardServer({

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { config } from 'dotenv';
+import { createRequire } from 'node:module';
 import { ConfigError } from './errors.js';
 
 /**
@@ -16,6 +16,8 @@ export function loadDotEnv(
   const path = resolve(cwd, file);
   if (!existsSync(path)) return undefined;
   const before = new Set(Object.keys(env));
+  // Loaded only when there is a file to read (most MCP clients pass their variables in the environment).
+  const { config } = createRequire(import.meta.url)('dotenv') as typeof import('dotenv');
   // Every option explicit: dotenv otherwise takes DOTENV_DEBUG / DOTENV_OVERRIDE from the environment.
   const result = config({ path, processEnv: env, quiet: true, debug: false, override: false });
   if (result.error) {

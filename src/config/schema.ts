@@ -222,7 +222,8 @@ export const tenantsFileSchema = strict(
           'expected at least one tenant, found an empty object — add one, e.g. "damath": { "url": "https://crm.example.com", "apiKey": "env:DAMATH_ESPO_API_KEY" }',
       }),
     defaults: defaults.optional(),
-    http: httpSchema.optional(),
+    // Built only when a configuration has an `http` section.
+    http: z.lazy(() => httpSchema()).optional(),
     audit: audit.optional(),
     store: store.optional(),
     blueprints: blueprints.optional(),

@@ -67,21 +67,40 @@ export interface OnceRegistry {
 const USED: ConfirmCheck = { ok: false, reason: 'used', message: 'this confirm token was already used: plan again for another change' };
 
 export class ConfirmTokens {
-  private readonly key: Buffer;
+  private key: Buffer | undefined;
+  private readonly loadKey: (() => Promise<Buffer>) | undefined;
+  private loadingKey: Promise<void> | undefined;
   /** Tokens already applied, until they expire: a token confirms one apply only. */
   private readonly used = new Map<string, number>();
 
   /**
-   * `key` signs tokens (random per process when absent; the store's shared key across replicas);
+   * `key` signs tokens (random per process when absent; the store's shared key across replicas, as a
+   * function: read by `ready()`, which the write pipelines await before they issue or verify a token);
    * `once`, when given, remembers spent tokens for every process sharing it.
    */
   constructor(
-    key?: Buffer | string,
+    key?: Buffer | string | (() => Promise<Buffer>),
     private readonly ttlMs = 10 * 60_000,
     private readonly now: () => number = Date.now,
     private readonly once?: OnceRegistry,
   ) {
-    this.key = key === undefined ? randomBytes(32) : Buffer.isBuffer(key) ? key : Buffer.from(key, 'utf8');
+    if (typeof key === 'function') this.loadKey = key;
+    else this.key = key === undefined ? randomBytes(32) : Buffer.isBuffer(key) ? key : Buffer.from(key, 'utf8');
+  }
+
+  /** Reads the key when it comes from a function (once; a failed read is tried again by the next call). */
+  async ready(): Promise<void> {
+    if (this.key !== undefined) return;
+    this.loadingKey ??= this.loadKey!().then(
+      (k) => {
+        this.key = k;
+      },
+      (err: unknown) => {
+        this.loadingKey = undefined;
+        throw err;
+      },
+    );
+    await this.loadingKey;
   }
 
   issue(binding: ConfirmBinding): { token: string; expiresAt: string } {
@@ -155,6 +174,7 @@ export class ConfirmTokens {
   }
 
   private sign(body: string): string {
+    if (this.key === undefined) throw new Error('confirm tokens used before their key was read: await ready() first');
     return createHmac('sha256', this.key).update(body).digest('base64url');
   }
 }

@@ -221,6 +221,7 @@ function fleetAccess(toolName: string, ctx: ToolContext, deps: FleetDeps): Fleet
 
   return {
     async plan(job) {
+      await deps.confirms.ready();
       const planned = await planAll(job);
       const rows = planned.map((p) => p.row);
       // Not one tenant could be read: one clear error rather than a plan of nothing.
@@ -246,6 +247,7 @@ function fleetAccess(toolName: string, ctx: ToolContext, deps: FleetDeps): Fleet
         for (const t of job.tenants) await record(scopeOf(t, toolName, job.auditArgs), { outcome: 'refused', summary: `${toolName} refused`, error: message });
         throw new ToolError(`Refused, nothing was changed: ${message}.`, code);
       };
+      await deps.confirms.ready();
       // Every check that needs no CRM first (malformed, expired, spent, another caller or other arguments).
       const early = deps.confirms.verify(confirm, bindingOf(job, ''));
       if (!early.ok && early.reason !== 'state') return refuse(early.message, `confirm_${early.reason}`);

@@ -60,6 +60,7 @@ export async function runWriteTool(
     // A destructive tool confirms unless its plan says this change needs no confirmation.
     if (plan.confirm ?? tool.kind === 'destructive') {
       step('confirm');
+      await deps.confirms.ready();
       // Bound to the caller too: a plan made with one token cannot be confirmed with another.
       const binding = { tenant: ctx.tenant.id, tool: tool.name, args: plan.binding?.args ?? {}, state: plan.binding?.state ?? '', caller: callerId(ctx.principal) };
       if (confirm === undefined || dryRun) {

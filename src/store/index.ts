@@ -1,7 +1,8 @@
 /** The store's public face: types, opening one, and the empty history of a process that records nothing. */
 export type { AuditEntry, AuditOutcome, ChangeHistory, ChangePage, ChangeQuery, ChangeRecord, HealthEntry, HealthLog, HealthStatus, InstanceIdentity, NewEntry, NewSnapshot, RetentionPolicy, Snapshot, SnapshotInfo, SnapshotLog, SnapshotSummary, Store } from './types.js';
 export { MAX_SNAPSHOT_BYTES, SNAPSHOT_KEEP, SnapshotTooLargeError } from './store.js';
-export { openStore, defaultAuditPath, defaultStorePath, stateDir, retentionOf, DEFAULT_RETENTION } from './open.js';
+export { LazyStore } from './lazy.js';
+export { openStore, openStoreOnUse, defaultAuditPath, defaultStorePath, stateDir, retentionOf, DEFAULT_RETENTION } from './open.js';
 export { newChangeId, jsonLine, scrubArgs, boundArgs } from './entry.js';
 import { ConfirmTokens } from '../core/confirm.js';
 import { SqliteSql } from './sqlite.js';
@@ -48,5 +49,6 @@ export async function openSqliteStore(file: string): Promise<Store> {
  * first use) and spent once across all of them (a token used on one replica is refused on another).
  */
 export async function confirmTokensOn(store: Store, opts: { ttlMs?: number; now?: () => number } = {}): Promise<ConfirmTokens> {
-  return new ConfirmTokens(await store.sharedKey('confirm-tokens'), opts.ttlMs, opts.now, store);
+  // The key is read by the first write that needs it (`ready()`), so a store opened on use stays closed until then.
+  return new ConfirmTokens(() => store.sharedKey('confirm-tokens'), opts.ttlMs, opts.now, store);
 }

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { resolveSecret } from '../secrets/resolve.js';
 import type { ServerConfig } from '../config/types.js';
+import { LazyStore } from './lazy.js';
 import { SqliteSql } from './sqlite.js';
 import { SqlStore } from './store.js';
 import type { RetentionPolicy, Store } from './types.js';
@@ -75,6 +76,16 @@ export async function openStore(config: Pick<ServerConfig, 'store' | 'audit' | '
     }
   })().catch(() => undefined);
   return base;
+}
+
+/**
+ * The store `serve` uses: the embedded one opened by its first use (a `LazyStore`: the first answers
+ * do not wait for SQLite), PostgreSQL at once (its URL, credentials and reachability are checked at
+ * start, as before).
+ */
+export async function openStoreOnUse(config: Pick<ServerConfig, 'store' | 'audit' | 'baseDir' | 'tenants'>, opts: OpenStoreOptions = {}): Promise<Store> {
+  if (config.store?.url) return openStore(config, opts);
+  return new LazyStore('sqlite', config.store?.path ?? defaultStorePath(opts.env ?? process.env), () => openStore(config, opts));
 }
 
 export const DEFAULT_RETENTION: RetentionPolicy = {

@@ -18,6 +18,11 @@ export async function serveStdio(opts: ServerOptions): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(0)));
   // Not on the server's close: a client probing the 2026 era first may make the SDK discard one server.
   process.stdin.once('end', () => void shutdown('stdin ended'));
-  const tenants = opts.registry.visible(opts.principal).map((t) => t.id);
-  opts.logger.info({ tenants, readOnly: opts.readOnly }, 'serving MCP over stdio');
+  // After what the client sent already is answered (its requests wait in the pipe while the server
+  // starts): writing the first line loads the logger, which need not delay the first answers.
+  setImmediate(() => {
+    if (closing) return;
+    const tenants = opts.registry.visible(opts.principal).map((t) => t.id);
+    opts.logger.info({ tenants, readOnly: opts.readOnly }, 'serving MCP over stdio');
+  });
 }
