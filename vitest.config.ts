@@ -45,6 +45,7 @@ const e2e = [
   'test/cli/drift.test.ts',
   'test/cli/provision.test.ts',
   'test/cli/rotate.test.ts',
+  'test/cli/start-path.test.ts',
   'test/cli/usage.test.ts',
   'test/dashboard/browser.test.ts',
   'test/dashboard/cli.test.ts',

@@ -18,11 +18,17 @@ export async function serveStdio(opts: ServerOptions): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(0)));
   // Not on the server's close: a client probing the 2026 era first may make the SDK discard one server.
   process.stdin.once('end', () => void shutdown('stdin ended'));
-  // After what the client sent already is answered (its requests wait in the pipe while the server
-  // starts): writing the first line loads the logger, which need not delay the first answers.
-  setImmediate(() => {
-    if (closing) return;
+  // The start line once the client's first message is handled (a client writes its first requests at
+  // spawn, and they wait in the pipe while the server starts): writing it loads the logger, which need
+  // not delay the first answers. Within a second in any case, for a client that does not write at once.
+  let started = false;
+  const startLine = () => {
+    if (started || closing) return;
+    started = true;
+    clearTimeout(fallback);
     const tenants = opts.registry.visible(opts.principal).map((t) => t.id);
     opts.logger.info({ tenants, readOnly: opts.readOnly }, 'serving MCP over stdio');
-  });
+  };
+  const fallback = setTimeout(startLine, 1_000).unref();
+  process.stdin.once('data', () => setImmediate(startLine));
 }

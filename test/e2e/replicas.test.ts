@@ -375,11 +375,12 @@ describe.skipIf(!baseUrl)('two serve --http replicas on one PostgreSQL store', (
 
   it('both replicas serve, on PostgreSQL, with the secrets kept out of their logs', async () => {
     expect(a!.url).not.toBe(b!.url);
-    // The store is the database: migrated once, one confirm-token key; no SQLite file in the state folder.
+    // The store is the database: migrated once; no SQLite file in the state folder. The confirm-token
+    // key is made by the first write that needs one (at most one, whichever replica makes it).
     const versions = await query<{ version: number }>(db!.url, 'SELECT version FROM store_migrations ORDER BY version');
     expect(versions.length).toBeGreaterThan(0);
     expect(new Set(versions.map((v) => v.version)).size).toBe(versions.length);
-    expect(await query(db!.url, 'SELECT name FROM shared_keys WHERE name = $1', ['confirm-tokens'])).toHaveLength(1);
+    expect((await query(db!.url, 'SELECT name FROM shared_keys WHERE name = $1', ['confirm-tokens'])).length).toBeLessThanOrEqual(1);
     expect(existsSync(path.join(dir!, 'espocrm-admin-mcp', 'store.sqlite'))).toBe(false);
     for (const r of [a!, b!]) {
       expect(r.stderr()).not.toContain(db!.url);
@@ -452,6 +453,8 @@ describe.skipIf(!baseUrl)('two serve --http replicas on one PostgreSQL store', (
     const resets = await listChanges(agencyB, { tenant: 'acme', tool: 'reset_layout' });
     expect(resets.filter((r) => r.outcome === 'applied')).toHaveLength(1);
     expect(resets.find((r) => r.outcome === 'refused')?.error).toMatch(/already used/);
+    // One key, made on first use, signs for both replicas.
+    expect(await query(db!.url, 'SELECT name FROM shared_keys WHERE name = $1', ['confirm-tokens'])).toHaveLength(1);
   });
 
   it('one token sent to both replicas at once applies exactly once', async () => {
