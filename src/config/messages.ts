@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { closest, distance } from 'fastest-levenshtein';
+import { createRequire } from 'node:module';
 
 /** A found value for an error message: short, and only ever called for values that are not secrets. */
 export function describeFound(value: unknown): string {
@@ -53,6 +53,8 @@ export function didYouMean(word: string, known: readonly string[], aliases: Reco
   const caseless = known.find((k) => k.toLowerCase() === word.toLowerCase());
   if (caseless) return caseless;
   if (known.length === 0) return undefined;
+  // Loaded by the first typo only (a valid configuration never needs it).
+  const { closest, distance } = createRequire(import.meta.url)('fastest-levenshtein') as typeof import('fastest-levenshtein');
   const best = closest(word, [...known]);
   return distance(word, best) <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
@@ -99,3 +101,19 @@ export const wholeNumber = (min: number, max: number, hint: string) => {
     .min(min, { error: expected(what, hint) })
     .max(max, { error: expected(what, hint) });
 };
+
+/**
+ * A section whose schema is built by the first configuration that has it. zod builds every part of a
+ * schema when it is declared (and visits a `z.lazy` one on every parse, present or not), so the sections
+ * most files leave out (http, store, retention, limits, ...) would otherwise cost every start. What it
+ * accepts and the issues it reports (their paths under the section, their messages) are the section's.
+ */
+export function builtOnUse<T extends z.ZodType>(build: () => T) {
+  let schema: T | undefined;
+  return z.unknown().transform((value, ctx): z.output<T> => {
+    const result = (schema ??= build()).safeParse(value, { jitless: true });
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) ctx.addIssue({ ...issue, input: value } as never);
+    return z.NEVER;
+  });
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isSecretRef, looksLikeMalformedRef } from '../secrets/refs.js';
 import { checkCountryCode } from './country.js';
-import { describeFound, describeKind, expected, strict, wholeNumber, describeUrl } from './messages.js';
+import { builtOnUse, describeFound, describeKind, expected, strict, wholeNumber, describeUrl } from './messages.js';
 import { httpSchema, httpTenantProblems } from './http.js';
 
 /**
@@ -83,11 +83,13 @@ const country = z
 
 const comment = z.string({ error: expected('a text (a comment)') }).optional();
 
-const limits = strict('an object such as { "concurrency": 4, "timeoutMs": 30000 }', {
-  $comment: comment,
-  concurrency: wholeNumber(1, 32, 'how many requests may run against this CRM at once; default 4').optional(),
-  timeoutMs: wholeNumber(100, 600_000, 'the request timeout in milliseconds, e.g. 30000').optional(),
-});
+const limits = builtOnUse(() =>
+  strict('an object such as { "concurrency": 4, "timeoutMs": 30000 }', {
+    $comment: comment,
+    concurrency: wholeNumber(1, 32, 'how many requests may run against this CRM at once; default 4').optional(),
+    timeoutMs: wholeNumber(100, 600_000, 'the request timeout in milliseconds, e.g. 30000').optional(),
+  }),
+);
 
 const keep = (what: string) =>
   strict(`an object such as { "days": 365, "count": 10000 }`, {
@@ -96,20 +98,23 @@ const keep = (what: string) =>
     count: wholeNumber(1, 100_000_000, `how many of the newest ${what} are kept, e.g. 10000`).optional(),
   });
 
-const retention = strict('an object such as { "changes": { "days": 400 }, "calls": { "days": 90, "count": 5000 } }', {
-  $comment: comment,
-  changes: keep('changes (with their before-states, for undo_change)').optional(),
-  calls: keep('other calls (planned, refused, failed)').optional(),
-});
-
-const toolList = z.array(
-  z
-    .string({ error: expected('a tool name such as "find_duplicates"') })
-    .regex(TOOL_NAME, { error: expected('a tool name in snake_case such as "find_duplicates"') }),
-  { error: expected('a list of tool names, e.g. ["describe_entity", "get_layout"]') },
+const retention = builtOnUse(() =>
+  strict('an object such as { "changes": { "days": 400 }, "calls": { "days": 90, "count": 5000 } }', {
+    $comment: comment,
+    changes: keep('changes (with their before-states, for undo_change)').optional(),
+    calls: keep('other calls (planned, refused, failed)').optional(),
+  }),
 );
 
-const tools = strict('an object such as { "exclude": ["merge_duplicates"] }', { $comment: comment, include: toolList.optional(), exclude: toolList.optional() });
+const tools = builtOnUse(() => {
+  const toolList = z.array(
+    z
+      .string({ error: expected('a tool name such as "find_duplicates"') })
+      .regex(TOOL_NAME, { error: expected('a tool name in snake_case such as "find_duplicates"') }),
+    { error: expected('a list of tool names, e.g. ["describe_entity", "get_layout"]') },
+  );
+  return strict('an object such as { "exclude": ["merge_duplicates"] }', { $comment: comment, include: toolList.optional(), exclude: toolList.optional() });
+});
 
 const admin = strict(
   'an object such as { "username": "admin", "password": "keychain" }',
@@ -176,37 +181,45 @@ const tenantId = z.string().regex(TENANT_ID, {
   },
 });
 
-const defaults = strict('an object such as { "readOnly": false, "defaultCountry": "FR" }', {
-  $comment: comment,
-  readOnly: readOnly.optional(),
-  defaultCountry: country.optional(),
-  limits: limits.optional(),
-});
-
-const audit = strict('an object such as { "path": "audit/espocrm-admin-mcp.jsonl" }', {
-  $comment: comment,
-  path: text('a file path of a JSON Lines audit log to import into the store at start, e.g. "audit/espocrm-admin-mcp.jsonl"').optional(),
-});
-
-const store = strict(
-  'an object such as { "url": "env:ESPOCRM_MCP_DATABASE_URL" } (PostgreSQL) or { "path": "state/store.sqlite" } (embedded)',
-  {
+const defaults = builtOnUse(() =>
+  strict('an object such as { "readOnly": false, "defaultCountry": "FR" }', {
     $comment: comment,
-    url: secretRef.optional(),
-    path: text('a file path for the embedded store, e.g. "state/store.sqlite"').optional(),
-    retention: retention.optional(),
-  },
-  { database: 'url', databaseUrl: 'url', file: 'path' },
-).superRefine((s, ctx) => {
-  if (s.url !== undefined && s.path !== undefined) {
-    ctx.addIssue({ code: 'custom', message: '"url" (PostgreSQL) and "path" (embedded SQLite) name two stores: keep one' });
-  }
-});
+    readOnly: readOnly.optional(),
+    defaultCountry: country.optional(),
+    limits: limits.optional(),
+  }),
+);
 
-const blueprints = strict('an object such as { "dir": "blueprints" }', {
-  $comment: comment,
-  dir: text('a folder of blueprint files (NAME.json), e.g. "blueprints"').optional(),
-});
+const audit = builtOnUse(() =>
+  strict('an object such as { "path": "audit/espocrm-admin-mcp.jsonl" }', {
+    $comment: comment,
+    path: text('a file path of a JSON Lines audit log to import into the store at start, e.g. "audit/espocrm-admin-mcp.jsonl"').optional(),
+  }),
+);
+
+const store = builtOnUse(() =>
+  strict(
+    'an object such as { "url": "env:ESPOCRM_MCP_DATABASE_URL" } (PostgreSQL) or { "path": "state/store.sqlite" } (embedded)',
+    {
+      $comment: comment,
+      url: secretRef.optional(),
+      path: text('a file path for the embedded store, e.g. "state/store.sqlite"').optional(),
+      retention: retention.optional(),
+    },
+    { database: 'url', databaseUrl: 'url', file: 'path' },
+  ).superRefine((s, ctx) => {
+    if (s.url !== undefined && s.path !== undefined) {
+      ctx.addIssue({ code: 'custom', message: '"url" (PostgreSQL) and "path" (embedded SQLite) name two stores: keep one' });
+    }
+  }),
+);
+
+const blueprints = builtOnUse(() =>
+  strict('an object such as { "dir": "blueprints" }', {
+    $comment: comment,
+    dir: text('a folder of blueprint files (NAME.json), e.g. "blueprints"').optional(),
+  }),
+);
 
 export const tenantsFileSchema = strict(
   'an object with "tenants"',
@@ -222,8 +235,7 @@ export const tenantsFileSchema = strict(
           'expected at least one tenant, found an empty object — add one, e.g. "damath": { "url": "https://crm.example.com", "apiKey": "env:DAMATH_ESPO_API_KEY" }',
       }),
     defaults: defaults.optional(),
-    // Built only when a configuration has an `http` section.
-    http: z.lazy(() => httpSchema()).optional(),
+    http: builtOnUse(httpSchema).optional(),
     audit: audit.optional(),
     store: store.optional(),
     blueprints: blueprints.optional(),

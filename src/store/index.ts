@@ -1,12 +1,9 @@
 /** The store's public face: types, opening one, and the empty history of a process that records nothing. */
 export type { AuditEntry, AuditOutcome, ChangeHistory, ChangePage, ChangeQuery, ChangeRecord, HealthEntry, HealthLog, HealthStatus, InstanceIdentity, NewEntry, NewSnapshot, RetentionPolicy, Snapshot, SnapshotInfo, SnapshotLog, SnapshotSummary, Store } from './types.js';
-export { MAX_SNAPSHOT_BYTES, SNAPSHOT_KEEP, SnapshotTooLargeError } from './store.js';
 export { LazyStore } from './lazy.js';
 export { openStore, openStoreOnUse, defaultAuditPath, defaultStorePath, stateDir, retentionOf, DEFAULT_RETENTION } from './open.js';
 export { newChangeId, jsonLine, scrubArgs, boundArgs } from './entry.js';
 import { ConfirmTokens } from '../core/confirm.js';
-import { SqliteSql } from './sqlite.js';
-import { SqlStore } from './store.js';
 import type { ChangeHistory, Store } from './types.js';
 
 /** A history with nothing in it (a one-off check that records nothing). */
@@ -41,6 +38,7 @@ export const NO_SNAPSHOTS: Pick<Store, 'putSnapshot' | 'getSnapshot' | 'listSnap
 
 /** A store in one SQLite file (or `:memory:`), without import or retention: scripts and tests. */
 export async function openSqliteStore(file: string): Promise<Store> {
+  const [{ SqliteSql }, { SqlStore }] = await Promise.all([import('./sqlite.js'), import('./store.js')]);
   return SqlStore.open(await SqliteSql.open(file), file);
 }
 

@@ -9,8 +9,7 @@ import path from 'node:path';
 import { resolveSecret } from '../secrets/resolve.js';
 import type { ServerConfig } from '../config/types.js';
 import { LazyStore } from './lazy.js';
-import { SqliteSql } from './sqlite.js';
-import { SqlStore } from './store.js';
+import type { SqlStore } from './store.js';
 import type { RetentionPolicy, Store } from './types.js';
 
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -44,6 +43,8 @@ export async function openStore(config: Pick<ServerConfig, 'store' | 'audit' | '
   const env = opts.env ?? process.env;
   const byTenant = new Map(config.tenants.map((t) => [t.id, t.retention]));
   const retention = (tenant: string) => retentionOf(config.store?.retention, byTenant.get(tenant));
+  // The engines are loaded by the first open (a store opened on use is not opened at start).
+  const [{ SqliteSql }, { SqlStore }] = await Promise.all([import('./sqlite.js'), import('./store.js')]);
   let base: SqlStore;
   if (config.store?.url) {
     const url = await resolveSecret(config.store.url, { tenantId: 'store', field: 'url', env, ...(config.baseDir ? { baseDir: config.baseDir } : {}), label: 'the store\'s "url" (tenants.json "store")' });

@@ -5,7 +5,8 @@ import { ToolError } from '../errors.js';
 import type { TenantCustomization } from '../core/blueprint/types.js';
 import { readCustomization } from '../reads/customizationState.js';
 import { currentInstance } from '../reads/instance.js';
-import { SnapshotTooLargeError, type ChangeHistory, type SnapshotInfo, type SnapshotSummary, type Store } from '../store/index.js';
+import { SnapshotTooLargeError } from '../store/store.js';
+import type { ChangeHistory, SnapshotInfo, SnapshotSummary, Store } from '../store/index.js';
 import type { TenantContext } from '../tenants/registry.js';
 
 /** What a snapshot counts: custom fields, customized layouts, the entities they are on. */
