@@ -69,7 +69,7 @@ function lazyLogger(make: () => Logger, initialLevel: string): Logger {
         value = (l: string) => l !== 'silent' && LEVELS[l] !== undefined && LEVELS[l] >= LEVELS[level]!;
       } else if (prop === 'child') {
         value = (bindings: Record<string, unknown>, options?: { level?: string }) =>
-          lazyLogger(() => (real ?? materialize()).child(bindings, options), checkLevel(options?.level ?? (real?.level ?? level)));
+          lazyLogger(() => (real ?? materialize()).child(bindings, options), options?.level !== undefined ? checkLevel(options.level) : level);
       } else if (prop === 'then' || typeof prop === 'symbol') {
         return undefined;
       } else {
