@@ -10,7 +10,8 @@
 // Each runs twice: with the sandbox as it is (it answers in well under a millisecond, so the ratio is
 // all overhead), and with the layout GET answering in BENCH_CRM_MS (default 14 ms: what the same call
 // took on the real EspoCRM 9.1.7 the issue measured), which is the ratio a user sees.
-// Prints medians and the ratios ours / direct.
+// Also the floor: the smallest SDK v2 server making the same GET (bench/floor-server.mjs), timed in the
+// same alternation, so what is ours in the overhead shows. Prints medians and the ratios ours / direct.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -30,8 +31,8 @@ const CONCURRENT = 20;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const modern = () => new Client({ name: 'bench', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
 
-function serveHttp(dir, env) {
-  const child = spawn(process.execPath, [path.join(here, '../dist/cli.js'), 'serve', '--http', '--port', '0', '--config', 'tenants.json'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+function serveHttp(dir, env, args = [path.join(here, '../dist/cli.js'), 'serve', '--http', '--port', '0', '--config', 'tenants.json']) {
+  const child = spawn(process.execPath, args, { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c) => (stderr += c.toString('utf8')));
   const url = new Promise((resolve, reject) => {
@@ -56,7 +57,8 @@ export async function benchOverhead() {
   let stdio;
   let http;
   let httpServer;
-  let rawStdio;
+  let floorHttp;
+  const spawned = [];
   try {
     // No rate limit in the way of a benchmark (the HTTP default is 120 calls a minute per tenant).
     const config = {
@@ -85,32 +87,40 @@ export async function benchOverhead() {
     };
     const envelope = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} };
     // stdio: a second server process, spoken to in raw JSON lines (one request at a time).
-    const raw = spawn(process.execPath, [path.join(here, '../dist/cli.js'), 'serve', '--config', 'tenants.json'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'ignore'] });
-    rawStdio = raw;
-    let buffer = '';
-    const waiting = new Map();
-    raw.stdout.on('data', (chunk) => {
-      buffer += chunk.toString('utf8');
-      let nl;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        const msg = JSON.parse(line);
-        waiting.get(msg.id)?.(msg);
-        waiting.delete(msg.id);
-      }
-    });
-    let stdioId = 1;
-    const viaStdio = () =>
-      new Promise((resolve, reject) => {
-        const id = stdioId++;
-        waiting.set(id, (msg) => (msg.error || msg.result?.isError ? reject(new Error(JSON.stringify(msg).slice(0, 300))) : resolve()));
-        raw.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'get_layout', arguments: { entity: 'Lead', layout: 'detail' }, _meta: envelope } })}\n`);
+    const rawClient = (args, childEnv) => {
+      const raw = spawn(process.execPath, args, { cwd: dir, env: childEnv, stdio: ['pipe', 'pipe', 'ignore'] });
+      spawned.push(raw);
+      let buffer = '';
+      const waiting = new Map();
+      raw.stdout.on('data', (chunk) => {
+        buffer += chunk.toString('utf8');
+        let nl;
+        while ((nl = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, nl);
+          buffer = buffer.slice(nl + 1);
+          const msg = JSON.parse(line);
+          waiting.get(msg.id)?.(msg);
+          waiting.delete(msg.id);
+        }
       });
+      let stdioId = 1;
+      return () =>
+        new Promise((resolve, reject) => {
+          const id = stdioId++;
+          waiting.set(id, (msg) => (msg.error || msg.result?.isError ? reject(new Error(JSON.stringify(msg).slice(0, 300))) : resolve()));
+          raw.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'get_layout', arguments: { entity: 'Lead', layout: 'detail' }, _meta: envelope } })}\n`);
+        });
+    };
+    const viaStdio = rawClient([path.join(here, '../dist/cli.js'), 'serve', '--config', 'tenants.json'], env);
+    // The floor: the smallest SDK v2 server making the same GET (bench/floor-server.mjs), stdio and HTTP.
+    const floorEnv = { PATH: env.PATH, FLOOR_CRM_URL: sb.apiUrl, FLOOR_USER: sb.credentials.admin.username, FLOOR_PASSWORD: sb.credentials.admin.password };
+    const viaFloorStdio = rawClient([path.join(here, 'floor-server.mjs')], floorEnv);
+    floorHttp = serveHttp(dir, floorEnv, [path.join(here, 'floor-server.mjs'), '--http']);
     const httpUrl = await httpServer.url;
+    const floorUrl = await floorHttp.url;
     let nextId = 1;
-    const viaHttp = async () => {
-      const r = await fetch(httpUrl, {
+    const viaHttp = async (url = httpUrl) => {
+      const r = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'get_layout' },
         body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method: 'tools/call', params: { name: 'get_layout', arguments: { entity: 'Lead', layout: 'detail' }, _meta: envelope } }),
@@ -118,6 +128,7 @@ export async function benchOverhead() {
       const body = await r.json();
       if (body.error || body.result?.isError) throw new Error(JSON.stringify(body).slice(0, 300));
     };
+    const viaFloorHttp = () => viaHttp(floorUrl);
     const time = async (fn) => {
       const t0 = performance.now();
       await fn();
@@ -126,9 +137,9 @@ export async function benchOverhead() {
     const many = (fn) => () => Promise.all(Array.from({ length: CONCURRENT }, () => fn()));
 
     const pairs = [
-      { name: 'tool call: get_layout via MCP (stdio) vs direct GET', ours: viaStdio, base: direct, n: calls },
-      { name: 'tool call: get_layout via MCP (HTTP) vs direct GET', ours: viaHttp, base: direct, n: calls },
-      { name: `tool calls: ${CONCURRENT} concurrent get_layout via MCP (HTTP) vs ${CONCURRENT} concurrent direct GETs`, ours: many(viaHttp), base: many(direct), n: rounds },
+      { name: 'tool call: get_layout via MCP (stdio) vs direct GET', ours: viaStdio, base: direct, floor: viaFloorStdio, n: calls },
+      { name: 'tool call: get_layout via MCP (HTTP) vs direct GET', ours: () => viaHttp(), base: direct, floor: viaFloorHttp, n: calls },
+      { name: `tool calls: ${CONCURRENT} concurrent get_layout via MCP (HTTP) vs ${CONCURRENT} concurrent direct GETs`, ours: many(() => viaHttp()), base: many(direct), floor: many(viaFloorHttp), n: rounds },
     ];
     const rows = [];
     const crmMs = Number(process.env.BENCH_CRM_MS ?? 14);
@@ -140,14 +151,18 @@ export async function benchOverhead() {
       for (let i = 0; i < 20; i++) {
         await p.ours();
         await p.base();
+        await p.floor();
       }
       const ours = [];
       const base = [];
+      const floor = [];
       for (let i = 0; i < p.n; i++) {
         ours.push(await time(p.ours));
         base.push(await time(p.base));
+        floor.push(await time(p.floor));
       }
       rows.push({ name: `${p.name} (${setting.label})`, ours: median(ours), baseline: median(base), baselineName: 'direct HTTP to the sandbox' });
+      rows.push({ name: `floor: the same through a minimal SDK v2 server making the same GET (${setting.label})`, ours: median(floor), baseline: median(base), baselineName: 'direct HTTP to the sandbox' });
     }
     }
     sb.faults.clear();
@@ -156,7 +171,8 @@ export async function benchOverhead() {
     await stdio?.close();
     await http?.close();
     httpServer?.child.kill('SIGTERM');
-    rawStdio?.kill('SIGTERM');
+    floorHttp?.child.kill('SIGTERM');
+    for (const child of spawned) child.kill('SIGTERM');
     await sb.close();
     await rm(dir, { recursive: true, force: true });
   }

@@ -44,7 +44,17 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], describePath: 
 
 /** The fix for a literal secret, built from where it is. The value itself is never repeated. */
 function literalSecretMessage(path: readonly PropertyKey[], describePath: (path: readonly PropertyKey[]) => string): string {
-  const tenantId = path[0] === 'tenants' && typeof path[1] === 'string' ? path[1] : 'TENANT';
+  if (path[0] !== 'tenants' || typeof path[1] !== 'string') {
+    // Not a tenant's secret (the store's database URL): no `set-secret` for it, and no bare "keychain".
+    const key = String(path[path.length - 1]);
+    const env = path[0] === 'store' ? 'ESPOCRM_MCP_DATABASE_URL' : 'ESPOCRM_MCP_SECRET';
+    return (
+      `${describePath(path)}: a literal secret is not allowed here (the value is not shown); tenants.json holds references to secrets only. ` +
+      `Put it in an environment variable and write "${key}": "env:${env}", or in a file only you can read (chmod 600) and write "file:PATH", ` +
+      'or in the OS keychain and write "keychain:ACCOUNT"'
+    );
+  }
+  const tenantId = path[1];
   const field = secretFieldOf(path.slice(2).map(String).join('.'));
   const key = String(path[path.length - 1]);
   return (

@@ -155,6 +155,14 @@ describe('tenants.json', () => {
     const coach = await configError({ tenants: { 'coach-vero': { url: 'https://x.example.com', hmacSecret: CANARY, apiKey: 'keychain' } } });
     expect(coach.message).toContain('"hmacSecret": "env:COACH_VERO_ESPO_HMAC_SECRET"');
     expect(coach.message).not.toContain(CANARY);
+
+    // The store's database URL is nobody's tenant secret: no set-secret, no bare "keychain" offered.
+    const store = await configError({ ...damath({}), store: { url: `postgres://mcp:${CANARY}@db.example.com/mcp` } });
+    expect(store.message).toContain('store.url: a literal secret is not allowed here');
+    expect(store.message).toContain('"url": "env:ESPOCRM_MCP_DATABASE_URL"');
+    expect(store.message).toContain('"keychain:ACCOUNT"');
+    expect(store.message).not.toContain('set-secret');
+    expect(store.message).not.toContain(CANARY);
   });
 
   it('describes a non-string secret by its kind only', async () => {
