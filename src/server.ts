@@ -62,6 +62,11 @@ export interface ServerOptions {
   notifyResourceUpdated?(uri: string): void;
   /** Observes the write pipeline's steps (tests check their order with it). */
   onWriteStep?(step: PipelineStep, tool: string): void;
+  /**
+   * The tool a 2026-07-28 HTTP `tools/call` names in its Mcp-Name header: the server built for that one
+   * request registers only it (when this caller is offered it).
+   */
+  onlyTool?: string;
 }
 
 /** Up to this many tenants are named in the instructions; past it, list_tenants finds them. */
@@ -139,30 +144,29 @@ export function buildServer(opts: ServerOptions): McpServer {
     if (subscribe && opts.era === 'modern') void send(uri);
     for (const subscribed of subscriptions?.matching(uri) ?? []) void send(subscribed);
   };
-  const visible = opts.registry.visible(opts.principal);
   const broken = opts.registry.config.configError !== undefined;
-  const offered: ToolEntry[] = [];
-  for (const tool of toolEntries()) {
-    // A write tool that no visible tenant allows is not offered at all. With a broken configuration
-    // every tool is listed (a call answers with the configuration error), unless the server is read-only.
-    if (broken && tool.kind !== 'read' && opts.readOnly) continue;
-    if (!broken && tool.kind !== 'read' && (tool.tenantScoped || tool.fleet)) {
-      const anyAllowed = visible.some((t) => decideTool(tool, t.config, opts.principal, { readOnly: opts.readOnly }).allowed);
-      if (!anyAllowed) continue;
-    }
-    registerTool(server, tool, opts, changed);
-    offered.push(tool);
+  const parts = callerParts(opts);
+  const offered = offeredTools(opts, parts);
+  // A 2026-07-28 HTTP request names its method and tool in its headers: a tools/call gets a server with
+  // that one tool (what it answers is the same; building the whole catalogue is most of the per-request
+  // cost). Anything else, or a tool this caller is not offered (the SDK's own unknown-tool error), gets
+  // the whole server.
+  const only = opts.onlyTool !== undefined ? offered.find((t) => t.name === opts.onlyTool) : undefined;
+  if (only) {
+    registerTool(server, only, opts, changed);
+    return server;
   }
+  for (const tool of offered) registerTool(server, tool, opts, changed);
   // tools/list from a cache: the definitions are converted to JSON Schema once per process.
   const toolList = toolListOf(offered);
   server.server.setRequestHandler('tools/list', () => toolList as never);
-  const scope = callerParts(opts).scope;
+  const scope = parts.scope;
   const resources = allResources();
-  for (const resource of resources) registerResource(server, resource, opts, scope, callerParts(opts));
+  for (const resource of resources) registerResource(server, resource, opts, scope, parts);
   // resources/list: paginated, and never waits on a CRM (listings come from the configuration); empty
   // when the configuration is broken (a read answers with the configuration error).
   server.server.setRequestHandler('resources/list', (req) => (broken ? { resources: [] } : listResourcesPage(resources, scope, req.params?.cursor)));
-  for (const prompt of allPrompts()) registerPrompt(server, prompt, opts, scope, callerParts(opts));
+  for (const prompt of allPrompts()) registerPrompt(server, prompt, opts, scope, parts);
   if (subscriptions) {
     server.server.setRequestHandler('resources/subscribe', async (req) => {
       if (!subscriptions.add(req.params.uri)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `At most ${MAX_SUBSCRIPTIONS} resource subscriptions per connection.`);
@@ -174,6 +178,28 @@ export function buildServer(opts: ServerOptions): McpServer {
     });
   }
   return server;
+}
+
+/**
+ * The tools this caller is offered: a write tool that no visible tenant allows is not offered at all.
+ * With a broken configuration every tool is (a call answers with the configuration error), unless the
+ * server is read-only. Computed once per caller (the configuration does not change while serving).
+ */
+function offeredTools(opts: ServerOptions, parts: CallerParts): readonly ToolEntry[] {
+  if (parts.offered) return parts.offered;
+  const visible = opts.registry.visible(opts.principal);
+  const broken = opts.registry.config.configError !== undefined;
+  const offered: ToolEntry[] = [];
+  for (const tool of toolEntries()) {
+    if (broken && tool.kind !== 'read' && opts.readOnly) continue;
+    if (!broken && tool.kind !== 'read' && (tool.tenantScoped || tool.fleet)) {
+      const anyAllowed = visible.some((t) => decideTool(tool, t.config, opts.principal, { readOnly: opts.readOnly }).allowed);
+      if (!anyAllowed) continue;
+    }
+    offered.push(tool);
+  }
+  parts.offered = offered;
+  return offered;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -284,6 +310,8 @@ interface CallerParts {
   scope: ResourceScope;
   templates: Map<string, ResourceTemplate>;
   prompts: Map<string, z.ZodObject>;
+  /** The tools offered to this caller (offeredTools), once computed. */
+  offered?: readonly ToolEntry[];
 }
 
 const MAX_CALLERS = 1000;
@@ -550,9 +578,13 @@ export async function createHttpMcpHandler(log: Logger): Promise<HttpMcpHandler>
     (ctx: McpRequestContext) => {
       const caller = (ctx.authInfo?.extra as { caller?: HttpCaller } | undefined)?.caller;
       if (!caller) throw new Error('an HTTP MCP request reached the server without an authenticated caller');
+      // The 2026-07-28 request names its method and tool in headers the SDK checks against the body.
+      const headers = ctx.era === 'modern' ? ctx.requestInfo?.headers : undefined;
+      const onlyTool = headers?.get('mcp-method') === 'tools/call' ? (headers.get('mcp-name') ?? undefined) : undefined;
       return buildServer({
         ...caller.options,
         principal: caller.principal,
+        ...(onlyTool !== undefined ? { onlyTool } : {}),
         era: ctx.era,
         resourceSubscriptions: ctx.era === 'modern',
         notifyResourceUpdated: (uri) => handler.notify.resourceUpdated(uri),

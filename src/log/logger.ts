@@ -35,7 +35,8 @@ function checkLevel(level: string): string {
 
 /**
  * A pino Logger created on first real use. Level methods below the level do nothing without loading
- * pino; `child` returns another stand-in; anything else (bindings, flush, ...) creates the logger.
+ * pino; `child` returns another stand-in (also once the parent is created); anything else (bindings,
+ * flush, ...) creates the logger.
  */
 function lazyLogger(make: () => Logger, initialLevel: string): Logger {
   let real: Logger | undefined;
@@ -59,7 +60,11 @@ function lazyLogger(make: () => Logger, initialLevel: string): Logger {
       if (prop === 'level') return real?.level ?? level;
       if (cache.has(prop)) return cache.get(prop);
       let value: unknown;
-      if (real !== undefined) {
+      if (prop === 'child') {
+        // Children stay stand-ins even once pino is loaded: most (one per request or call) never write.
+        value = (bindings: Record<string, unknown>, options?: { level?: string }) =>
+          lazyLogger(() => materialize().child(bindings, options), options?.level !== undefined ? checkLevel(options.level) : (real?.level ?? level));
+      } else if (real !== undefined) {
         value = forward(prop);
         if (typeof value !== 'function') return value;
       } else if (typeof prop === 'string' && METHODS.has(prop)) {
@@ -67,9 +72,6 @@ function lazyLogger(make: () => Logger, initialLevel: string): Logger {
         value = enabled ? (...args: unknown[]) => (materialize() as unknown as Record<string, (...a: unknown[]) => void>)[prop]!(...args) : () => undefined;
       } else if (prop === 'isLevelEnabled') {
         value = (l: string) => l !== 'silent' && LEVELS[l] !== undefined && LEVELS[l] >= LEVELS[level]!;
-      } else if (prop === 'child') {
-        value = (bindings: Record<string, unknown>, options?: { level?: string }) =>
-          lazyLogger(() => (real ?? materialize()).child(bindings, options), options?.level !== undefined ? checkLevel(options.level) : level);
       } else if (prop === 'then' || typeof prop === 'symbol') {
         return undefined;
       } else {

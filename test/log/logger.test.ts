@@ -63,6 +63,23 @@ describe('createLogger', () => {
     expect(lines.map((l) => [l.msg, l.tenant, l.op])).toEqual([['kept', 'a', 'x'], ['kept', 'a', undefined]]);
   });
 
+  it('makes children of a logger already written to, with their bindings and its level at the time', () => {
+    const { lines, destination } = sink();
+    const log = createLogger({ level: 'info', destination });
+    log.info('first');
+    const child = log.child({ request: 7 });
+    log.level = 'error';
+    const later = log.child({ request: 8 });
+    child.info('kept: the child has the level its parent had when it was made');
+    later.info('dropped');
+    later.error('kept');
+    expect(lines.map((l) => [l.msg, l.request])).toEqual([
+      ['first', undefined],
+      ['kept: the child has the level its parent had when it was made', 7],
+      ['kept', 8],
+    ]);
+  });
+
   it('refuses an unknown level at creation, saying which ones exist', () => {
     expect(() => createLogger({ level: 'verbose' })).toThrow(/unknown level verbose: LOG_LEVEL takes trace, debug, info, warn, error, fatal, silent/);
   });
