@@ -30,5 +30,7 @@ export async function serveStdio(opts: ServerOptions): Promise<void> {
     opts.logger.info({ tenants, readOnly: opts.readOnly }, 'serving MCP over stdio');
   };
   const fallback = setTimeout(startLine, 1_000).unref();
-  process.stdin.once('data', () => setImmediate(startLine));
+  // Only beside the transport's own reader (attached synchronously by serveMcpStdio): a first 'data'
+  // listener would start the stream flowing before the transport reads it.
+  if (process.stdin.listenerCount('data') > 0) process.stdin.once('data', () => setImmediate(startLine));
 }
