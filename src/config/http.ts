@@ -78,17 +78,11 @@ export const DEFAULT_MAX_BATCH_SIZE = 20;
 
 const REF_FORMS = '"env:NAME", "keychain:ACCOUNT" or "file:PATH"';
 
-
 /**
- * The `http` section's schema, built on first use (zod builds a schema's parts when it is declared: a
- * configuration without `http`, as every stdio one, does not pay for it).
+ * Builds the `http` section's schema. zod builds a schema's parts when it is declared, so the
+ * configuration schema builds this one on use (`builtOnUse`): a file without `http` does not pay for it.
  */
 export function httpSchema() {
-  return (built ??= buildHttpSchema());
-}
-let built: ReturnType<typeof buildHttpSchema> | undefined;
-
-function buildHttpSchema() {
   const comment = z.string({ error: expected('a text (a comment)') }).optional();
 
   const text = (what: string) => z.string({ error: expected(what) }).min(1, { error: `expected ${what}, found an empty string` });

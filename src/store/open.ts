@@ -26,6 +26,11 @@ export function defaultStorePath(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(stateDir(env), 'store.sqlite');
 }
 
+/** The embedded store's file: tenants.json's `store.path`, else the state folder's. */
+function sqlitePathOf(config: Pick<ServerConfig, 'store'>, env: NodeJS.ProcessEnv): string {
+  return config.store?.path ?? defaultStorePath(env);
+}
+
 export interface OpenStoreOptions {
   env?: NodeJS.ProcessEnv;
   /** Logs what the import did. */
@@ -51,7 +56,7 @@ export async function openStore(config: Pick<ServerConfig, 'store' | 'audit' | '
     const { PostgresSql, describeDatabaseUrl } = await import('./postgres.js');
     base = await SqlStore.open(await PostgresSql.open(url), describeDatabaseUrl(url), { retention });
   } else {
-    const file = config.store?.path ?? defaultStorePath(env);
+    const file = sqlitePathOf(config, env);
     // The state folder is the store's own (tightened to 0700); a configured path's folder is the operator's.
     base = await SqlStore.open(await SqliteSql.open(file, { ownFolder: config.store?.path === undefined }), file, { retention });
   }
@@ -86,7 +91,7 @@ export async function openStore(config: Pick<ServerConfig, 'store' | 'audit' | '
  */
 export async function openStoreOnUse(config: Pick<ServerConfig, 'store' | 'audit' | 'baseDir' | 'tenants'>, opts: OpenStoreOptions = {}): Promise<Store> {
   if (config.store?.url) return openStore(config, opts);
-  return new LazyStore('sqlite', config.store?.path ?? defaultStorePath(opts.env ?? process.env), () => openStore(config, opts));
+  return new LazyStore('sqlite', sqlitePathOf(config, opts.env ?? process.env), () => openStore(config, opts));
 }
 
 export const DEFAULT_RETENTION: RetentionPolicy = {
